@@ -1,0 +1,141 @@
+import { parseArgs } from "node:util";
+import { z } from "zod";
+import { LOG_LEVELS } from "./protocol/inputs.ts";
+import { DEFAULT_LIMITS } from "./protocol/limits.ts";
+
+/**
+ * Every setting in one table: flag ⇄ environment variable ⇄ default, each value validated by a zod
+ * schema that takes the raw text. Nothing else in the program reads process.env.
+ */
+
+/** A setting whose raw text (from a flag or the environment) a schema turns into its value. */
+interface Setting<S extends z.ZodType> {
+  flag: string;
+  env: string;
+  schema: S;
+  /** Default as raw text, so it goes through the same schema (and shows in --help as typed). */
+  default: string | string[];
+  /** What the flag expects, for error messages: "--port expects …". */
+  expects: string;
+  help: string;
+  /** Repeatable flag; the environment variable is comma-separated. */
+  multiple?: boolean;
+}
+
+const define = <S extends z.ZodType>(s: Setting<S>) => s;
+
+const int = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/)
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+const oneOf = <const T extends readonly [string, ...string[]]>(values: T) => z.enum(values);
+
+export const SETTINGS = {
+  port: define({
+    flag: "port", env: "PORT", schema: int(0, 65535), default: "8000",
+    expects: "a port number from 0 to 65535 (0 picks a free port)", help: "TCP port to listen on",
+  }),
+  host: define({
+    flag: "host", env: "HOST", schema: z.string().min(1), default: "0.0.0.0",
+    expects: "a host name or IP address", help: "address to bind (0.0.0.0 = every interface)",
+  }),
+  corsOrigin: define({
+    flag: "cors-origin", env: "STREAM_CORS_ORIGIN", schema: z.array(z.string().regex(/^(\*|https?:\/\/[^\s/]+)$/)),
+    default: ["*"], multiple: true,
+    expects: "* or an origin such as https://app.example.com", help: "allowed browser origin; repeat for several",
+  }),
+  logLevel: define({
+    flag: "log-level", env: "STREAM_LOG_LEVEL", schema: oneOf(LOG_LEVELS), default: "info",
+    expects: `one of ${LOG_LEVELS.join(", ")}`, help: "least severe level written to stdout and /ws/logs",
+  }),
+  logFormat: define({
+    flag: "log-format", env: "STREAM_LOG_FORMAT", schema: oneOf(["pretty", "json"]), default: "pretty",
+    expects: "pretty or json", help: "stdout log format: pretty text or JSON lines",
+  }),
+  maxBodyBytes: define({
+    flag: "max-body-bytes", env: "STREAM_MAX_BODY_BYTES", schema: int(1, 1 << 30),
+    default: String(DEFAULT_LIMITS.maxBodyBytes),
+    expects: "a size in bytes from 1 to 1073741824", help: "largest accepted HTTP request body (413 above)",
+  }),
+  maxBatch: define({
+    flag: "max-batch", env: "STREAM_MAX_BATCH", schema: int(1, 100_000), default: String(DEFAULT_LIMITS.maxBatch),
+    expects: "a whole number from 1 to 100000", help: "most items in one publish batch",
+  }),
+  historySize: define({
+    flag: "history-size", env: "STREAM_HISTORY_SIZE", schema: int(1, 10_000_000), default: "10000",
+    expects: "a whole number from 1 to 10000000", help: "entries of history kept per channel",
+  }),
+};
+
+type Settings = typeof SETTINGS;
+export type Config = { [K in keyof Settings]: z.output<Settings[K]["schema"]> };
+
+/** A bad command line or environment: the message names the flag and what it expects. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Parses the command line and environment into a validated config; throws ConfigError on bad input. */
+export function loadConfig(argv: string[], env: Record<string, string | undefined> = {}): Config {
+  const options = Object.fromEntries(
+    Object.values(SETTINGS).map((s) => [s.flag, { type: "string" as const, multiple: s.multiple ?? false }]),
+  );
+  let values: Record<string, string | string[] | undefined>;
+  try {
+    ({ values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false }) as {
+      values: Record<string, string | string[] | undefined>;
+    });
+  } catch (err) {
+    throw new ConfigError(describeParseError(err));
+  }
+
+  const config: Record<string, unknown> = {};
+  for (const [key, s] of Object.entries(SETTINGS) as [string, Setting<z.ZodType>][]) {
+    const fromFlag = values[s.flag];
+    const fromEnv = env[s.env];
+    const source = fromFlag !== undefined ? `--${s.flag}` : fromEnv !== undefined ? `${s.env} (environment)` : undefined;
+    let raw = fromFlag ?? fromEnv ?? s.default;
+    if (s.multiple && typeof raw === "string") raw = raw.split(",").map((v) => v.trim()).filter(Boolean);
+    const parsed = s.schema.safeParse(raw);
+    if (!parsed.success) {
+      const shown = Array.isArray(raw) ? raw.join(",") : raw;
+      throw new ConfigError(`${source ?? `--${s.flag}`} expects ${s.expects}, got ${JSON.stringify(shown)}`);
+    }
+    config[key] = parsed.data;
+  }
+  return config as Config;
+}
+
+/** The --help text, generated from the settings table. */
+export function helpText(): string {
+  const rows = Object.values(SETTINGS).map((s) => {
+    const def = Array.isArray(s.default) ? s.default.join(",") : s.default;
+    return `  --${s.flag.padEnd(16)} ${s.help}\n  ${"".padEnd(18)} env ${s.env}, default ${def}${s.multiple ? ", repeatable" : ""}`;
+  });
+  return [
+    "stream-server — real-time event and log streaming over WebSocket and HTTP",
+    "",
+    "Usage:",
+    "  stream-server [options]          run the server",
+    "  stream-server healthcheck        exit 0 if the server on --port answers /api/health (for Docker)",
+    "",
+    "Options:",
+    ...rows,
+    "  --help             show this help",
+    "  --version          print the version",
+  ].join("\n");
+}
+
+function describeParseError(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const unknown = /Unknown option '([^']+)'/.exec(message);
+  if (unknown) return `unknown option ${unknown[1]}; run stream-server --help for the list of options`;
+  const missing = /Option '(?:-\w, )?(--[\w-]+) <value>' argument missing/.exec(message);
+  if (missing) return `${missing[1]} needs a value; run stream-server --help`;
+  const positional = /Unexpected argument '([^']+)'/.exec(message);
+  if (positional) return `unexpected argument ${positional[1]}; run stream-server --help`;
+  return `${message.split("\n")[0]}; run stream-server --help`;
+}

@@ -1,0 +1,23 @@
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { Config } from "../config.ts";
+import type { Hub } from "../hub/hub.ts";
+import type { Logger } from "../log/logger.ts";
+import type { InputSchemas } from "../protocol/inputs.ts";
+import type { Connections } from "../ws/connections.ts";
+
+/** Per-request values the middleware sets. */
+export type AppEnv = { Variables: { problem?: string } };
+
+/** The Hono app type every route module registers on. */
+export type App = OpenAPIHono<AppEnv>;
+
+/** What routes need from the rest of the server; passed in, never imported as globals. */
+export interface AppDeps {
+  config: Config;
+  hub: Hub;
+  logger: Logger;
+  connections: Connections;
+  schemas: InputSchemas;
+  /** Process start, ms since the Unix epoch. */
+  startedAt: number;
+}

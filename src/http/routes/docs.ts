@@ -1,0 +1,41 @@
+import { swaggerUI } from "@hono/swagger-ui";
+// Embedded at build time so /docs works offline and behind firewalls (no CDN).
+import swaggerCss from "swagger-ui-dist/swagger-ui.css" with { type: "text" };
+import swaggerJs from "swagger-ui-dist/swagger-ui-bundle.js" with { type: "text" };
+import { WS_ENDPOINTS } from "../../ws/endpoints.ts";
+import { VERSION } from "../../version.ts";
+import type { App } from "../deps.ts";
+
+const ASSET_BASE = "/docs/assets";
+const ASSETS: Record<string, { body: string; type: string }> = {
+  [`${ASSET_BASE}/swagger-ui-dist/swagger-ui.css`]: { body: swaggerCss, type: "text/css; charset=utf-8" },
+  [`${ASSET_BASE}/swagger-ui-dist/swagger-ui-bundle.js`]: { body: swaggerJs, type: "text/javascript; charset=utf-8" },
+};
+
+const DESCRIPTION = [
+  "Publish events and logs over HTTP; subscribe over WebSocket.",
+  "",
+  "WebSocket endpoints:",
+  ...WS_ENDPOINTS.map((e) => `- \`${e.path}\` — ${e.description} (channel \`${e.channel}\`)`),
+  "",
+  "Every WebSocket frame is JSON with a `kind` (see the `websocket` operations and the *Frame schemas).",
+  "Errors are JSON: `{error, message, issues?}`.",
+].join("\n");
+
+/** GET /openapi.json (generated from the zod schemas) and GET /docs (Swagger UI, assets served locally). */
+export function registerDocs(app: App) {
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: { title: "stream-server", version: VERSION, description: DESCRIPTION },
+    tags: [
+      { name: "events", description: "Publish and read events" },
+      { name: "logs", description: "Publish and read log lines" },
+      { name: "websocket", description: "WebSocket endpoints (connect with a WebSocket client)" },
+      { name: "health", description: "Liveness" },
+    ],
+  });
+  app.get("/docs", swaggerUI({ url: "/openapi.json", baseUrl: ASSET_BASE, title: "stream-server API" }));
+  for (const [path, asset] of Object.entries(ASSETS)) {
+    app.get(path, (c) => c.body(asset.body, 200, { "content-type": asset.type, "cache-control": "public, max-age=86400" }));
+  }
+}

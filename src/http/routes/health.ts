@@ -1,0 +1,46 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { CHANNELS } from "../../hub/channels.ts";
+import { WS_ENDPOINTS } from "../../ws/endpoints.ts";
+import { VERSION } from "../../version.ts";
+import type { App, AppDeps } from "../deps.ts";
+
+const ChannelHealth = z.object({
+  seq: z.number().int().openapi({ description: "Last seq published on the channel" }),
+  epoch: z.string(),
+  subscribers: z.number().int().openapi({ description: "Open WebSocket connections on the channel's paths" }),
+});
+
+export const HealthBody = z
+  .object({
+    status: z.enum(["ok", "degraded"]),
+    version: z.string().openapi({ example: "0.1.0" }),
+    uptime: z.number().openapi({ description: "Seconds since start", example: 42.5 }),
+    connections: z.record(z.string(), z.number().int()).openapi({ example: { "/ws": 1, "/api/stream": 2, "/ws/logs": 0 } }),
+    channels: z.object({ events: ChannelHealth, logs: ChannelHealth }),
+  })
+  .openapi("Health");
+
+const route = createRoute({
+  method: "get",
+  path: "/api/health",
+  tags: ["health"],
+  summary: "Liveness and readiness",
+  responses: { 200: { description: "The server is up", content: { "application/json": { schema: HealthBody } } } },
+});
+
+/** GET /api/health. */
+export function registerHealth(app: App, { hub, connections, startedAt }: AppDeps) {
+  app.openapi(route, (c) => {
+    const perPath = connections.byPath();
+    const channels = Object.fromEntries(
+      CHANNELS.map((channel) => {
+        const subscribers = WS_ENDPOINTS.filter((e) => e.channel === channel).reduce((n, e) => n + (perPath[e.path] ?? 0), 0);
+        return [channel, { ...hub.position(channel), subscribers }];
+      }),
+    ) as z.infer<typeof HealthBody>["channels"];
+    return c.json(
+      { status: "ok" as const, version: VERSION, uptime: (Date.now() - startedAt) / 1000, connections: perPath, channels },
+      200,
+    );
+  });
+}

@@ -1,0 +1,77 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
+import type { Accepted } from "../../hub/hub.ts";
+import type { App, AppDeps } from "../deps.ts";
+import { problem, problemResponseDoc } from "../problem.ts";
+
+const PublishResult = z
+  .object({
+    accepted: z.number().int().openapi({ example: 1 }),
+    items: z
+      .array(z.object({ seq: z.number().int(), id: z.string().optional() }))
+      .openapi({ description: "The seq (and, for events, id) each item got, in the order sent" }),
+  })
+  .openapi("PublishResult");
+
+const JSON_TYPE = /^application\/([\w.-]+\+)?json\s*(;|$)/i;
+
+/** Refuses bodies that are not declared JSON, rather than validating an empty object. */
+const requireJson: MiddlewareHandler = async (c, next) => {
+  const type = c.req.header("content-type") ?? "";
+  if (!JSON_TYPE.test(type)) {
+    return problem(c, 415, "unsupported_media_type", `send the body as JSON with "Content-Type: application/json" (got ${type ? `"${type}"` : "none"})`);
+  }
+  await next();
+};
+
+const errors = {
+  400: problemResponseDoc("The body is not JSON or fails validation; `issues` lists each field"),
+  413: problemResponseDoc("The body is larger than --max-body-bytes"),
+  415: problemResponseDoc("The body is not declared as application/json"),
+};
+
+/** POST /api/events and POST /api/logs: one item or a batch, validated by the same schema as WebSocket input. */
+export function registerPublish(app: App, { hub, schemas, config }: AppDeps) {
+  const channels = [
+    {
+      path: "/api/events",
+      tag: "events",
+      schema: schemas.EventPublish,
+      publish: (items: unknown[]) => hub.publishEvents(items as never),
+      summary: "Publish one event or a batch",
+      description: `Delivers each event to every subscriber of \`/ws\` and \`/api/stream\`. A batch is an array of at most ${config.maxBatch} events; each gets the next seq, in order.`,
+      example: { type: "order.filled", source: "strategy/alpha", data: { qty: 5 } },
+    },
+    {
+      path: "/api/logs",
+      tag: "logs",
+      schema: schemas.LogPublish,
+      publish: (items: unknown[]) => hub.publishLogs(items as never),
+      summary: "Publish one log line or a batch",
+      description: `Delivers each line to every subscriber of \`/ws/logs\`. A batch is an array of at most ${config.maxBatch} lines.`,
+      example: { level: "warn", message: "risk limit at 90%", source: "risk-engine", fields: { used: 0.9 } },
+    },
+  ];
+
+  for (const ch of channels) {
+    const route = createRoute({
+      method: "post",
+      path: ch.path,
+      tags: [ch.tag],
+      summary: ch.summary,
+      description: ch.description,
+      middleware: [requireJson] as const,
+      request: { body: { required: true, content: { "application/json": { schema: ch.schema, example: ch.example } } } },
+      responses: {
+        200: { description: "Stored and delivered", content: { "application/json": { schema: PublishResult } } },
+        ...errors,
+      },
+    });
+    app.openapi(route, async (c) => {
+      const body = c.req.valid("json") as unknown;
+      const items = Array.isArray(body) ? body : [body];
+      const accepted: Accepted[] = await ch.publish(items);
+      return c.json({ accepted: accepted.length, items: accepted }, 200);
+    });
+  }
+}

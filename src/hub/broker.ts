@@ -1,0 +1,39 @@
+import type { Channel } from "./channels.ts";
+import type { Draft, Entry } from "./envelope.ts";
+
+/** Where a channel's stream stands: `epoch` names this history's lifetime, `seq` its last entry. */
+export interface StreamPosition {
+  epoch: string;
+  seq: number;
+}
+
+/** A slice of history: the entries asked for, and what the history still reaches back to. */
+export interface HistoryPage {
+  entries: Entry[];
+  /** Seq of the oldest entry the history still holds (0 when empty). */
+  firstSeq: number;
+  position: StreamPosition;
+}
+
+/** Receives every entry a broker has stored, in seq order: the local fan-out. */
+export type Deliver = (channel: Channel, entries: Entry[]) => void;
+
+/**
+ * The engine behind the hub. Publishing assigns seqs, appends to history and delivers, as one step per
+ * channel; every implementation hands stored entries to the same `Deliver` function.
+ */
+export interface Broker {
+  /** Sequences, stores and delivers the drafts; resolves once they are stored. */
+  publish(channel: Channel, drafts: Draft[]): Promise<Entry[]>;
+  /** Entries with seq > `since`, oldest first, at most `limit`. */
+  read(channel: Channel, since: number, limit: number): Promise<HistoryPage>;
+  /** The channel's current position (the last delivered seq). */
+  position(channel: Channel): StreamPosition;
+  /** Releases resources (connections, files). */
+  close(): Promise<void>;
+}
+
+/** A random id that names one lifetime of a channel's history. */
+export function newEpoch(): string {
+  return crypto.randomUUID().slice(0, 8);
+}

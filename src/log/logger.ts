@@ -1,0 +1,88 @@
+import { LOG_LEVELS, type LogInput, type LogLevel } from "../protocol/inputs.ts";
+
+export type LogFormat = "pretty" | "json";
+export type LogFields = Record<string, unknown>;
+
+/** The server's structured logger: one line per record to stdout, and each record onto the `logs` channel. */
+export interface Logger {
+  debug(message: string, fields?: LogFields): void;
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
+  /** Whether records of this level are written at all (to skip building costly fields). */
+  enabled(level: LogLevel): boolean;
+  /** Also sends every record to the `logs` channel (set once the hub exists). */
+  feed(publish: (line: LogInput) => unknown): void;
+}
+
+export interface LoggerOptions {
+  level: LogLevel;
+  format: LogFormat;
+  /** Where lines go; stdout by default. */
+  write?: (line: string) => void;
+}
+
+const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+const SOURCE = "stream-server";
+
+/** Creates a logger that drops records below `level`. */
+export function createLogger({ level, format, write = (line) => process.stdout.write(line + "\n") }: LoggerOptions): Logger {
+  let publish: ((line: LogInput) => unknown) | undefined;
+  const min = RANK[level];
+
+  const emit = (lvl: LogLevel, message: string, fields: LogFields = {}) => {
+    if (RANK[lvl] < min) return;
+    const time = new Date().toISOString();
+    write(format === "json" ? jsonLine(time, lvl, message, fields) : prettyLine(time, lvl, message, fields));
+    if (!publish) return;
+    try {
+      // A failed publish is reported on stderr only: logging it again would loop.
+      Promise.resolve(publish({ level: lvl, message, source: SOURCE, fields: plain(fields), time })).catch(reportFeedError);
+    } catch (err) {
+      reportFeedError(err);
+    }
+  };
+
+  return {
+    debug: (m, f) => emit("debug", m, f),
+    info: (m, f) => emit("info", m, f),
+    warn: (m, f) => emit("warn", m, f),
+    error: (m, f) => emit("error", m, f),
+    enabled: (lvl) => RANK[lvl] >= min,
+    feed(next) {
+      publish = next;
+    },
+  };
+}
+
+/** True when `value` names a log level. */
+export function isLogLevel(value: string): value is LogLevel {
+  return (LOG_LEVELS as readonly string[]).includes(value);
+}
+
+function jsonLine(time: string, level: LogLevel, msg: string, fields: LogFields): string {
+  return JSON.stringify({ time, level, msg, ...plain(fields) });
+}
+
+function prettyLine(time: string, level: LogLevel, msg: string, fields: LogFields): string {
+  const extra = Object.entries(fields)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}=${typeof v === "string" && !/\s/.test(v) ? v : JSON.stringify(plain(v))}`)
+    .join(" ");
+  return `${time} ${level.toUpperCase().padEnd(5)} ${msg}${extra ? "  " + extra : ""}`;
+}
+
+/** Errors do not survive JSON.stringify; turn them into their message. */
+function plain<T>(value: T): T {
+  if (value instanceof Error) return value.message as T;
+  if (value && typeof value === "object" && !Array.isArray(value)) {
+    const out: LogFields = {};
+    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = v instanceof Error ? v.message : v;
+    return out as T;
+  }
+  return value;
+}
+
+function reportFeedError(err: unknown) {
+  process.stderr.write(`stream-server: could not put a log record on the logs channel: ${String(err)}\n`);
+}

@@ -1,0 +1,94 @@
+import { z } from "@hono/zod-openapi";
+import { CHANNELS } from "../hub/channels.ts";
+import { LOG_LEVELS } from "./inputs.ts";
+
+/**
+ * The wire protocol: every frame is one JSON object with a `kind`. Server frames are documented
+ * here (and in the OpenAPI document); client frames are parsed by `parseClientFrame`.
+ */
+
+export const HelloFrame = z
+  .object({
+    kind: z.literal("hello"),
+    channel: z.enum(CHANNELS),
+    path: z.string().openapi({ example: "/api/stream" }),
+    epoch: z.string().openapi({ description: "Names this lifetime of the channel's history", example: "3f9c2a1b" }),
+    seq: z.number().int().openapi({ description: "The channel's latest seq at connect time" }),
+    version: z.string(),
+  })
+  .openapi("HelloFrame");
+
+export const EventFrame = z
+  .object({
+    kind: z.literal("event"),
+    seq: z.number().int().openapi({ description: "Per-channel sequence number: strictly increasing, no gaps" }),
+    id: z.string(),
+    type: z.string(),
+    source: z.string(),
+    time: z.string().openapi({ description: "ISO 8601" }),
+    data: z.unknown(),
+  })
+  .openapi("EventFrame");
+
+export const LogFrame = z
+  .object({
+    kind: z.literal("log"),
+    seq: z.number().int(),
+    time: z.string(),
+    level: z.enum(LOG_LEVELS),
+    message: z.string(),
+    source: z.string(),
+    fields: z.record(z.string(), z.unknown()),
+  })
+  .openapi("LogFrame");
+
+export const PongFrame = z.object({ kind: z.literal("pong"), id: z.unknown().optional() }).openapi("PongFrame");
+
+export const ERROR_CODES = ["bad_json", "unsupported", "bad_frame"] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export const ErrorFrame = z
+  .object({ kind: z.literal("error"), code: z.enum(ERROR_CODES), message: z.string() })
+  .openapi("ErrorFrame");
+
+/** Client → server frames. */
+export const PingFrame = z
+  .object({ kind: z.literal("ping"), id: z.union([z.string(), z.number()]).optional() })
+  .openapi("PingFrame");
+
+export const ClientFrame = z.discriminatedUnion("kind", [PingFrame]);
+export type ClientFrame = z.infer<typeof ClientFrame>;
+
+/** The outcome of reading one client frame: a known frame, or the error frame to answer with. */
+export type ParsedFrame = { ok: true; frame: ClientFrame } | { ok: false; code: ErrorCode; message: string };
+
+const KNOWN_KINDS = ClientFrame.options.map((o) => o.shape.kind.value);
+
+/** Parses a client text frame; never throws. */
+export function parseClientFrame(text: string): ParsedFrame {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { ok: false, code: "bad_json", message: 'frames must be JSON, e.g. {"kind":"ping"}' };
+  }
+  const kind = value && typeof value === "object" && !Array.isArray(value) ? (value as { kind?: unknown }).kind : undefined;
+  if (typeof kind !== "string" || !(KNOWN_KINDS as string[]).includes(kind)) {
+    return {
+      ok: false,
+      code: "unsupported",
+      message: `unsupported frame${typeof kind === "string" ? ` kind "${kind.slice(0, 64)}"` : " (no kind)"}; known kinds: ${KNOWN_KINDS.join(", ")}`,
+    };
+  }
+  const parsed = ClientFrame.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return { ok: false, code: "bad_frame", message: `invalid ${kind} frame: ${issue?.path.join(".") || "frame"}: ${issue?.message}` };
+  }
+  return { ok: true, frame: parsed.data };
+}
+
+/** Serialises a server control frame (hello, pong, error). Data frames come pre-serialised from the hub. */
+export function controlFrame(frame: z.input<typeof HelloFrame> | z.input<typeof PongFrame> | z.input<typeof ErrorFrame>): string {
+  return JSON.stringify(frame);
+}

@@ -1,0 +1,69 @@
+import { z } from "@hono/zod-openapi";
+import { DEFAULT_LIMITS, type Limits } from "./limits.ts";
+
+/**
+ * What a publisher sends. One schema per input validates HTTP bodies and WebSocket publish frames,
+ * types the code and generates the OpenAPI document.
+ */
+
+/** Event types are dot-separated names; `*` and `,` are reserved for subscription filters. */
+const TYPE_PATTERN = /^[A-Za-z0-9_\-:/]+(\.[A-Za-z0-9_\-:/]+)*$/;
+
+export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Builds the input schemas for a set of limits (once at start-up, never per request). */
+export function inputSchemas(limits: Limits = DEFAULT_LIMITS) {
+  const name = (what: string) =>
+    z
+      .string({ error: (issue) => (issue.input === undefined ? `${what} is required` : `${what} must be a string`) })
+      .min(1, { error: `${what} must not be empty`, abort: true })
+      .max(limits.maxNameLength, `${what} must be at most ${limits.maxNameLength} characters`);
+
+  const EventInput = z
+    .object({
+      type: name("type")
+        .regex(TYPE_PATTERN, "type must be dot-separated words of letters, digits, _ - : / (no spaces, * or ,)")
+        .openapi({ example: "order.filled" }),
+      source: name("source").optional().openapi({ example: "strategy/alpha" }),
+      id: z.string().min(1).max(200).optional().openapi({ description: "Unique id; generated (UUID) when missing" }),
+      time: z.iso
+        .datetime({ offset: true, error: "time must be an ISO 8601 date-time, e.g. 2026-01-02T03:04:05Z" })
+        .optional()
+        .openapi({ description: "When it happened; the server's receive time when missing" }),
+      data: z.unknown().optional().openapi({ example: { qty: 5, price: 101.25 } }),
+    })
+    .strict()
+    .openapi("EventInput");
+
+  const LogInput = z
+    .object({
+      level: z.enum(LOG_LEVELS, { error: `level must be one of ${LOG_LEVELS.join(", ")}` }).openapi({ example: "warn" }),
+      message: z.string().min(1, "message must not be empty").max(64 * 1024).openapi({ example: "risk limit at 90%" }),
+      source: name("source").optional().openapi({ example: "risk-engine" }),
+      fields: z.record(z.string(), z.unknown()).optional().openapi({ example: { strategy: "alpha", used: 0.9 } }),
+      time: z.iso.datetime({ offset: true, error: "time must be an ISO 8601 date-time" }).optional(),
+    })
+    .strict()
+    .openapi("LogInput");
+
+  const batchOf = <T extends z.ZodType>(item: T, what: string) =>
+    z.union([
+      item,
+      z
+        .array(item)
+        .min(1, `a batch must hold at least one ${what}`)
+        .max(limits.maxBatch, `a batch holds at most ${limits.maxBatch} ${what}s`),
+    ]);
+
+  return {
+    EventInput,
+    LogInput,
+    EventPublish: batchOf(EventInput, "event").openapi("EventPublish"),
+    LogPublish: batchOf(LogInput, "log line").openapi("LogPublish"),
+  };
+}
+
+export type InputSchemas = ReturnType<typeof inputSchemas>;
+export type EventInput = z.infer<InputSchemas["EventInput"]>;
+export type LogInput = z.infer<InputSchemas["LogInput"]>;

@@ -1,0 +1,67 @@
+import type { ServerWebSocket, WebSocketHandler } from "bun";
+import { channelTopic, type Channel } from "../hub/channels.ts";
+import type { Hub } from "../hub/hub.ts";
+import type { Logger } from "../log/logger.ts";
+import { controlFrame, parseClientFrame } from "../protocol/frames.ts";
+import { VERSION } from "../version.ts";
+import type { Connections } from "./connections.ts";
+
+/** What the upgrade attaches to each socket. */
+export interface SocketData {
+  path: string;
+  channel: Channel;
+  remote: string;
+}
+
+export interface ConnectionDeps {
+  hub: Hub;
+  logger: Logger;
+  connections: Connections;
+}
+
+const MAX_LOGGED_TEXT = 500;
+
+/** The WebSocket lifecycle: the only code that touches `ServerWebSocket`. */
+export function createSocketHandlers({ hub, logger, connections }: ConnectionDeps): WebSocketHandler<SocketData> {
+  return {
+    open(ws) {
+      const { path, channel, remote } = ws.data;
+      // Subscribe before reading the position: nothing published in between is missed.
+      ws.subscribe(channelTopic(channel));
+      const { epoch, seq } = hub.position(channel);
+      ws.send(controlFrame({ kind: "hello", channel, path, epoch, seq, version: VERSION }));
+      const total = connections.opened(path);
+      logger.info("client connected", { path, remote, connections: total });
+    },
+
+    message(ws, message) {
+      const { path, remote } = ws.data;
+      if (typeof message !== "string") {
+        logger.info("binary frame from client ignored", { path, remote, bytes: message.byteLength });
+        reply(ws, { kind: "error", code: "unsupported", message: "binary frames are not supported; send JSON text frames" });
+        return;
+      }
+      logger.info("message from client", { path, remote, text: message.slice(0, MAX_LOGGED_TEXT) });
+      const parsed = parseClientFrame(message);
+      if (!parsed.ok) {
+        reply(ws, { kind: "error", code: parsed.code, message: parsed.message });
+        return;
+      }
+      switch (parsed.frame.kind) {
+        case "ping":
+          reply(ws, { kind: "pong", ...(parsed.frame.id !== undefined ? { id: parsed.frame.id } : {}) });
+          break;
+      }
+    },
+
+    close(ws, code, reason) {
+      const { path, remote } = ws.data;
+      const total = connections.closed(path);
+      logger.info("client disconnected", { path, remote, code, reason: reason || undefined, connections: total });
+    },
+  };
+}
+
+function reply(ws: ServerWebSocket<SocketData>, frame: Parameters<typeof controlFrame>[0]) {
+  ws.send(controlFrame(frame));
+}
