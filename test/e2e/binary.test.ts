@@ -1,0 +1,69 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { connect } from "../helpers/client.ts";
+import { postJson } from "../helpers/server.ts";
+import { buildBinary, runBinary, startBinary, type BinaryServer } from "../helpers/binary.ts";
+
+describe("the compiled executable", () => {
+  let srv: BinaryServer;
+  beforeAll(async () => {
+    await buildBinary();
+    srv = await startBinary();
+  }, 120_000);
+  afterAll(async () => {
+    await srv?.kill();
+  });
+
+  test("prints its URL, accepts a subscriber, publishes and delivers", async () => {
+    expect(srv.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const ws = await connect(`ws://127.0.0.1:${srv.port}/api/stream`);
+    expect((await ws.next()).kind).toBe("hello");
+    const res = await postJson(`${srv.url}/api/events`, { type: "order.placed", data: { qty: 1 } });
+    expect(res.status).toBe(200);
+    expect(await ws.next()).toMatchObject({ kind: "event", seq: 1, type: "order.placed", data: { qty: 1 } });
+    ws.close();
+  });
+
+  test("healthcheck subcommand exits 0 against a running server and 1 when nothing listens", async () => {
+    const ok = await runBinary(["healthcheck", "--port", String(srv.port), "--host", "127.0.0.1"]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain("healthy");
+    const closedPort = await runBinary(["healthcheck", "--port", "1", "--host", "127.0.0.1"]);
+    expect(closedPort.code).toBe(1);
+    expect(closedPort.stderr).toContain("could not reach");
+  });
+
+  test("a port already in use exits non-zero and says so", async () => {
+    const res = await runBinary(["--port", String(srv.port), "--host", "127.0.0.1"]);
+    expect(res.code).not.toBe(0);
+    expect(res.stderr).toContain(`port ${srv.port} is already in use`);
+  });
+
+  test.each([
+    [["--port", "abc"], "--port expects a port number from 0 to 65535"],
+    [["--port", "70000"], "--port expects a port number from 0 to 65535"],
+    [["--bogus"], "unknown option --bogus"],
+    [["--log-level", "loud"], "--log-level expects one of debug, info, warn, error"],
+    [["--log-format", "xml"], "--log-format expects pretty or json"],
+    [["--port"], "--port needs a value"],
+  ])("bad command line %p exits 2 with one line naming the flag", async (args, message) => {
+    const res = await runBinary(args as string[]);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain(message);
+    expect(res.stderr.trim().split("\n")).toHaveLength(1);
+    expect(res.stderr).not.toContain("    at ");
+  });
+
+  test("a bad environment variable names the variable", async () => {
+    const res = await runBinary([], { PORT: "eighty" });
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain("PORT (environment) expects a port number");
+  });
+
+  test("--help and --version", async () => {
+    const help = await runBinary(["--help"]);
+    expect(help.code).toBe(0);
+    for (const flag of ["--port", "--host", "--cors-origin", "--log-level", "--log-format", "healthcheck"]) expect(help.stdout).toContain(flag);
+    const version = await runBinary(["--version"]);
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+});

@@ -1,0 +1,77 @@
+import { spawn, type Subprocess } from "bun";
+import { existsSync, mkdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+
+const ROOT = join(import.meta.dir, "..", "..");
+/** Tests build their own copy so that a stale ./stream-server in the checkout is never what gets tested. */
+const BINARY = join(ROOT, "test-output", "stream-server");
+let built: Promise<string> | undefined;
+
+/** Builds the executable once per test process (bun build --compile) and returns its path. */
+export function buildBinary(): Promise<string> {
+  built ??= (async () => {
+    mkdirSync(join(ROOT, "test-output"), { recursive: true });
+    const proc = spawn(["bun", "build", "--compile", "--minify", "--sourcemap", "src/main.ts", "--outfile", BINARY], {
+      cwd: ROOT, stdout: "pipe", stderr: "pipe",
+    });
+    const code = await proc.exited;
+    if (code !== 0) throw new Error(`bun build --compile failed (${code}): ${await new Response(proc.stderr).text()}`);
+    if (!existsSync(BINARY) || statSync(BINARY).size === 0) throw new Error(`bun build wrote no executable at ${BINARY}`);
+    return BINARY;
+  })();
+  return built;
+}
+
+/** A running compiled server, its URL read from the line it prints on start. */
+export interface BinaryServer {
+  proc: Subprocess<"ignore", "pipe", "pipe">;
+  url: string;
+  port: number;
+  /** stdout so far (keeps filling while the process runs). */
+  output(): string;
+  /** Sends a signal and resolves with the exit code. */
+  kill(signal?: NodeJS.Signals): Promise<number>;
+}
+
+/** Starts the compiled executable with `args` (default --port 0 on 127.0.0.1) and waits for its URL. */
+export async function startBinary(args: string[] = [], env: Record<string, string> = {}): Promise<BinaryServer> {
+  const bin = await buildBinary();
+  const proc = spawn([bin, "--port", "0", "--host", "127.0.0.1", ...args], {
+    cwd: ROOT, stdin: "ignore", stdout: "pipe", stderr: "pipe",
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env },
+  });
+  let out = "";
+  let err = "";
+  void (async () => {
+    for await (const chunk of proc.stderr) err += new TextDecoder().decode(chunk);
+  })();
+  const url = await new Promise<string>((resolve, reject) => {
+    void (async () => {
+      const decoder = new TextDecoder();
+      for await (const chunk of proc.stdout) {
+        out += decoder.decode(chunk, { stream: true });
+        const m = /listening on (http:\/\/[^\s"]+)/.exec(out);
+        if (m) resolve(m[1]!);
+      }
+      reject(new Error(`stream-server exited before printing its URL (code ${await proc.exited}).\nstdout: ${out}\nstderr: ${err}`));
+    })();
+  });
+  return {
+    proc,
+    url,
+    port: Number(new URL(url).port),
+    output: () => out,
+    async kill(signal = "SIGTERM") {
+      proc.kill(signal);
+      return proc.exited;
+    },
+  };
+}
+
+/** Runs the compiled executable to completion (for --help, bad flags, healthcheck). */
+export async function runBinary(args: string[], env: Record<string, string> = {}) {
+  const bin = await buildBinary();
+  const proc = spawn([bin, ...args], { cwd: ROOT, stdin: "ignore", stdout: "pipe", stderr: "pipe", env: { PATH: process.env.PATH ?? "", ...env } });
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  return { code, stdout, stderr };
+}
