@@ -135,6 +135,8 @@ function describeParseError(err: unknown): string {
   if (unknown) return `unknown option ${unknown[1]}; run stream-server --help for the list of options`;
   const missing = /Option '(?:-\w, )?(--[\w-]+) <value>' argument missing/.exec(message);
   if (missing) return `${missing[1]} needs a value; run stream-server --help`;
+  const ambiguous = /Option '(?:-\w, )?(--[\w-]+)' argument is ambiguous/.exec(message);
+  if (ambiguous) return `${ambiguous[1]} got a value starting with "-"; write it as ${ambiguous[1]}=VALUE if you meant it`;
   const positional = /Unexpected argument '([^']+)'/.exec(message);
   if (positional) return `unexpected argument ${positional[1]}; run stream-server --help`;
   return `${message.split("\n")[0]}; run stream-server --help`;

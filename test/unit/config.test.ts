@@ -1,0 +1,40 @@
+import { describe, expect, test } from "bun:test";
+import { ConfigError, helpText, loadConfig, SETTINGS } from "../../src/config.ts";
+
+describe("config", () => {
+  test("defaults: port 8000 on every interface, any origin, info, pretty", () => {
+    expect(loadConfig([], {})).toMatchObject({ port: 8000, host: "0.0.0.0", corsOrigin: ["*"], logLevel: "info", logFormat: "pretty" });
+  });
+
+  test("flags override the environment, which overrides defaults", () => {
+    const env = { PORT: "9000", HOST: "127.0.0.1", STREAM_LOG_LEVEL: "warn" };
+    expect(loadConfig([], env)).toMatchObject({ port: 9000, host: "127.0.0.1", logLevel: "warn" });
+    expect(loadConfig(["--port", "9100", "--log-level=debug"], env)).toMatchObject({ port: 9100, logLevel: "debug" });
+  });
+
+  test("--cors-origin repeats; STREAM_CORS_ORIGIN is comma-separated", () => {
+    expect(loadConfig(["--cors-origin", "https://a.io", "--cors-origin", "http://b.io:3000"], {}).corsOrigin).toEqual(["https://a.io", "http://b.io:3000"]);
+    expect(loadConfig([], { STREAM_CORS_ORIGIN: "https://a.io, https://b.io" }).corsOrigin).toEqual(["https://a.io", "https://b.io"]);
+  });
+
+  test.each([
+    [["--port", "-1"], "--port got a value starting with"],
+    [["--port=-1"], "--port expects"],
+    [["--port", "80.5"], "--port expects"],
+    [["--port", ""], "--port expects"],
+    [["--cors-origin", "not a url"], "--cors-origin expects"],
+    [["--max-batch", "0"], "--max-batch expects"],
+    [["extra"], "unexpected argument extra"],
+  ])("%p is refused with a message naming the flag", (argv, message) => {
+    expect(() => loadConfig(argv as string[], {})).toThrow(ConfigError);
+    expect(() => loadConfig(argv as string[], {})).toThrow(message);
+  });
+
+  test("--help lists every setting with its environment variable", () => {
+    const help = helpText();
+    for (const s of Object.values(SETTINGS)) {
+      expect(help).toContain(`--${s.flag}`);
+      expect(help).toContain(s.env);
+    }
+  });
+});
