@@ -59,6 +59,17 @@ describe("the compiled executable", () => {
     expect(res.stderr).toContain("PORT (environment) expects a port number");
   });
 
+  test("needs no Bun, Node or Python on the PATH", async () => {
+    const res = await runBinary(["--version"], { PATH: "/nonexistent" });
+    expect(res.code).toBe(0);
+    expect(res.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  test("healthcheck reads PORT from the environment, as in the Docker image", async () => {
+    const res = await runBinary(["healthcheck"], { PORT: String(srv.port), HOST: "127.0.0.1" });
+    expect(res.code).toBe(0);
+  });
+
   test("--help and --version", async () => {
     const help = await runBinary(["--help"]);
     expect(help.code).toBe(0);

@@ -1,0 +1,18 @@
+# syntax=docker/dockerfile:1
+# Build and test with Bun, then ship only the self-contained executable.
+FROM oven/bun:1.4.4 AS build
+WORKDIR /app
+COPY package.json bun.lock ./
+RUN bun install --frozen-lockfile
+COPY . .
+RUN bun run typecheck && bun test && bun run build
+
+# The executable needs only glibc: distroless/cc has it, plus a non-root user and nothing else.
+FROM gcr.io/distroless/cc-debian12:nonroot
+COPY --from=build /app/stream-server /usr/local/bin/stream-server
+USER nonroot
+ENV PORT=8000 HOST=0.0.0.0
+EXPOSE 8000
+# No curl in this image: the executable checks its own /api/health (reads PORT like the server does).
+HEALTHCHECK --interval=10s --timeout=5s --start-period=5s --retries=3 CMD ["/usr/local/bin/stream-server", "healthcheck"]
+ENTRYPOINT ["/usr/local/bin/stream-server"]
