@@ -31,7 +31,7 @@ export function startServer(config: Config, logger: Logger): RunningServer {
   const startedAt = Date.now();
   const fanout = createFanout();
   const broker = createMemoryBroker({ historySize: config.historySize, deliver: fanout.deliver });
-  const hub = createHub(broker);
+  const hub = createHub(broker, fanout);
   const connections = createConnections();
   const schemas = inputSchemas({ maxBodyBytes: config.maxBodyBytes, maxBatch: config.maxBatch, maxNameLength: 256 });
   const app = createApp({ config, hub, logger, connections, schemas, startedAt });

@@ -1,49 +1,41 @@
 import { CHANNELS, type Channel } from "./channels.ts";
-import { newEpoch, type Broker, type Deliver } from "./broker.ts";
+import type { Broker, Deliver, StreamPosition } from "./broker.ts";
 import { sequence, type Entry } from "./envelope.ts";
-import { createHistory, type History } from "./history.ts";
+import { createMemoryStore, type HistoryStore, type Retention } from "./history-store.ts";
 
-export interface MemoryBrokerOptions {
-  /** Entries kept per channel. */
-  historySize: number;
-  /** Entries older than this are dropped from history (ms); unset keeps them until evicted by size. */
-  historyMaxAgeMs?: number;
+export interface MemoryBrokerOptions extends Partial<Retention> {
   deliver: Deliver;
+  /** Where history is kept; in memory (sized by the retention options) when absent. */
+  store?: HistoryStore;
 }
 
-/** The single-process broker: seqs and history in memory, delivery straight back to local fan-out. */
-export function createMemoryBroker({ historySize, historyMaxAgeMs, deliver }: MemoryBrokerOptions): Broker {
-  const streams = new Map<Channel, { epoch: string; seq: number; history: History }>();
-  for (const channel of CHANNELS) {
-    streams.set(channel, { epoch: newEpoch(), seq: 0, history: createHistory(historySize, historyMaxAgeMs) });
-  }
-  const stream = (channel: Channel) => streams.get(channel)!;
+/**
+ * The single-process broker: seqs assigned here, history in its store (memory or SQLite), delivery straight
+ * back to local fan-out. Publish is synchronous inside, so storing and delivering is one step per channel.
+ */
+export function createMemoryBroker({ deliver, store: given, historySize = 10_000, historyMaxAgeMs }: MemoryBrokerOptions): Broker {
+  const store = given ?? createMemoryStore({ historySize, historyMaxAgeMs });
+  const positions = new Map<Channel, StreamPosition>(CHANNELS.map((c) => [c, store.load(c)]));
+  const position = (channel: Channel) => positions.get(channel)!;
 
   return {
     async publish(channel, drafts) {
-      const s = stream(channel);
+      const p = position(channel);
       const entries: Entry[] = new Array(drafts.length);
-      for (let i = 0; i < drafts.length; i++) {
-        const entry = sequence(drafts[i]!, ++s.seq);
-        s.history.append(entry);
-        entries[i] = entry;
-      }
+      for (let i = 0; i < drafts.length; i++) entries[i] = sequence(drafts[i]!, p.seq + i + 1);
+      // Stored first: if the store fails (disk full), nothing was delivered and the seq is not used up.
+      store.append(channel, entries);
+      p.seq += entries.length;
       deliver(channel, entries);
       return entries;
     },
     async read(channel, since, limit) {
-      const s = stream(channel);
-      s.history.expire(Date.now());
-      return {
-        entries: s.history.after(since, limit),
-        firstSeq: s.history.firstSeq() ?? 0,
-        position: { epoch: s.epoch, seq: s.seq },
-      };
+      const { entries, firstSeq } = store.read(channel, since, limit, Date.now());
+      return { entries, firstSeq, position: { ...position(channel) } };
     },
-    position(channel) {
-      const s = stream(channel);
-      return { epoch: s.epoch, seq: s.seq };
+    position: (channel) => ({ ...position(channel) }),
+    async close() {
+      store.close();
     },
-    async close() {},
   };
 }

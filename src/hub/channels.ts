@@ -1,6 +1,15 @@
+import type { Entry } from "./envelope.ts";
+
 /**
  * Channels are the server's two streams. Topic names (Bun pub/sub) are derived here and only here,
  * so no other file spells a topic string.
+ *
+ * Each entry is published to its channel topic and to a few filter topics, so that a filtered
+ * subscriber is served by native pub/sub too:
+ * - an event of type `order.fill.partial` → `events:type:order.fill.partial`, `events:prefix:order.`,
+ *   `events:prefix:order.fill.`;
+ * - a log line → `logs:level:<level>` and `logs:level:<level>:source:<source>` (the level comes first:
+ *   it holds no colon, so no two level/source pairs can spell the same topic).
  */
 export const CHANNELS = ["events", "logs"] as const;
 
@@ -9,4 +18,28 @@ export type Channel = (typeof CHANNELS)[number];
 /** The Bun pub/sub topic every subscriber of a channel (without filters) listens on. */
 export function channelTopic(channel: Channel): string {
   return channel;
+}
+
+/** Topic of events whose type is exactly `type`. */
+export function eventTypeTopic(type: string): string {
+  return `events:type:${type}`;
+}
+
+/** Topic of events whose type starts with `prefix` (which ends with a dot, e.g. `order.`). */
+export function eventPrefixTopic(prefix: string): string {
+  return `events:prefix:${prefix}`;
+}
+
+/** Topic of log lines of one level, optionally from one source only. */
+export function logTopic(level: string, source?: string): string {
+  return source === undefined ? `logs:level:${level}` : `logs:level:${level}:source:${source}`;
+}
+
+/** Every topic an entry is published to: its channel's, then its filter topics. */
+export function entryTopics(channel: Channel, entry: Entry): string[] {
+  if (channel === "logs") return [channelTopic(channel), logTopic(entry.key), logTopic(entry.key, entry.source)];
+  const type = entry.key;
+  const topics = [channelTopic(channel), eventTypeTopic(type)];
+  for (let dot = type.indexOf("."); dot !== -1; dot = type.indexOf(".", dot + 1)) topics.push(eventPrefixTopic(type.slice(0, dot + 1)));
+  return topics;
 }

@@ -1,7 +1,9 @@
 import type { EventInput, LogInput } from "../protocol/inputs.ts";
 import type { Channel } from "./channels.ts";
 import type { Broker, HistoryPage, StreamPosition } from "./broker.ts";
+import { subscribe, type SubscribeRequest, type Subscriber } from "./catchup.ts";
 import { clockNow, eventDraft, logDraft } from "./envelope.ts";
+import type { Fanout } from "./fanout.ts";
 
 /** What a publisher is told about each accepted item. */
 export interface Accepted {
@@ -15,11 +17,13 @@ export interface Hub {
   publishLogs(inputs: LogInput[]): Promise<Accepted[]>;
   read(channel: Channel, since: number, limit: number): Promise<HistoryPage>;
   position(channel: Channel): StreamPosition;
+  /** Starts a subscriber: replay (when resuming) handed over to live delivery with no gap; returns a stop function. */
+  subscribe(request: SubscribeRequest, subscriber: Subscriber): () => void;
   close(): Promise<void>;
 }
 
-/** Wraps a broker with envelope building. */
-export function createHub(broker: Broker): Hub {
+/** Wraps a broker (and the fan-out it delivers to) with envelope building. */
+export function createHub(broker: Broker, fanout: Fanout): Hub {
   return {
     async publishEvents(inputs) {
       const now = clockNow();
@@ -33,6 +37,7 @@ export function createHub(broker: Broker): Hub {
     },
     read: (channel, since, limit) => broker.read(channel, since, limit),
     position: (channel) => broker.position(channel),
+    subscribe: (request, subscriber) => subscribe(broker, fanout, request, subscriber),
     close: () => broker.close(),
   };
 }

@@ -1,0 +1,88 @@
+import type { Broker, StreamPosition } from "./broker.ts";
+import type { Channel } from "./channels.ts";
+import type { Entry } from "./envelope.ts";
+import type { Fanout } from "./fanout.ts";
+import { isEverything, matches, type Filter } from "./filter.ts";
+import { mergeResume, planResume, type ResumeRequest, type Resumed } from "./resume.ts";
+
+/** History is read in pages of this many entries, so one replay never asks a broker for everything at once. */
+const PAGE = 10_000;
+
+/** What a subscriber asks for: a channel, a filter, and optionally where to resume from. */
+export interface SubscribeRequest {
+  channel: Channel;
+  filter: Filter;
+  resume?: ResumeRequest;
+}
+
+/** How a subscriber is started. */
+export interface Subscriber {
+  /**
+   * Called once, in the same tick as the final merge, so that nothing can be delivered between the replay
+   * and what follows: a WebSocket sends the replay and subscribes to its native topics right here.
+   * `position.seq` is the last seq the start covers.
+   */
+  start(position: StreamPosition, resumed: Resumed | undefined): void;
+  /** Live entries after the start, filtered, for JS-side subscribers (SSE); without it, listening ends at the start. */
+  live?(entries: Entry[]): void;
+  /** Reading history failed; the subscriber was not started. */
+  fail(error: unknown): void;
+}
+
+/**
+ * Starts a subscriber with no gap and no duplicate between replay and live delivery: listen first and buffer,
+ * read history, merge. Returns a function that stops it (the client left, possibly mid-replay).
+ */
+export function subscribe(broker: Broker, fanout: Fanout, { channel, filter, resume }: SubscribeRequest, subscriber: Subscriber): () => void {
+  let stopped = false;
+  const buffer: Entry[] = [];
+  let forward: ((entries: Entry[]) => void) | undefined;
+  const unlisten = fanout.listen(channel, (entries) => {
+    if (forward) forward(entries);
+    else for (const entry of entries) buffer.push(entry);
+  });
+  const stop = () => {
+    stopped = true;
+    unlisten();
+  };
+  const goLive = () => {
+    const live = subscriber.live?.bind(subscriber);
+    if (!live) return unlisten();
+    const all = isEverything(filter);
+    forward = (entries) => {
+      const kept = all ? entries : entries.filter((e) => matches(filter, e));
+      if (kept.length > 0) live(kept);
+    };
+  };
+
+  const start = broker.position(channel);
+  if (!resume) {
+    subscriber.start({ epoch: start.epoch, seq: fanout.delivered(channel) ?? start.seq }, undefined);
+    goLive();
+    return stop;
+  }
+
+  void (async () => {
+    const plan = planResume(resume, start);
+    const history: Entry[] = [];
+    let from = plan.readFrom;
+    for (;;) {
+      const page = await broker.read(channel, from, PAGE);
+      if (stopped) return;
+      for (const entry of page.entries) history.push(entry);
+      if (page.entries.length < PAGE) break;
+      from = page.entries[page.entries.length - 1]!.seq;
+      if (buffer.length > 0 && from >= buffer[0]!.seq) break; // the live buffer holds the rest
+    }
+    // From here to goLive() nothing awaits: no delivery can slip between the replay and live delivery.
+    const horizon = fanout.delivered(channel) ?? start.seq;
+    const resumed = mergeResume({ plan, position: start, history, live: buffer, horizon, filter });
+    subscriber.start({ epoch: start.epoch, seq: horizon }, resumed);
+    goLive();
+  })().catch((error) => {
+    if (stopped) return;
+    stop();
+    subscriber.fail(error);
+  });
+  return stop;
+}
