@@ -68,6 +68,10 @@ export const SETTINGS = {
     flag: "history-size", env: "STREAM_HISTORY_SIZE", schema: int(1, 10_000_000), default: "10000",
     expects: "a whole number from 1 to 10000000", help: "entries of history kept per channel",
   }),
+  metricsToken: define({
+    flag: "metrics-token", env: "STREAM_METRICS_TOKEN", schema: z.string().regex(/^[\x21-\x7e]*$/), default: "",
+    expects: "a token of visible ASCII characters (no spaces)", help: "if set, GET /metrics needs Authorization: Bearer <token>",
+  }),
 };
 
 type Settings = typeof SETTINGS;

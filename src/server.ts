@@ -6,6 +6,7 @@ import { createHub, type Hub } from "./hub/hub.ts";
 import { createApp } from "./http/app.ts";
 import { problemResponse } from "./http/problem.ts";
 import type { Logger } from "./log/logger.ts";
+import { createMetrics, attachMetered, type Metrics } from "./metrics/metrics.ts";
 import { inputSchemas } from "./protocol/inputs.ts";
 import { createConnections, type Connections } from "./ws/connections.ts";
 import { createSocketHandlers, type SocketData } from "./ws/connection.ts";
@@ -17,6 +18,7 @@ export interface RunningServer {
   port: number;
   hub: Hub;
   connections: Connections;
+  metrics: Metrics;
   /** Closes every connection and releases the port. */
   stop(): Promise<void>;
 }
@@ -34,7 +36,8 @@ export function startServer(config: Config, logger: Logger): RunningServer {
   const hub = createHub(broker, fanout);
   const connections = createConnections();
   const schemas = inputSchemas({ maxBodyBytes: config.maxBodyBytes, maxBatch: config.maxBatch, maxNameLength: 256 });
-  const app = createApp({ config, hub, logger, connections, schemas, startedAt });
+  const metrics = createMetrics({ hub, connections });
+  const app = createApp({ config, hub, logger, connections, schemas, startedAt, metrics });
 
   let server: Server<SocketData>;
   try {
@@ -59,7 +62,7 @@ export function startServer(config: Config, logger: Logger): RunningServer {
         logger.warn("WebSocket upgrade failed", { path, remote });
         return problemResponse(400, "bad_upgrade", "the WebSocket handshake was malformed (missing Sec-WebSocket-Key or version?)");
       },
-      websocket: createSocketHandlers({ hub, logger, connections }),
+      websocket: createSocketHandlers({ hub, logger, connections, metrics }),
       error(err) {
         const requestId = crypto.randomUUID();
         logger.error("unexpected error while handling a request", { requestId, error: err });
@@ -74,7 +77,7 @@ export function startServer(config: Config, logger: Logger): RunningServer {
     throw err;
   }
 
-  fanout.attach((topic, frame) => server.publish(topic, frame));
+  attachMetered(fanout, metrics, { publish: (topic, frame) => server.publish(topic, frame), subscribers: (topic) => server.subscriberCount(topic) });
   logger.feed((line) => hub.publishLogs([line]));
 
   const url = new URL(`http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${server.port}`);
@@ -83,6 +86,7 @@ export function startServer(config: Config, logger: Logger): RunningServer {
     port: server.port!,
     hub,
     connections,
+    metrics,
     async stop() {
       await server.stop(true);
       await hub.close();

@@ -3,9 +3,11 @@ import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import type { App, AppDeps, AppEnv } from "./deps.ts";
+import { meterPublishes } from "./metering.ts";
 import { problem } from "./problem.ts";
 import { registerDocs } from "./routes/docs.ts";
 import { registerHealth } from "./routes/health.ts";
+import { registerMetrics } from "./routes/metrics.ts";
 import { registerPublish } from "./routes/publish.ts";
 import { registerWebSocketPaths } from "./routes/websocket.ts";
 import { validationHook } from "./validation.ts";
@@ -15,6 +17,7 @@ export function createApp(deps: AppDeps): App {
   const { config, logger } = deps;
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
+  app.use(meterPublishes(deps.metrics));
   // Access log: refusals at warn with what was tried and why; the rest at debug (no per-event line by default).
   app.use(async (c, next) => {
     await next();
@@ -34,6 +37,7 @@ export function createApp(deps: AppDeps): App {
   registerPublish(app, deps);
   registerWebSocketPaths(app);
   registerDocs(app);
+  registerMetrics(app, deps);
 
   app.notFound((c) => {
     const allowed = allowedMethods(app, c.req.path);

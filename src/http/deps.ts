@@ -2,6 +2,7 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Config } from "../config.ts";
 import type { Hub } from "../hub/hub.ts";
 import type { Logger } from "../log/logger.ts";
+import type { Metrics } from "../metrics/metrics.ts";
 import type { InputSchemas } from "../protocol/inputs.ts";
 import type { Connections } from "../ws/connections.ts";
 
@@ -18,6 +19,7 @@ export interface AppDeps {
   logger: Logger;
   connections: Connections;
   schemas: InputSchemas;
+  metrics: Metrics;
   /** Process start, ms since the Unix epoch. */
   startedAt: number;
 }

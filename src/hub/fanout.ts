@@ -1,8 +1,8 @@
 import { CHANNELS, entryTopics, type Channel } from "./channels.ts";
 import type { Entry } from "./envelope.ts";
 
-/** Publishes one frame to one topic; in production, Bun's `server.publish`. */
-export type TopicSink = (topic: string, frame: string) => void;
+/** Publishes one frame of `channel` to one topic; in production, Bun's `server.publish` (metered). */
+export type TopicSink = (topic: string, frame: string, channel: Channel) => void;
 
 /** A JS-side receiver of one channel's delivered entries (a resuming socket, an SSE stream). */
 export type Listener = (entries: Entry[]) => void;
@@ -34,7 +34,7 @@ export function createFanout(): Fanout {
       if (entries.length === 0) return;
       last.set(channel, entries[entries.length - 1]!.seq);
       if (sink) {
-        for (const entry of entries) for (const topic of entryTopics(channel, entry)) sink(topic, entry.frame);
+        for (const entry of entries) for (const topic of entryTopics(channel, entry)) sink(topic, entry.frame, channel);
       }
       for (const listener of listeners.get(channel)!) listener(entries);
     },

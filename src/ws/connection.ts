@@ -2,6 +2,7 @@ import type { ServerWebSocket, WebSocketHandler } from "bun";
 import { channelTopic, type Channel } from "../hub/channels.ts";
 import type { Hub } from "../hub/hub.ts";
 import type { Logger } from "../log/logger.ts";
+import type { Recorder } from "../metrics/metrics.ts";
 import { controlFrame, parseClientFrame } from "../protocol/frames.ts";
 import { VERSION } from "../version.ts";
 import type { Connections } from "./connections.ts";
@@ -17,12 +18,13 @@ export interface ConnectionDeps {
   hub: Hub;
   logger: Logger;
   connections: Connections;
+  metrics: Recorder;
 }
 
 const MAX_LOGGED_TEXT = 500;
 
 /** The WebSocket lifecycle: the only code that touches `ServerWebSocket`. */
-export function createSocketHandlers({ hub, logger, connections }: ConnectionDeps): WebSocketHandler<SocketData> {
+export function createSocketHandlers({ hub, logger, connections, metrics }: ConnectionDeps): WebSocketHandler<SocketData> {
   return {
     open(ws) {
       const { path, channel, remote } = ws.data;
@@ -31,6 +33,7 @@ export function createSocketHandlers({ hub, logger, connections }: ConnectionDep
       const { epoch, seq } = hub.position(channel);
       ws.send(controlFrame({ kind: "hello", channel, path, epoch, seq, version: VERSION }));
       const total = connections.opened(path);
+      metrics.connected(path);
       logger.info("client connected", { path, remote, connections: total });
     },
 
@@ -57,6 +60,7 @@ export function createSocketHandlers({ hub, logger, connections }: ConnectionDep
     close(ws, code, reason) {
       const { path, remote } = ws.data;
       const total = connections.closed(path);
+      metrics.disconnected(path);
       logger.info("client disconnected", { path, remote, code, reason: reason || undefined, connections: total });
     },
   };

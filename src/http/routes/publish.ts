@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
+import type { Channel } from "../../hub/channels.ts";
 import type { Accepted } from "../../hub/hub.ts";
 import type { App, AppDeps } from "../deps.ts";
 import { problem, problemResponseDoc } from "../problem.ts";
@@ -12,6 +13,9 @@ const PublishResult = z
       .openapi({ description: "The seq (and, for events, id) each item got, in the order sent" }),
   })
   .openapi("PublishResult");
+
+/** The HTTP publish route of each channel. */
+export const PUBLISH_PATHS: Readonly<Record<Channel, string>> = { events: "/api/events", logs: "/api/logs" };
 
 const JSON_TYPE = /^application\/([\w.-]+\+)?json\s*(;|$)/i;
 
@@ -34,7 +38,7 @@ const errors = {
 export function registerPublish(app: App, { hub, schemas, config }: AppDeps) {
   const channels = [
     {
-      path: "/api/events",
+      path: PUBLISH_PATHS.events,
       tag: "events",
       schema: schemas.EventPublish,
       publish: (items: unknown[]) => hub.publishEvents(items as never),
@@ -43,7 +47,7 @@ export function registerPublish(app: App, { hub, schemas, config }: AppDeps) {
       example: { type: "order.filled", source: "strategy/alpha", data: { qty: 5 } },
     },
     {
-      path: "/api/logs",
+      path: PUBLISH_PATHS.logs,
       tag: "logs",
       schema: schemas.LogPublish,
       publish: (items: unknown[]) => hub.publishLogs(items as never),

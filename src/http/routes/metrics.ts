@@ -1,0 +1,38 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { timingSafeEqual } from "node:crypto";
+import type { App, AppDeps } from "../deps.ts";
+import { problem, problemResponseDoc } from "../problem.ts";
+
+const route = createRoute({
+  method: "get",
+  path: "/metrics",
+  tags: ["health"],
+  summary: "Prometheus metrics",
+  description:
+    "Counters, gauges and a latency histogram in the Prometheus text format (see the README's metric table). " +
+    "When the server runs with --metrics-token, send `Authorization: Bearer <token>`.",
+  responses: {
+    200: { description: "The metrics", content: { "text/plain": { schema: z.string() } } },
+    401: problemResponseDoc("A metrics token is configured and the request carries none"),
+    403: problemResponseDoc("The request's token is not the metrics token"),
+  },
+});
+
+/** GET /metrics, guarded by --metrics-token when it is set. */
+export function registerMetrics(app: App, { metrics, config }: AppDeps) {
+  const expected = config.metricsToken ? new Bun.CryptoHasher("sha256").update(config.metricsToken).digest() : undefined;
+  app.openapi(route, async (c) => {
+    if (expected) {
+      const given = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "")?.[1];
+      if (!given) {
+        c.header("WWW-Authenticate", 'Bearer realm="metrics"');
+        return problem(c, 401, "unauthorized", "GET /metrics needs the metrics token: send Authorization: Bearer <token> (the server runs with --metrics-token)");
+      }
+      // Compare digests, so the comparison takes the same time whatever the token's length.
+      if (!timingSafeEqual(new Bun.CryptoHasher("sha256").update(given).digest(), expected)) {
+        return problem(c, 403, "forbidden", "the token sent for GET /metrics is not the metrics token (--metrics-token)");
+      }
+    }
+    return c.text(await metrics.render(), 200, { "content-type": metrics.contentType });
+  });
+}

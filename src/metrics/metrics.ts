@@ -1,0 +1,204 @@
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { CHANNELS, type Channel } from "../hub/channels.ts";
+import type { Fanout } from "../hub/fanout.ts";
+import type { Hub } from "../hub/hub.ts";
+import { VERSION } from "../version.ts";
+import type { Connections } from "../ws/connections.ts";
+import { WS_PATHS } from "../ws/endpoints.ts";
+import { registerProcessMetrics } from "./process.ts";
+
+/**
+ * What the server reports while it runs. Each call only adds to plain numbers (the fan-out calls it
+ * per frame); prom-client reads them when /metrics is scraped. Labels are paths, channels and HTTP
+ * statuses only: never event types, sources or clients, whose values are unbounded.
+ */
+export interface Recorder {
+  /** A WebSocket opened on `path`. */
+  connected(path: string): void;
+  /** A WebSocket on `path` closed, for whatever reason. */
+  disconnected(path: string): void;
+  /** The server closed a client on `path` because it stopped reading (backpressure past the limit). */
+  slowConsumerClosed(path: string): void;
+  /** A publish request on `channel`'s HTTP route was answered with `status`. */
+  publishAnswered(channel: Channel, status: number): void;
+  /** `frames` frames reached local fan-out; the hub accepted them at `acceptedAt` (ms since the epoch). */
+  fannedOut(channel: Channel, frames: number, acceptedAt: number): void;
+  /** One frame of `bytes` bytes went to one topic that `subscribers` sockets hold. */
+  delivered(channel: Channel, subscribers: number, bytes: number): void;
+}
+
+/** The recorder plus the Prometheus exposition of everything it counted. */
+export interface Metrics extends Recorder {
+  /** The metrics in the Prometheus text format. */
+  render(): Promise<string>;
+  /** The Content-Type of `render()`'s text. */
+  readonly contentType: string;
+}
+
+export interface MetricsDeps {
+  hub: Hub;
+  connections: Connections;
+}
+
+/** Publish→fan-out latency buckets, in seconds; the start time has millisecond resolution. */
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+/** Creates the counters and the registry that exposes them (one per server). */
+export function createMetrics({ hub, connections }: MetricsDeps): Metrics {
+  const registry = new Registry();
+  const perPath = () => new Map<string, number>(WS_PATHS.map((p) => [p, 0]));
+  const perChannel = () => new Map<string, number>(CHANNELS.map((c) => [c, 0]));
+  const t = {
+    connects: perPath(),
+    disconnects: perPath(),
+    slowCloses: perPath(),
+    published: perChannel(),
+    delivered: perChannel(),
+    bytes: perChannel(),
+    /** Keyed by "channel status". */
+    requests: new Map<string, number>(),
+  };
+  const byPath = (path: string) => ({ path });
+  const byChannel = (channel: string) => ({ channel });
+  const counter = (name: string, help: string, labelNames: string[], tally: Map<string, number>, labels: (key: string) => Labels) =>
+    scrapedCounter(registry, { name, help, labelNames, tally, labels });
+
+  counter("stream_connects_total", "WebSocket connections opened, per path", ["path"], t.connects, byPath);
+  counter("stream_disconnects_total", "WebSocket connections closed (by either side), per path", ["path"], t.disconnects, byPath);
+  counter(
+    "stream_slow_consumer_closes_total",
+    "Clients closed (code 1013) because they stopped reading and their send buffer passed the limit, per path",
+    ["path"],
+    t.slowCloses,
+    byPath,
+  );
+  counter("stream_frames_published_total", "Event and log frames handed to this server's fan-out, per channel", ["channel"], t.published, byChannel);
+  counter(
+    "stream_frames_delivered_total",
+    "Frames queued to subscribers: each published frame counts once per subscriber of its topic",
+    ["channel"],
+    t.delivered,
+    byChannel,
+  );
+  counter(
+    "stream_bytes_sent_total",
+    "Payload bytes of fanned-out frames queued to subscribers (frame bytes x subscribers; excludes WebSocket framing and control frames)",
+    ["channel"],
+    t.bytes,
+    byChannel,
+  );
+  counter("stream_publish_requests_total", "HTTP publish requests answered, per channel and status code", ["channel", "status"], t.requests, (key) => {
+    const [channel, status] = key.split(" ");
+    return { channel: channel!, status: status! };
+  });
+
+  const latency = new Histogram({
+    name: "stream_publish_fanout_seconds",
+    help: "Time from the hub accepting a publish to its frames being handed to every subscriber's socket (millisecond resolution)",
+    labelNames: ["channel"],
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+
+  new Gauge({
+    name: "stream_connections",
+    help: "Open WebSocket connections, per path",
+    labelNames: ["path"],
+    registers: [registry],
+    collect() {
+      for (const [path, n] of Object.entries(connections.byPath())) this.set({ path }, n);
+    },
+  });
+  new Gauge({
+    name: "stream_last_seq",
+    help: "Last seq published on the channel",
+    labelNames: ["channel"],
+    registers: [registry],
+    collect() {
+      for (const channel of CHANNELS) this.set({ channel }, hub.position(channel).seq);
+    },
+  });
+  new Gauge({
+    name: "stream_history_entries",
+    help: "Entries the channel's history holds (what a resuming client can still get back)",
+    labelNames: ["channel"],
+    registers: [registry],
+    async collect() {
+      for (const channel of CHANNELS) {
+        const page = await hub.read(channel, Number.MAX_SAFE_INTEGER, 0);
+        this.set({ channel }, page.firstSeq > 0 ? page.position.seq - page.firstSeq + 1 : 0);
+      }
+    },
+  });
+  new Gauge({ name: "stream_info", help: "Always 1; the server's version as a label", labelNames: ["version"], registers: [registry] }).set(
+    { version: VERSION },
+    1,
+  );
+  registerProcessMetrics(registry);
+
+  return {
+    connected: (path) => bump(t.connects, path),
+    disconnected: (path) => bump(t.disconnects, path),
+    slowConsumerClosed: (path) => bump(t.slowCloses, path),
+    publishAnswered: (channel, status) => bump(t.requests, `${channel} ${status}`),
+    fannedOut(channel, frames, acceptedAt) {
+      bump(t.published, channel, frames);
+      const seconds = (performance.timeOrigin + performance.now() - acceptedAt) / 1000;
+      latency.observe({ channel }, Math.max(0, seconds));
+    },
+    delivered(channel, subscribers, size) {
+      bump(t.delivered, channel, subscribers);
+      bump(t.bytes, channel, subscribers * size);
+    },
+    render: () => registry.metrics(),
+    contentType: registry.contentType,
+  };
+}
+
+type Labels = Record<string, string>;
+
+function bump(tally: Map<string, number>, key: string, n = 1) {
+  tally.set(key, (tally.get(key) ?? 0) + n);
+}
+
+/**
+ * A counter whose values live in a plain Map (cheap to bump on the hot path) and are copied into
+ * prom-client when the registry is scraped. Keys present from the start are exported as 0.
+ */
+function scrapedCounter(
+  registry: Registry,
+  { name, help, labelNames, tally, labels }: { name: string; help: string; labelNames: string[]; tally: Map<string, number>; labels: (key: string) => Labels },
+) {
+  new Counter({
+    name,
+    help,
+    labelNames,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [key, value] of tally) this.inc(labels(key), value);
+    },
+  });
+}
+
+/** Bun's pub/sub as the fan-out sees it. */
+export interface PubSub {
+  publish(topic: string, frame: string): unknown;
+  subscribers(topic: string): number;
+}
+
+/**
+ * Connects the fan-out to Bun's pub/sub, counting each frame once per subscriber of each topic it goes to
+ * (from Bun's subscriber count: no loop over sockets), and timing each batch from the hub's accept.
+ */
+export function attachMetered(fanout: Fanout, recorder: Recorder, pubsub: PubSub): void {
+  fanout.attach(function meteredPublish(topic, frame, channel) {
+    // Read before publishing: Bun's publish result reports bytes for one subscriber, not a count.
+    const n = pubsub.subscribers(topic);
+    pubsub.publish(topic, frame);
+    if (n > 0) recorder.delivered(channel, n, Buffer.byteLength(frame));
+  });
+  for (const channel of CHANNELS) {
+    fanout.listen(channel, (entries) => recorder.fannedOut(channel, entries.length, entries[0]!.time));
+  }
+}

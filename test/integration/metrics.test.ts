@@ -1,0 +1,174 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { ConfigError, loadConfig } from "../../src/config.ts";
+import { connect } from "../helpers/client.ts";
+import { parsePrometheus, sampleValue, scrape } from "../helpers/prometheus.ts";
+import { postJson, startTestServer, type TestServer } from "../helpers/server.ts";
+
+/** Resolves once `condition` holds (checked every 10 ms); for state the server changes after a client acts. */
+async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await Bun.sleep(10);
+  }
+}
+
+describe("GET /metrics", () => {
+  let srv: TestServer;
+  beforeAll(() => {
+    srv = startTestServer();
+  });
+  afterAll(() => srv.stop());
+
+  test("counters move by exactly what clients and publishers did", async () => {
+    const before = (await scrape(srv.url)).families;
+    const v0 = (name: string, labels: Record<string, string> = {}) => sampleValue(before, name, labels);
+
+    const a = await connect(srv.ws("/ws"));
+    const b = await connect(srv.ws("/ws"));
+    const c = await connect(srv.ws("/api/stream"));
+    for (const s of [a, b, c]) expect((await s.next()).kind).toBe("hello");
+
+    expect((await postJson(`${srv.url}/api/events`, [{ type: "m.one" }, { type: "m.two", data: { é: "ünïcode" } }, { type: "m.three" }])).status).toBe(200);
+    expect((await postJson(`${srv.url}/api/events`, { type: "m.four", source: "metrics-test" })).status).toBe(200);
+    expect((await postJson(`${srv.url}/api/events`, { type: "not valid" })).status).toBe(400);
+    const notJson = await fetch(`${srv.url}/api/events`, { method: "POST", headers: { "content-type": "text/plain" }, body: "x" });
+    expect(notJson.status).toBe(415);
+
+    const frames = await a.take(4);
+    await b.take(4);
+    await c.take(4);
+    expect(frames.map((f) => f.type)).toEqual(["m.one", "m.two", "m.three", "m.four"]);
+    const frameBytes = a.raw.slice(1, 5).reduce((n, text) => n + Buffer.byteLength(text), 0);
+
+    b.close();
+    await until(() => srv.server.connections.byPath()["/ws"] === 1, "the server to see the close");
+
+    const { families: after, contentType } = await scrape(srv.url);
+    expect(contentType).toStartWith("text/plain; version=0.0.4");
+    const delta = (name: string, labels: Record<string, string> = {}) => sampleValue(after, name, labels) - v0(name, labels);
+
+    expect(delta("stream_connects_total", { path: "/ws" })).toBe(2);
+    expect(delta("stream_connects_total", { path: "/api/stream" })).toBe(1);
+    expect(delta("stream_connects_total", { path: "/ws/logs" })).toBe(0);
+    expect(delta("stream_disconnects_total", { path: "/ws" })).toBe(1);
+    expect(delta("stream_disconnects_total", { path: "/api/stream" })).toBe(0);
+    expect(sampleValue(after, "stream_connections", { path: "/ws" })).toBe(1);
+    expect(sampleValue(after, "stream_connections", { path: "/api/stream" })).toBe(1);
+
+    expect(delta("stream_frames_published_total", { channel: "events" })).toBe(4);
+    // Every frame went to the 3 subscribers of the events topic.
+    expect(delta("stream_frames_delivered_total", { channel: "events" })).toBe(12);
+    expect(delta("stream_bytes_sent_total", { channel: "events" })).toBe(frameBytes * 3);
+
+    expect(delta("stream_publish_requests_total", { channel: "events", status: "200" })).toBe(2);
+    expect(delta("stream_publish_requests_total", { channel: "events", status: "400" })).toBe(1);
+    expect(delta("stream_publish_requests_total", { channel: "events", status: "415" })).toBe(1);
+    expect(delta("stream_publish_requests_total", { channel: "logs", status: "200" })).toBe(0);
+
+    // One latency observation per publish call that reached fan-out (the batch counts once).
+    expect(delta("stream_publish_fanout_seconds_count", { channel: "events" })).toBe(2);
+    expect(sampleValue(after, "stream_publish_fanout_seconds_bucket", { channel: "events", le: "+Inf" })).toBe(
+      sampleValue(after, "stream_publish_fanout_seconds_count", { channel: "events" }),
+    );
+    expect(sampleValue(after, "stream_last_seq", { channel: "events" })).toBe(frames.at(-1).seq);
+    expect(sampleValue(after, "stream_history_entries", { channel: "events" })).toBe(frames.at(-1).seq);
+    a.close();
+    c.close();
+  });
+
+  test("logs published over HTTP count on the logs channel, delivered to /ws/logs subscribers only", async () => {
+    const logs = await connect(srv.ws("/ws/logs"));
+    await logs.next();
+    const before = (await scrape(srv.url)).families;
+    expect((await postJson(`${srv.url}/api/logs`, { level: "warn", message: "metrics test line", source: "metrics-test" })).status).toBe(200);
+    await logs.nextMatching((f) => f.message === "metrics test line");
+    const after = (await scrape(srv.url)).families;
+    const delta = (name: string, labels: Record<string, string>) => sampleValue(after, name, labels) - sampleValue(before, name, labels);
+    expect(delta("stream_publish_requests_total", { channel: "logs", status: "200" })).toBe(1);
+    // The server's own log lines (debug access log) travel the logs channel too: at least ours went out.
+    expect(delta("stream_frames_published_total", { channel: "logs" })).toBeGreaterThanOrEqual(1);
+    expect(delta("stream_frames_published_total", { channel: "events" })).toBe(0);
+    expect(delta("stream_frames_delivered_total", { channel: "events" })).toBe(0);
+    logs.close();
+  });
+
+  test("no label takes its values from what clients send", async () => {
+    await postJson(`${srv.url}/api/events`, { type: "unbounded.type.label", source: "unbounded-source-label" });
+    const text = await (await fetch(`${srv.url}/metrics`)).text();
+    expect(text).not.toContain("unbounded");
+    const labelNames = new Set([...text.matchAll(/[{,]([a-z_]+)="/g)].map((m) => m[1]));
+    // prom-client's process metrics carry no labels; ours carry only these bounded ones.
+    expect([...labelNames].sort()).toEqual(["channel", "le", "path", "status", "version"]);
+  });
+
+  test("includes process metrics that are right under Bun, and none that misreport", async () => {
+    const { families } = await scrape(srv.url);
+    expect(sampleValue(families, "process_resident_memory_bytes")).toBeGreaterThan(1_000_000);
+    expect(sampleValue(families, "process_cpu_seconds_total")).toBeGreaterThan(0);
+    expect(Math.abs(sampleValue(families, "process_start_time_seconds") - performance.timeOrigin / 1000)).toBeLessThan(60);
+    expect(sampleValue(families, "process_open_fds")).toBeGreaterThan(0);
+    expect(families.has("nodejs_eventloop_lag_p99_seconds")).toBe(false);
+    expect(families.has("nodejs_version_info")).toBe(false);
+    expect(sampleValue(families, "stream_info", { version: ((await (await fetch(`${srv.url}/api/health`)).json()) as any).version })).toBe(1);
+  });
+
+  test("is listed in the OpenAPI document", async () => {
+    const doc = (await (await fetch(`${srv.url}/openapi.json`)).json()) as any;
+    expect(doc.paths["/metrics"].get.responses["200"].content["text/plain"]).toBeDefined();
+  });
+});
+
+describe("GET /metrics with --metrics-token", () => {
+  let srv: TestServer;
+  beforeAll(() => {
+    srv = startTestServer(["--metrics-token", "s3cret-token"]);
+  });
+  afterAll(() => srv.stop());
+
+  test("no token: 401 with a JSON body saying what to send", async () => {
+    const res = await fetch(`${srv.url}/metrics`);
+    expect(res.status).toBe(401);
+    expect(res.headers.get("www-authenticate")).toContain("Bearer");
+    const body = (await res.json()) as any;
+    expect(body.error).toBe("unauthorized");
+    expect(body.message).toContain("Authorization: Bearer");
+  });
+
+  test.each([["Bearer wrong"], ["Bearer s3cret-token-and-more"], ["Bearer s3cret-toke"]])("wrong token %p: 403", async (authorization) => {
+    const res = await fetch(`${srv.url}/metrics`, { headers: { authorization } });
+    expect(res.status).toBe(403);
+    expect(((await res.json()) as any).message).toContain("not the metrics token");
+  });
+
+  test("a malformed Authorization header is treated as no token", async () => {
+    const res = await fetch(`${srv.url}/metrics`, { headers: { authorization: "Basic czNjcmV0" } });
+    expect(res.status).toBe(401);
+  });
+
+  test("the right token: 200 and parseable metrics; other routes stay open", async () => {
+    const { families } = await scrape(srv.url, { authorization: "Bearer s3cret-token" });
+    expect(families.get("stream_connects_total")?.type).toBe("counter");
+    expect((await fetch(`${srv.url}/api/health`)).status).toBe(200);
+  });
+
+  test("a token with spaces is refused at start-up with a clear message", () => {
+    expect(() => loadConfig(["--metrics-token", "two words"])).toThrow(ConfigError);
+    expect(() => loadConfig(["--metrics-token", "two words"])).toThrow("--metrics-token expects a token of visible ASCII characters");
+    expect(loadConfig([], { STREAM_METRICS_TOKEN: "from-env" }).metricsToken).toBe("from-env");
+  });
+});
+
+describe("the Prometheus text reader used above", () => {
+  test("rejects what Prometheus would reject", () => {
+    expect(() => parsePrometheus("# TYPE a_total counter\na_total 1\n")).not.toThrow();
+    expect(() => parsePrometheus("a_total 1\n")).toThrow("sample without a TYPE");
+    expect(() => parsePrometheus("# TYPE a_total counter\na_total one\n")).toThrow("bad value");
+    expect(() => parsePrometheus("# TYPE a_total counter\na_total{x=1} 1\n")).toThrow("not a sample");
+    expect(() => parsePrometheus("# TYPE a counter\na 1\n")).toThrow("should end in _total");
+    expect(() => parsePrometheus("# TYPE a_total counter\na_total 1")).toThrow("newline");
+    expect(() =>
+      parsePrometheus('# TYPE h histogram\nh_bucket{le="1"} 2\nh_bucket{le="+Inf"} 1\nh_sum 1\nh_count 1\n'),
+    ).toThrow("not cumulative");
+  });
+});
