@@ -72,6 +72,16 @@ export const SETTINGS = {
     flag: "metrics-token", env: "STREAM_METRICS_TOKEN", schema: z.string().regex(/^[\x21-\x7e]*$/), default: "",
     expects: "a token of visible ASCII characters (no spaces)", help: "if set, GET /metrics needs Authorization: Bearer <token>",
   }),
+  redis: define({
+    flag: "redis", env: "STREAM_REDIS_URL",
+    schema: z.string().regex(/^((rediss?|valkeys?)(\+unix)?:\/\/\S+)?$/).transform((v) => v || undefined), default: "",
+    expects: "a Redis URL such as redis://localhost:6379 (rediss:// for TLS)",
+    help: "share streams through Redis so several instances act as one (unset: in memory)",
+  }),
+  redisPrefix: define({
+    flag: "redis-prefix", env: "STREAM_REDIS_PREFIX", schema: z.string().regex(/^\S{1,200}$/), default: "stream:",
+    expects: "1 to 200 characters without spaces", help: "prefix of every Redis key (one per deployment sharing a Redis)",
+  }),
 };
 
 type Settings = typeof SETTINGS;
@@ -117,7 +127,7 @@ export function loadConfig(argv: string[], env: Record<string, string | undefine
 export function helpText(): string {
   const rows = Object.values(SETTINGS).map((s) => {
     const def = Array.isArray(s.default) ? s.default.join(",") : s.default;
-    return `  --${s.flag.padEnd(16)} ${s.help}\n  ${"".padEnd(18)} env ${s.env}, default ${def}${s.multiple ? ", repeatable" : ""}`;
+    return `  --${s.flag.padEnd(16)} ${s.help}\n  ${"".padEnd(18)} env ${s.env}, default ${def || "(none)"}${s.multiple ? ", repeatable" : ""}`;
   });
   return [
     "stream-server — real-time event and log streaming over WebSocket and HTTP",

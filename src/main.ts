@@ -20,6 +20,7 @@ async function main(argv: string[]): Promise<number> {
 
   const logger = createLogger({ level: config.logLevel, format: config.logFormat });
   const server = startServer(config, logger);
+  await server.ready;
   logger.info(`listening on ${server.url.origin}`, { version: VERSION, docs: `${server.url.origin}/docs` });
 
   await new Promise<void>((resolve) => {

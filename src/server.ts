@@ -1,6 +1,7 @@
 import type { Server } from "bun";
 import type { Config } from "./config.ts";
 import { createMemoryBroker } from "./hub/broker-memory.ts";
+import { createRedisBroker } from "./hub/broker-redis.ts";
 import { createFanout } from "./hub/fanout.ts";
 import { createHub, type Hub } from "./hub/hub.ts";
 import { createApp } from "./http/app.ts";
@@ -19,6 +20,8 @@ export interface RunningServer {
   hub: Hub;
   connections: Connections;
   metrics: Metrics;
+  /** Resolves once the broker knows where every stream stands (with --redis: once Redis answered). */
+  ready: Promise<void>;
   /** Closes every connection and releases the port. */
   stop(): Promise<void>;
 }
@@ -32,7 +35,9 @@ export class PortInUseError extends Error {
 export function startServer(config: Config, logger: Logger): RunningServer {
   const startedAt = Date.now();
   const fanout = createFanout();
-  const broker = createMemoryBroker({ historySize: config.historySize, deliver: fanout.deliver });
+  const broker = config.redis
+    ? createRedisBroker({ url: config.redis, prefix: config.redisPrefix, historySize: config.historySize, deliver: fanout.deliver, logger })
+    : createMemoryBroker({ historySize: config.historySize, deliver: fanout.deliver });
   const hub = createHub(broker, fanout);
   const connections = createConnections();
   const schemas = inputSchemas({ maxBodyBytes: config.maxBodyBytes, maxBatch: config.maxBatch, maxNameLength: 256 });
@@ -87,6 +92,7 @@ export function startServer(config: Config, logger: Logger): RunningServer {
     hub,
     connections,
     metrics,
+    ready: broker.ready(),
     async stop() {
       await server.stop(true);
       await hub.close();

@@ -2,6 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
+import { BrokerUnavailableError } from "../hub/unavailable.ts";
 import type { App, AppDeps, AppEnv } from "./deps.ts";
 import { meterPublishes } from "./metering.ts";
 import { problem } from "./problem.ts";
@@ -53,6 +54,10 @@ export function createApp(deps: AppDeps): App {
       const code = err.status === 400 ? "bad_json" : "bad_request";
       const message = err.status === 400 ? `request body is not valid JSON: ${err.message}` : err.message;
       return problem(c, err.status, code, message);
+    }
+    if (err instanceof BrokerUnavailableError) {
+      c.header("Retry-After", "1");
+      return problem(c, 503, "unavailable", `${err.message}; nothing was stored, retry shortly`);
     }
     const requestId = crypto.randomUUID();
     logger.error("unexpected error while handling a request", { method: c.req.method, path: c.req.path, requestId, error: err });

@@ -37,5 +37,7 @@ export function createMemoryBroker({ deliver, store: given, historySize = 10_000
     async close() {
       store.close();
     },
+    health: () => ({ ok: true }),
+    ready: async () => {},
   };
 }

@@ -1,5 +1,6 @@
 import type { Channel } from "./channels.ts";
 import type { Draft, Entry } from "./envelope.ts";
+import type { BrokerHealth } from "./unavailable.ts";
 
 /** Where a channel's stream stands: `epoch` names this history's lifetime, `seq` its last entry. */
 export interface StreamPosition {
@@ -29,6 +30,10 @@ export interface Broker {
   read(channel: Channel, since: number, limit: number): Promise<HistoryPage>;
   /** The channel's current position (the last delivered seq). */
   position(channel: Channel): StreamPosition;
+  /** Whether publishes can be stored right now, and if not, why (for /api/health). */
+  health(): BrokerHealth;
+  /** Resolves once the broker knows every channel's position (at once in memory; after reaching Redis). */
+  ready(): Promise<void>;
   /** Releases resources (connections, files). */
   close(): Promise<void>;
 }

@@ -2,6 +2,7 @@ import type { EventInput, LogInput } from "../protocol/inputs.ts";
 import type { Channel } from "./channels.ts";
 import type { Broker, HistoryPage, StreamPosition } from "./broker.ts";
 import { subscribe, type SubscribeRequest, type Subscriber } from "./catchup.ts";
+import type { BrokerHealth } from "./unavailable.ts";
 import { clockNow, eventDraft, logDraft } from "./envelope.ts";
 import type { Fanout } from "./fanout.ts";
 
@@ -19,6 +20,8 @@ export interface Hub {
   position(channel: Channel): StreamPosition;
   /** Starts a subscriber: replay (when resuming) handed over to live delivery with no gap; returns a stop function. */
   subscribe(request: SubscribeRequest, subscriber: Subscriber): () => void;
+  /** Whether publishes can be stored right now (see Broker.health). */
+  health(): BrokerHealth;
   close(): Promise<void>;
 }
 
@@ -38,6 +41,7 @@ export function createHub(broker: Broker, fanout: Fanout): Hub {
     read: (channel, since, limit) => broker.read(channel, since, limit),
     position: (channel) => broker.position(channel),
     subscribe: (request, subscriber) => subscribe(broker, fanout, request, subscriber),
+    health: () => broker.health(),
     close: () => broker.close(),
   };
 }

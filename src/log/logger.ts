@@ -29,6 +29,15 @@ const SOURCE = "stream-server";
 export function createLogger({ level, format, write = (line) => process.stdout.write(line + "\n") }: LoggerOptions): Logger {
   let publish: ((line: LogInput) => unknown) | undefined;
   const min = RANK[level];
+  // While the logs channel cannot store (Redis down), say so once, not once per line.
+  let feedFailing = false;
+  const feedFailed = (err: unknown) => {
+    if (!feedFailing) reportFeedError(err);
+    feedFailing = true;
+  };
+  const feedWorked = () => {
+    feedFailing = false;
+  };
 
   const emit = (lvl: LogLevel, message: string, fields: LogFields = {}) => {
     if (RANK[lvl] < min) return;
@@ -37,9 +46,9 @@ export function createLogger({ level, format, write = (line) => process.stdout.w
     if (!publish) return;
     try {
       // A failed publish is reported on stderr only: logging it again would loop.
-      Promise.resolve(publish({ level: lvl, message, source: SOURCE, fields: plain(fields), time })).catch(reportFeedError);
+      Promise.resolve(publish({ level: lvl, message, source: SOURCE, fields: plain(fields), time })).then(feedWorked, feedFailed);
     } catch (err) {
-      reportFeedError(err);
+      feedFailed(err);
     }
   };
 
@@ -84,5 +93,5 @@ function plain<T>(value: T): T {
 }
 
 function reportFeedError(err: unknown) {
-  process.stderr.write(`stream-server: could not put a log record on the logs channel: ${String(err)}\n`);
+  process.stderr.write(`stream-server: could not put a log record on the logs channel: ${String(err)} (further failures are not reported until it works again)\n`);
 }

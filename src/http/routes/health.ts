@@ -13,6 +13,7 @@ const ChannelHealth = z.object({
 export const HealthBody = z
   .object({
     status: z.enum(["ok", "degraded"]),
+    reason: z.string().optional().openapi({ description: "Why the status is degraded (e.g. Redis unreachable); publishes answer 503 meanwhile" }),
     version: z.string().openapi({ example: "0.1.0" }),
     uptime: z.number().openapi({ description: "Seconds since start", example: 42.5 }),
     connections: z.record(z.string(), z.number().int()).openapi({ example: { "/ws": 1, "/api/stream": 2, "/ws/logs": 0 } }),
@@ -38,8 +39,10 @@ export function registerHealth(app: App, { hub, connections, startedAt }: AppDep
         return [channel, { ...hub.position(channel), subscribers }];
       }),
     ) as z.infer<typeof HealthBody>["channels"];
+    const health = hub.health();
+    const status = health.ok ? { status: "ok" as const } : { status: "degraded" as const, reason: health.reason };
     return c.json(
-      { status: "ok" as const, version: VERSION, uptime: (Date.now() - startedAt) / 1000, connections: perPath, channels },
+      { ...status, version: VERSION, uptime: (Date.now() - startedAt) / 1000, connections: perPath, channels },
       200,
     );
   });

@@ -32,6 +32,7 @@ const errors = {
   400: problemResponseDoc("The body is not JSON or fails validation; `issues` lists each field"),
   413: problemResponseDoc("The body is larger than --max-body-bytes"),
   415: problemResponseDoc("The body is not declared as application/json"),
+  503: problemResponseDoc("The store (Redis, with --redis) is unreachable: nothing was stored; retry after Retry-After seconds"),
 };
 
 /** POST /api/events and POST /api/logs: one item or a batch, validated by the same schema as WebSocket input. */

@@ -1,0 +1,62 @@
+import type { Logger } from "../log/logger.ts";
+import { newEpoch, type Broker, type Deliver } from "./broker.ts";
+import { redisKeys } from "./redis-keys.ts";
+import { createRedisLink } from "./redis-link.ts";
+import { createStreamReader } from "./redis-reader.ts";
+import { appendDrafts, readPage } from "./redis-scripts.ts";
+
+export interface RedisBrokerOptions {
+  /** redis:// or rediss:// URL (`--redis`). */
+  url: string;
+  /** Prefix of every key (`--redis-prefix`). */
+  prefix: string;
+  /** Entries of history promised per channel. */
+  historySize: number;
+  /**
+   * Extra entries each stream keeps beyond `historySize` (XADD MAXLEN ~ historySize + slack), so that an
+   * instance whose reader falls briefly behind — or a batch larger than the history — still delivers
+   * every entry before it is trimmed.
+   */
+  readerSlack?: number;
+  deliver: Deliver;
+  logger: Logger;
+}
+
+/** Most entries one history read asks Redis for. */
+const MAX_PAGE = 10_000;
+
+/**
+ * The multi-instance broker: each channel is a Redis Stream whose entry ids are the seqs, so every
+ * instance agrees on order and seq. Publishing only appends (one Lua script per batch); delivery to local
+ * subscribers comes back through Redis, by the stream reader — for this instance's publishes too — so
+ * every instance delivers the same entries in the same order.
+ */
+export function createRedisBroker({ url, prefix, historySize, readerSlack = 10_000, deliver, logger }: RedisBrokerOptions): Broker {
+  const keys = (channel: Parameters<typeof redisKeys>[1]) => redisKeys(prefix, channel);
+  const commands = createRedisLink({ url, role: "publish", logger });
+  // XREAD BLOCK holds its connection, so the reader gets one of its own.
+  const readerLink = createRedisLink({ url, role: "stream reader", logger });
+  const reader = createStreamReader({ link: readerLink, keys, deliver, logger });
+
+  return {
+    async publish(channel, drafts) {
+      const { entries } = await appendDrafts(commands, keys(channel), drafts, historySize + readerSlack, newEpoch());
+      return entries;
+    },
+    async read(channel, since, limit) {
+      const page = await readPage(commands, keys(channel), since, Math.max(1, Math.min(limit, MAX_PAGE)));
+      return { entries: page.entries, firstSeq: page.firstSeq, position: { epoch: page.epoch, seq: page.seq } };
+    },
+    position: (channel) => reader.position(channel),
+    health() {
+      const reason =
+        commands.downReason() ?? readerLink.downReason() ?? (reader.position("events").epoch ? undefined : "reading the Redis streams' positions");
+      return reason ? { ok: false, reason } : { ok: true };
+    },
+    ready: () => reader.ready,
+    async close() {
+      reader.close();
+      commands.close();
+    },
+  };
+}

@@ -1,0 +1,99 @@
+import type { ChannelKeys } from "./redis-keys.ts";
+import type { RedisLink } from "./redis-link.ts";
+import { sequence, type Draft, type Entry } from "./envelope.ts";
+
+/**
+ * The Lua scripts that make each channel's operations atomic in Redis, and the layout of a stream entry.
+ * Every script takes KEYS = stream, seq, epoch (see redis-keys.ts).
+ */
+
+/**
+ * Publish: takes the next seqs and appends one stream entry per draft with id `<seq>-0`, so stream ids
+ * ARE seqs and every instance agrees on them. Creates the epoch if Redis has none (first use, or data lost).
+ * ARGV = maxlen, epoch candidate, fields per entry, then the fields of each entry. Returns {first seq, epoch}.
+ */
+const PUBLISH = `
+local epoch = redis.call('GET', KEYS[3])
+if not epoch then epoch = ARGV[2]; redis.call('SET', KEYS[3], epoch) end
+local per = tonumber(ARGV[3])
+local n = (#ARGV - 3) / per
+local last = redis.call('INCRBY', KEYS[2], n)
+local first = last - n + 1
+for i = 0, n - 1 do
+  local cmd = {'XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], (first + i) .. '-0', 'e', epoch}
+  for j = 1, per do cmd[8 + j] = ARGV[3 + i * per + j] end
+  redis.call(unpack(cmd))
+end
+return {first, epoch}`;
+
+/** Where the stream stands: {epoch, last seq}; creates the epoch if missing. ARGV = epoch candidate. */
+const POSITION = `
+redis.call('SET', KEYS[3], ARGV[1], 'NX')
+return {redis.call('GET', KEYS[3]), redis.call('GET', KEYS[2]) or '0'}`;
+
+/** History page: {epoch, last seq, oldest id held, entries from id ARGV[1], at most ARGV[2]}. */
+const READ = `
+local page = redis.call('XRANGE', KEYS[1], ARGV[1], '+', 'COUNT', ARGV[2])
+local oldest = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)
+return {redis.call('GET', KEYS[3]) or '', redis.call('GET', KEYS[2]) or '0', oldest[1] and oldest[1][1] or '0-0', page}`;
+
+interface Script {
+  source: string;
+  sha: string;
+}
+
+const script = (source: string): Script => ({ source, sha: new Bun.CryptoHasher("sha1").update(source).digest("hex") });
+const scripts = { publish: script(PUBLISH), position: script(POSITION), read: script(READ) };
+
+/** Runs a script by its hash, sending the source only when Redis does not have it (first use, after a restart). */
+async function run(link: RedisLink, s: Script, keys: ChannelKeys, args: string[]): Promise<any> {
+  const tail = ["3", keys.stream, keys.seq, keys.epoch, ...args];
+  try {
+    return await link.send("EVALSHA", [s.sha, ...tail]);
+  } catch (err) {
+    if (!String((err as Error).message).startsWith("NOSCRIPT")) throw err;
+    return link.send("EVAL", [s.source, ...tail]);
+  }
+}
+
+// A stream entry's fields: e = epoch (set by the script), then the draft.
+const FIELDS_PER_DRAFT = 12;
+
+/** Appends drafts to the channel's stream; resolves with the stored entries and the epoch they belong to. */
+export async function appendDrafts(link: RedisLink, keys: ChannelKeys, drafts: Draft[], maxLen: number, epochCandidate: string) {
+  const args: string[] = [String(maxLen), epochCandidate, String(FIELDS_PER_DRAFT)];
+  for (const d of drafts) args.push("k", d.kind, "t", d.tail, "y", d.key, "s", d.source, "m", String(d.time), "i", d.id ?? "");
+  const [first, epoch] = (await run(link, scripts.publish, keys, args)) as [number, string];
+  return { epoch, entries: drafts.map((d, i) => sequence(d, first + i)) };
+}
+
+/** The channel's epoch (created if missing) and last seq. */
+export async function readPosition(link: RedisLink, keys: ChannelKeys, epochCandidate: string) {
+  const [epoch, seq] = (await run(link, scripts.position, keys, [epochCandidate])) as [string, string];
+  return { epoch, seq: Number(seq) };
+}
+
+/** Entries with seq > since (at most `limit`), the oldest seq held, and where the stream stands. */
+export async function readPage(link: RedisLink, keys: ChannelKeys, since: number, limit: number) {
+  const [epoch, seq, oldest, raw] = (await run(link, scripts.read, keys, [`${since + 1}-0`, String(limit)])) as [
+    string, string, string, RawEntry[],
+  ];
+  return { epoch, seq: Number(seq), firstSeq: seqOf(oldest), entries: raw.map((r) => decodeEntry(r).entry) };
+}
+
+/** A stream entry as Redis returns it: [id, [field, value, …]]. */
+export type RawEntry = [string, string[]];
+
+/** Turns a stream entry back into the envelope it stores, and the epoch it was written in. */
+export function decodeEntry([id, fields]: RawEntry): { entry: Entry; epoch: string } {
+  const f: Record<string, string> = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
+  const draft: Draft = { kind: f.k === "log" ? "log" : "event", tail: f.t ?? "}", key: f.y ?? "", source: f.s ?? "", time: Number(f.m) };
+  if (f.i) draft.id = f.i;
+  return { entry: sequence(draft, seqOf(id)), epoch: f.e ?? "" };
+}
+
+/** The seq a stream id `<seq>-0` stands for. */
+export function seqOf(id: string): number {
+  return Number.parseInt(id, 10);
+}

@@ -1,0 +1,146 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import type { Broker, Deliver } from "../../src/hub/broker.ts";
+import type { Channel } from "../../src/hub/channels.ts";
+import { clockNow, eventDraft, logDraft, type Entry } from "../../src/hub/envelope.ts";
+
+/**
+ * The behaviour every Broker promises, run against each implementation (memory, Redis) by a small
+ * test file that supplies a factory. Delivery may be asynchronous (Redis delivers through the stream
+ * reader), so tests await deliveries instead of assuming them.
+ */
+export interface BrokerFactoryOptions {
+  historySize: number;
+  deliver: Deliver;
+}
+
+/** Creates a fresh, empty broker (its own streams) that is ready to use. */
+export type BrokerFactory = (options: BrokerFactoryOptions) => Promise<Broker>;
+
+/** Collects what a broker delivers, per channel, and lets tests await a count. */
+export function deliveries() {
+  const got: Record<Channel, Entry[]> = { events: [], logs: [] };
+  let wake: (() => void) | undefined;
+  const deliver: Deliver = (channel, entries) => {
+    got[channel].push(...entries);
+    wake?.();
+  };
+  return {
+    deliver,
+    got,
+    /** Resolves once at least `n` entries arrived on `channel`, with all of them. */
+    async until(channel: Channel, n: number): Promise<Entry[]> {
+      while (got[channel].length < n) await new Promise<void>((resolve) => (wake = resolve));
+      return got[channel];
+    },
+  };
+}
+
+const events = (n: number, prefix = "e") => {
+  const now = clockNow();
+  return Array.from({ length: n }, (_, i) => eventDraft({ type: `${prefix}.${i + 1}`, data: { i: i + 1 } }, now));
+};
+
+/** Registers the contract tests for one broker implementation. */
+export function runBrokerContract(name: string, create: BrokerFactory) {
+  describe(`Broker contract: ${name}`, () => {
+    const open: Broker[] = [];
+    afterEach(async () => {
+      await Promise.all(open.splice(0).map((b) => b.close()));
+    });
+    const make = async (historySize = 100) => {
+      const d = deliveries();
+      const broker = await create({ historySize, deliver: d.deliver });
+      open.push(broker);
+      return { broker, d };
+    };
+
+    test("starts empty: position seq 0 with an epoch, healthy, and an empty history", async () => {
+      const { broker } = await make();
+      const pos = broker.position("events");
+      expect(pos.seq).toBe(0);
+      expect(pos.epoch).toMatch(/^\S+$/);
+      expect(broker.health()).toEqual({ ok: true });
+      const page = await broker.read("events", 0, 10);
+      expect(page.entries).toEqual([]);
+      expect(page.position).toEqual(pos);
+    });
+
+    test("publish assigns consecutive seqs from 1 and returns the frames it stored", async () => {
+      const { broker } = await make();
+      const first = await broker.publish("events", events(3));
+      const second = await broker.publish("events", events(2, "f"));
+      expect([...first, ...second].map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
+      const frame = JSON.parse(second[1]!.frame);
+      expect(frame).toMatchObject({ kind: "event", seq: 5, type: "f.2", source: "api", data: { i: 2 } });
+      expect(frame.id).toBe(second[1]!.id!);
+    });
+
+    test("delivers every stored entry once, in seq order, with the frame publish returned", async () => {
+      const { broker, d } = await make();
+      const stored = [...(await broker.publish("events", events(3))), ...(await broker.publish("events", events(4, "g")))];
+      const got = await d.until("events", 7);
+      expect(got.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+      expect(got.map((e) => e.frame)).toEqual(stored.map((e) => e.frame));
+      // Nothing more arrives: a marker published afterwards is the very next delivery.
+      await broker.publish("events", events(1, "marker"));
+      expect((await d.until("events", 8)).map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+      expect(broker.position("events").seq).toBe(8);
+    });
+
+    test("concurrent batches each get a contiguous run of seqs", async () => {
+      const { broker, d } = await make();
+      const results = await Promise.all([1, 2, 3, 4].map((b) => broker.publish("events", events(25, `b${b}`))));
+      for (const batch of results) {
+        const seqs = batch.map((e) => e.seq);
+        expect(seqs).toEqual(seqs.map((_, i) => seqs[0]! + i));
+      }
+      const got = await d.until("events", 100);
+      expect(got.map((e) => e.seq)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+    });
+
+    test("channels have independent seqs and deliveries", async () => {
+      const { broker, d } = await make();
+      await broker.publish("events", events(2));
+      const logs = await broker.publish("logs", [logDraft({ level: "warn", message: "disk at 90%" }, clockNow())]);
+      expect(logs[0]!.seq).toBe(1);
+      expect(JSON.parse((await d.until("logs", 1))[0]!.frame)).toMatchObject({ kind: "log", seq: 1, level: "warn", message: "disk at 90%" });
+      await d.until("events", 2);
+      expect(broker.position("events").seq).toBe(2);
+      expect(broker.position("logs").seq).toBe(1);
+      expect(broker.position("logs").epoch).toMatch(/^\S+$/);
+    });
+
+    test("read returns entries after `since`, oldest first, at most `limit`, with the position", async () => {
+      const { broker, d } = await make();
+      const stored = await broker.publish("events", events(10));
+      await d.until("events", 10);
+      const page = await broker.read("events", 4, 3);
+      expect(page.entries.map((e) => e.seq)).toEqual([5, 6, 7]);
+      expect(page.entries.map((e) => e.frame)).toEqual(stored.slice(4, 7).map((e) => e.frame));
+      expect(page.firstSeq).toBe(1);
+      expect(page.position).toEqual({ epoch: broker.position("events").epoch, seq: 10 });
+      expect((await broker.read("events", 10, 5)).entries).toEqual([]);
+      expect((await broker.read("events", 0, 100)).entries.map((e) => e.seq)).toEqual(stored.map((e) => e.seq));
+    });
+
+    test("every entry is delivered even when a batch is larger than the history", async () => {
+      const { broker, d } = await make(10);
+      await broker.publish("events", events(300));
+      expect((await d.until("events", 300)).map((e) => e.seq)).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
+    });
+
+    test("history keeps at least the most recent `historySize` entries and says where it starts", async () => {
+      const { broker, d } = await make(10);
+      // More than any implementation keeps (the Redis one keeps some slack for lagging readers: see its test).
+      for (let i = 0; i < 12; i++) await broker.publish("events", events(100, `h${i}`));
+      await d.until("events", 1200);
+      const page = await broker.read("events", 0, 10_000);
+      expect(page.firstSeq).toBeGreaterThan(1);
+      expect(page.entries.length).toBeGreaterThanOrEqual(10);
+      expect(page.entries[0]!.seq).toBe(page.firstSeq);
+      expect(page.entries.at(-1)!.seq).toBe(1200);
+      const seqs = page.entries.map((e) => e.seq);
+      expect(seqs).toEqual(seqs.map((_, i) => page.firstSeq + i));
+    });
+  });
+}

@@ -1,0 +1,108 @@
+import { spawn, type Subprocess } from "bun";
+import { describe } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/**
+ * Tests that need Redis start their own `redis-server` on a free port. When it is not installed the
+ * tests are skipped with a loud reason — except under STREAM_REQUIRE_ALL=1 (CI), where that fails.
+ */
+const REDIS_SERVER = Bun.which("redis-server") ?? (Bun.file("/usr/bin/redis-server").size > 0 ? "/usr/bin/redis-server" : undefined);
+
+/** Whether Redis tests can run here; throws under STREAM_REQUIRE_ALL=1 when they cannot. */
+function redisAvailable(): boolean {
+  if (REDIS_SERVER) return true;
+  const reason = "redis-server not found on PATH or at /usr/bin/redis-server (Debian: apt-get install redis-server)";
+  if (process.env.STREAM_REQUIRE_ALL === "1") throw new Error(`STREAM_REQUIRE_ALL=1 but ${reason}`);
+  console.warn(`\n*** SKIPPING Redis tests: ${reason} ***\n`);
+  return false;
+}
+
+/** `describe`, or `describe.skip` with a loud reason when redis-server is missing. */
+export const describeRedis: typeof describe = (redisAvailable() ? describe : describe.skip) as typeof describe;
+
+/** A redis-server the test owns: its URL, and how to kill and restart it on the same port and data dir. */
+export interface RedisServer {
+  url: string;
+  port: number;
+  /** Kills the process (SIGKILL by default: nothing gets a chance to save) and waits for it to exit. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts it again on the same port with the same data directory. */
+  restart(): Promise<void>;
+  /** Kills it and removes its data directory. */
+  stop(): Promise<void>;
+}
+
+export interface RedisOptions {
+  /** Append-only file with fsync on every write, so a SIGKILL loses nothing acknowledged. */
+  persistent?: boolean;
+}
+
+/** Starts a private redis-server on a free port and waits until it accepts connections. */
+export async function startRedis({ persistent = false }: RedisOptions = {}): Promise<RedisServer> {
+  if (!REDIS_SERVER) throw new Error("redis-server is not installed; guard the test with describeRedis");
+  const dir = mkdtempSync(join(tmpdir(), "stream-redis-"));
+  const port = await freePort();
+  const args = [
+    REDIS_SERVER, "--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "",
+    ...(persistent ? ["--appendonly", "yes", "--appendfsync", "always"] : ["--appendonly", "no"]),
+  ];
+  let proc: Subprocess<"ignore", "pipe", "pipe"> | undefined;
+
+  const launch = async () => {
+    proc = spawn(args, { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+    await waitForReady(proc);
+  };
+  await launch();
+
+  const kill = async (signal: NodeJS.Signals = "SIGKILL") => {
+    if (!proc || proc.exitCode !== null || proc.signalCode) return;
+    proc.kill(signal);
+    await proc.exited;
+  };
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    kill,
+    restart: launch,
+    async stop() {
+      await kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Resolves when redis-server logs that it accepts connections; rejects with its output if it exits first. */
+async function waitForReady(proc: Subprocess<"ignore", "pipe", "pipe">): Promise<void> {
+  let out = "";
+  const decoder = new TextDecoder();
+  const reader = proc.stdout.getReader();
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    out += decoder.decode(value, { stream: true });
+    if (/Ready to accept connections/.test(out)) {
+      // Keep draining stdout so that a full pipe never blocks the server.
+      void (async () => {
+        while (!(await reader.read()).done);
+      })();
+      return;
+    }
+  }
+  const err = await new Response(proc.stderr).text();
+  throw new Error(`redis-server exited (code ${await proc.exited}) before accepting connections:\n${out}\n${err}`);
+}
+
+/** A port nothing listens on right now (the OS picks it; redis-server binds it a moment later). */
+async function freePort(): Promise<number> {
+  const listener = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const port = listener.port;
+  listener.stop(true);
+  return port;
+}
+
+/** A key prefix of its own for each test, so tests sharing one redis-server never see each other's streams. */
+export function uniquePrefix(): string {
+  return `test-${crypto.randomUUID().slice(0, 8)}:`;
+}
