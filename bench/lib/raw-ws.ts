@@ -1,0 +1,235 @@
+import type { Socket } from "bun";
+
+/**
+ * A minimal WebSocket client on raw TCP (`Bun.connect`): it parses the server's unmasked frames itself
+ * and hands each payload over as a byte range, with no decoding and no per-frame allocation.
+ * Bun's own WebSocket client tops out well below what the server can send; this one does not.
+ */
+
+/** Called once per text frame with the payload at `buf[start, end)`. */
+export type OnFrame = (buf: Uint8Array, start: number, end: number) => void;
+
+export interface RawWs {
+  /** Sends a prebuilt client frame (see `clientFrame`). */
+  send(frame: Uint8Array): void;
+  /** Bytes queued because the socket was full. */
+  queued(): number;
+  close(): void;
+  closed: Promise<void>;
+}
+
+export interface RawWsOptions {
+  host: string;
+  port: number;
+  path: string;
+  onFrame: OnFrame;
+  /** Called when the server closes the connection or it fails. */
+  onClose?: (reason: string) => void;
+}
+
+const encoder = new TextEncoder();
+const HEADER_END = encoder.encode("\r\n\r\n");
+
+/** Builds a masked client text frame. The mask key is zero, so the payload goes out unchanged and frames can be prebuilt. */
+export function clientFrame(text: string | Uint8Array): Uint8Array {
+  const payload = typeof text === "string" ? encoder.encode(text) : text;
+  const n = payload.length;
+  const head = n < 126 ? 2 : n < 65536 ? 4 : 10;
+  const out = new Uint8Array(head + 4 + n);
+  out[0] = 0x81;
+  if (n < 126) out[1] = 0x80 | n;
+  else if (n < 65536) {
+    out[1] = 0x80 | 126;
+    out[2] = n >> 8;
+    out[3] = n & 0xff;
+  } else {
+    out[1] = 0x80 | 127;
+    new DataView(out.buffer).setBigUint64(2, BigInt(n));
+  }
+  out.set(payload, head + 4);
+  return out;
+}
+
+/** Opens a WebSocket; resolves once the server answered 101. */
+export function openRawWs({ host, port, path, onFrame, onClose }: RawWsOptions): Promise<RawWs> {
+  return new Promise((resolve, reject) => {
+    let upgraded = false;
+    let pending: Uint8Array | undefined; // bytes of an incomplete frame (or of the handshake answer)
+    let out: Uint8Array[] = [];
+    let outBytes = 0;
+    let sock: Socket<undefined> | undefined;
+    let resolveClosed!: () => void;
+    const closed = new Promise<void>((r) => (resolveClosed = r));
+
+    const flush = (s: Socket<undefined>) => {
+      while (out.length > 0) {
+        const first = out[0]!;
+        const n = s.write(first);
+        outBytes -= Math.max(n, 0);
+        if (n < first.length) {
+          if (n > 0) out[0] = first.subarray(n);
+          return;
+        }
+        out.shift();
+      }
+    };
+
+    const ws: RawWs = {
+      send(frame) {
+        if (!sock) return;
+        if (out.length === 0) {
+          const n = sock.write(frame);
+          if (n === frame.length) return;
+          frame = frame.subarray(Math.max(n, 0));
+        }
+        out.push(frame);
+        outBytes += frame.length;
+      },
+      queued: () => outBytes,
+      close() {
+        sock?.end();
+      },
+      closed,
+    };
+
+    const parse = (s: Socket<undefined>, buf: Uint8Array) => {
+      let i = 0;
+      const len = buf.length;
+      while (len - i >= 2) {
+        const b0 = buf[i]!;
+        let n = buf[i + 1]! & 0x7f;
+        let p = i + 2;
+        if (n === 126) {
+          if (len - i < 4) break;
+          n = (buf[i + 2]! << 8) | buf[i + 3]!;
+          p = i + 4;
+        } else if (n === 127) {
+          if (len - i < 10) break;
+          n = Number(new DataView(buf.buffer, buf.byteOffset + i + 2, 8).getBigUint64(0));
+          p = i + 10;
+        }
+        if (len - p < n) break;
+        const opcode = b0 & 0x0f;
+        if (opcode === 0x1) {
+          if ((b0 & 0x80) === 0) throw new Error("fragmented frames are not expected from the server under test");
+          onFrame(buf, p, p + n);
+        } else if (opcode === 0x9) {
+          const pong = new Uint8Array(6 + n);
+          pong[0] = 0x8a;
+          pong[1] = 0x80 | n;
+          pong.set(buf.subarray(p, p + n), 6);
+          ws.send(pong);
+        } else if (opcode === 0x8) {
+          s.end();
+        }
+        i = p + n;
+      }
+      pending = i < len ? buf.slice(i) : undefined;
+    };
+
+    Bun.connect({
+      hostname: host,
+      port,
+      socket: {
+        open(s) {
+          sock = s;
+          s.setNoDelay(true); // a publisher's small frames must not wait for Nagle's algorithm
+          s.write(
+            `GET ${path} HTTP/1.1\r\nHost: ${host}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+              `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+          );
+        },
+        data(s, chunk) {
+          let buf: Uint8Array = chunk;
+          if (pending) {
+            const joined = new Uint8Array(pending.length + chunk.length);
+            joined.set(pending);
+            joined.set(chunk, pending.length);
+            buf = joined;
+            pending = undefined;
+          }
+          if (!upgraded) {
+            const end = indexOf(buf, HEADER_END);
+            if (end < 0) {
+              pending = buf.slice();
+              return;
+            }
+            const head = new TextDecoder().decode(buf.subarray(0, end));
+            if (!head.startsWith("HTTP/1.1 101")) {
+              reject(new Error(`upgrade to ws://${host}:${port}${path} refused: ${head.split("\r\n")[0]}`));
+              s.end();
+              return;
+            }
+            upgraded = true;
+            resolve(ws);
+            buf = buf.subarray(end + 4);
+          }
+          parse(s, buf);
+        },
+        drain(s) {
+          flush(s);
+        },
+        close() {
+          if (!upgraded) reject(new Error(`connection to ${host}:${port} closed before the upgrade`));
+          onClose?.("closed");
+          resolveClosed();
+        },
+        error(_s, err) {
+          if (!upgraded) reject(err);
+          onClose?.(String(err));
+        },
+      },
+    }).catch(reject);
+  });
+}
+
+function indexOf(buf: Uint8Array, needle: Uint8Array): number {
+  outer: for (let i = 0; i + needle.length <= buf.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (buf[i + j] !== needle[j]) continue outer;
+    return i;
+  }
+  return -1;
+}
+
+/**
+ * Reads the generator's counter from an event frame. Every server under test ends its frame with the
+ * event's `data`, and the generator's data ends with `"n":N}`: so the frame ends with `N}}`.
+ * Returns -1 when the frame is not one of ours (hello, ack, log).
+ */
+export function trailingCounter(buf: Uint8Array, start: number, end: number): number {
+  let i = end - 1;
+  if (i - 2 < start || buf[i] !== 0x7d || buf[i - 1] !== 0x7d) return -1;
+  i -= 2;
+  let n = 0;
+  let mul = 1;
+  while (i >= start) {
+    const c = buf[i]!;
+    if (c < 0x30 || c > 0x39) break;
+    n += (c - 0x30) * mul;
+    mul *= 10;
+    i--;
+  }
+  if (mul === 1 || buf[i] !== 0x3a /* : */ || buf[i - 1] !== 0x22 /* " */ || buf[i - 2] !== 0x6e /* n */) return -1;
+  return n;
+}
+
+const SEQ_PREFIX = new TextEncoder().encode('{"kind":"event","seq":');
+
+/**
+ * Reads the server's `seq` from an event frame: every server under test starts its event frames with
+ * `{"kind":"event","seq":N`. Returns -1 for any other frame.
+ */
+export function leadingSeq(buf: Uint8Array, start: number, end: number): number {
+  const p = SEQ_PREFIX;
+  if (end - start <= p.length) return -1;
+  for (let j = 0; j < p.length; j++) if (buf[start + j] !== p[j]) return -1;
+  let n = 0;
+  let i = start + p.length;
+  const first = i;
+  for (; i < end; i++) {
+    const c = buf[i]!;
+    if (c < 0x30 || c > 0x39) break;
+    n = n * 10 + (c - 0x30);
+  }
+  return i > first ? n : -1;
+}

@@ -1,0 +1,103 @@
+import { spawn, type Subprocess } from "bun";
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+
+/** The servers a scenario compares: stream-server (the compiled executable) and the two baselines. */
+
+export const ROOT = join(import.meta.dir, "..", "..");
+export const RESULTS_DIR = join(ROOT, "bench", "results");
+const BINARY = join(RESULTS_DIR, "bin", "stream-server");
+
+export type TargetName = "stream-server" | "bare-bun" | "node-ws";
+export const TARGETS: readonly TargetName[] = ["stream-server", "bare-bun", "node-ws"];
+
+/** A server under test, listening on 127.0.0.1. */
+export interface Target {
+  name: TargetName;
+  pid: number;
+  host: string;
+  port: number;
+  /** What the server printed (the tail), for error messages. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+let built: Promise<string> | undefined;
+
+/** Builds the executable once per run, exactly as `bun run build` does. */
+export function buildStreamServer(): Promise<string> {
+  built ??= (async () => {
+    mkdirSync(join(RESULTS_DIR, "bin"), { recursive: true });
+    const proc = spawn(["bun", "build", "--compile", "--minify", "--sourcemap", "src/main.ts", "--outfile", BINARY], {
+      cwd: ROOT, stdout: "pipe", stderr: "pipe",
+    });
+    if ((await proc.exited) !== 0 || !existsSync(BINARY)) {
+      throw new Error(`bun build --compile failed: ${await new Response(proc.stderr).text()}`);
+    }
+    return BINARY;
+  })();
+  return built;
+}
+
+/** The command line that starts each target on a free port. `flags` go to stream-server only. */
+async function command(name: TargetName, flags: string[]): Promise<string[]> {
+  switch (name) {
+    case "stream-server":
+      return [await buildStreamServer(), "--port", "0", "--host", "127.0.0.1", ...flags];
+    case "bare-bun":
+      return ["bun", join(ROOT, "bench/baselines/bun-pubsub.ts"), "0"];
+    case "node-ws":
+      return [process.env.NODE_BIN ?? "node", join(ROOT, "bench/baselines/node-ws.mjs"), "0"];
+  }
+}
+
+/**
+ * Starts a target and waits for its "listening on http://…" line. Its output keeps being drained
+ * (a server blocked on a full stdout pipe would measure the pipe, not the server).
+ */
+export async function startTarget(name: TargetName, flags: string[] = [], env: Record<string, string> = {}): Promise<Target> {
+  const proc: Subprocess<"ignore", "pipe", "pipe"> = spawn(await command(name, flags), {
+    cwd: ROOT, stdin: "ignore", stdout: "pipe", stderr: "pipe",
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env },
+  });
+  let tail = "";
+  const keep = (s: string) => {
+    tail = (tail + s).slice(-4000);
+  };
+  const port = await new Promise<number>((resolve, reject) => {
+    let seen = "";
+    void (async () => {
+      const decoder = new TextDecoder();
+      for await (const chunk of proc.stdout) {
+        const s = decoder.decode(chunk, { stream: true });
+        keep(s);
+        if (seen !== "done") {
+          seen += s;
+          const m = /listening on http:\/\/[^\s:]+:(\d+)/.exec(seen);
+          if (m) {
+            seen = "done";
+            resolve(Number(m[1]));
+          }
+        }
+      }
+      reject(new Error(`${name} exited before listening (code ${await proc.exited}): ${tail}`));
+    })();
+    void (async () => {
+      const decoder = new TextDecoder();
+      for await (const chunk of proc.stderr) keep(decoder.decode(chunk, { stream: true }));
+    })();
+  });
+  return {
+    name,
+    pid: proc.pid,
+    host: "127.0.0.1",
+    port,
+    output: () => tail,
+    async stop() {
+      proc.kill("SIGTERM");
+      const timer = setTimeout(() => proc.kill("SIGKILL"), 5000);
+      await proc.exited;
+      clearTimeout(timer);
+    },
+  };
+}
