@@ -23,21 +23,28 @@ export interface Gate {
   sent(): number;
 }
 
-/** A gate that keeps at most `window` events ahead of what the sentinel has acknowledged. */
-export function windowGate(window: number, acked: () => number): Gate {
-  let sent = 0;
+/** Publishers parked until the gate opens again. */
+function parking(): Pick<Gate, "wait" | "wake"> {
   let waiters: (() => void)[] = [];
   return {
-    take(count) {
-      if (sent - acked() >= window) return undefined;
-      sent += count;
-      return sent - count;
-    },
     wait: () => new Promise<void>((r) => waiters.push(r)),
     wake() {
       const w = waiters;
       waiters = [];
       for (const r of w) r();
+    },
+  };
+}
+
+/** A gate that keeps at most `window` events ahead of what the sentinel has acknowledged. */
+export function windowGate(window: number, acked: () => number): Gate {
+  let sent = 0;
+  return {
+    ...parking(),
+    take(count) {
+      if (sent - acked() >= window) return undefined;
+      sent += count;
+      return sent - count;
     },
     sent: () => sent,
   };
@@ -61,8 +68,8 @@ export function openGate(): Gate {
 export function rateGate(perSecond: number, onSend?: (n: number) => void): Gate {
   let sent = 0;
   let t0 = 0;
-  let waiters: (() => void)[] = [];
   return {
+    ...parking(),
     take(count) {
       const now = performance.now();
       if (t0 === 0) t0 = now;
@@ -70,12 +77,6 @@ export function rateGate(perSecond: number, onSend?: (n: number) => void): Gate 
       for (let i = 0; i < count; i++) onSend?.(sent + i);
       sent += count;
       return sent - count;
-    },
-    wait: () => new Promise<void>((r) => waiters.push(r)),
-    wake() {
-      const w = waiters;
-      waiters = [];
-      for (const r of w) r();
     },
     sent: () => sent,
   };

@@ -1,12 +1,11 @@
 import { spawn, type Subprocess } from "bun";
-import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { buildBinary } from "../../test/helpers/binary.ts";
 
 /** The servers a scenario compares: stream-server (the compiled executable) and the two baselines. */
 
 export const ROOT = join(import.meta.dir, "..", "..");
 export const RESULTS_DIR = join(ROOT, "bench", "results");
-const BINARY = join(RESULTS_DIR, "bin", "stream-server");
 
 export type TargetName = "stream-server" | "bare-bun" | "node-ws";
 export const TARGETS: readonly TargetName[] = ["stream-server", "bare-bun", "node-ws"];
@@ -22,22 +21,8 @@ export interface Target {
   stop(): Promise<void>;
 }
 
-let built: Promise<string> | undefined;
-
-/** Builds the executable once per run, exactly as `bun run build` does. */
-export function buildStreamServer(): Promise<string> {
-  built ??= (async () => {
-    mkdirSync(join(RESULTS_DIR, "bin"), { recursive: true });
-    const proc = spawn(["bun", "build", "--compile", "--minify", "--sourcemap", "src/main.ts", "--outfile", BINARY], {
-      cwd: ROOT, stdout: "pipe", stderr: "pipe",
-    });
-    if ((await proc.exited) !== 0 || !existsSync(BINARY)) {
-      throw new Error(`bun build --compile failed: ${await new Response(proc.stderr).text()}`);
-    }
-    return BINARY;
-  })();
-  return built;
-}
+/** Builds the executable once per run, exactly as `bun run build` does (the test suite's build). */
+export const buildStreamServer = buildBinary;
 
 /** The command line that starts each target on a free port. `flags` go to stream-server only. */
 async function command(name: TargetName, flags: string[]): Promise<string[]> {
