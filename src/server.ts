@@ -9,6 +9,8 @@ import { problemResponse } from "./http/problem.ts";
 import type { Logger } from "./log/logger.ts";
 import { createMetrics, attachMetered, type Metrics } from "./metrics/metrics.ts";
 import { inputSchemas } from "./protocol/inputs.ts";
+import { parseStreamQuery } from "./protocol/subscription.ts";
+import { queryProblem } from "./http/validation.ts";
 import { createConnections, type Connections } from "./ws/connections.ts";
 import { createSocketHandlers, type SocketData } from "./ws/connection.ts";
 import { endpointFor, WS_PATHS } from "./ws/endpoints.ts";
@@ -53,7 +55,8 @@ export function startServer(config: Config, logger: Logger): RunningServer {
       maxRequestBodySize: config.maxBodyBytes + 64 * 1024,
       fetch(req, srv) {
         if (req.headers.get("upgrade")?.toLowerCase() !== "websocket") return app.fetch(req);
-        const path = new URL(req.url).pathname;
+        const url = new URL(req.url);
+        const path = url.pathname;
         const remote = srv.requestIP(req)?.address ?? "unknown";
         const endpoint = endpointFor(path);
         if (!endpoint) {
@@ -63,7 +66,14 @@ export function startServer(config: Config, logger: Logger): RunningServer {
             websocketEndpoints: WS_PATHS,
           });
         }
-        if (srv.upgrade(req, { data: { path: endpoint.path, channel: endpoint.channel, remote } })) return undefined;
+        const query = parseStreamQuery(endpoint.channel, url.searchParams);
+        if (!query.ok) {
+          const refusal = queryProblem(query.error);
+          logger.warn("WebSocket upgrade refused: bad query string", { path, remote, query: url.search.slice(0, 500) });
+          return refusal;
+        }
+        const data: SocketData = { path: endpoint.path, channel: endpoint.channel, remote, subscription: query.request };
+        if (srv.upgrade(req, { data })) return undefined;
         logger.warn("WebSocket upgrade failed", { path, remote });
         return problemResponse(400, "bad_upgrade", "the WebSocket handshake was malformed (missing Sec-WebSocket-Key or version?)");
       },

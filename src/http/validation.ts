@@ -1,6 +1,6 @@
 import type { Hook } from "@hono/zod-openapi";
 import type { z } from "zod";
-import { problem } from "./problem.ts";
+import { problem, problemResponse } from "./problem.ts";
 
 /** One validation failure as clients see it. */
 export interface Issue {
@@ -43,3 +43,9 @@ export const validationHook: Hook<unknown, any, any, any> = (result, c) => {
     issues,
   });
 };
+
+/** The same 400 for a query validated outside Hono (the WebSocket upgrade). */
+export function queryProblem(error: z.ZodError): Response {
+  const issues = flattenIssues(error.issues);
+  return problemResponse(400, "invalid_query", `query string failed validation: ${describeIssues(issues)}`, { issues });
+}

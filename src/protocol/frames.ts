@@ -13,10 +13,33 @@ export const HelloFrame = z
     channel: z.enum(CHANNELS),
     path: z.string().openapi({ example: "/api/stream" }),
     epoch: z.string().openapi({ description: "Names this lifetime of the channel's history", example: "3f9c2a1b" }),
-    seq: z.number().int().openapi({ description: "The channel's latest seq at connect time" }),
+    seq: z.number().int().openapi({ description: "The channel's latest seq at connect time: live frames follow it" }),
     version: z.string(),
+    resume: z
+      .object({
+        since: z.number().int(),
+        complete: z.boolean().openapi({ description: "True when every frame after `since` follows; false when a `reset` says what is missing" }),
+      })
+      .optional()
+      .openapi({ description: "Present when the client asked to resume (`?since=`)" }),
   })
   .openapi("HelloFrame");
+
+export const RESET_REASONS = ["history_exceeded", "epoch_changed", "since_ahead"] as const;
+
+export const ResetFrame = z
+  .object({
+    kind: z.literal("reset"),
+    reason: z.enum(RESET_REASONS).openapi({
+      description: "history_exceeded: the history no longer holds what you missed; epoch_changed: the stream was recreated; since_ahead: your since is beyond this stream's end",
+    }),
+    message: z.string(),
+    epoch: z.string().openapi({ description: "The current epoch: resume with it from now on" }),
+    since: z.number().int().openapi({ description: "The since you asked for" }),
+    next: z.number().int().openapi({ description: "The seq the stream continues with" }),
+    lost: z.object({ from: z.number().int(), to: z.number().int() }).optional().openapi({ description: "The seqs that are gone" }),
+  })
+  .openapi("ResetFrame");
 
 export const EventFrame = z
   .object({
@@ -88,7 +111,9 @@ export function parseClientFrame(text: string): ParsedFrame {
   return { ok: true, frame: parsed.data };
 }
 
-/** Serialises a server control frame (hello, pong, error). Data frames come pre-serialised from the hub. */
-export function controlFrame(frame: z.input<typeof HelloFrame> | z.input<typeof PongFrame> | z.input<typeof ErrorFrame>): string {
+/** Serialises a server control frame (hello, reset, pong, error). Data frames come pre-serialised from the hub. */
+export function controlFrame(
+  frame: z.input<typeof HelloFrame> | z.input<typeof ResetFrame> | z.input<typeof PongFrame> | z.input<typeof ErrorFrame>,
+): string {
   return JSON.stringify(frame);
 }

@@ -7,7 +7,7 @@ import { DEFAULT_LIMITS, type Limits } from "./limits.ts";
  */
 
 /** Event types are dot-separated names; `*` and `,` are reserved for subscription filters. */
-const TYPE_PATTERN = /^[A-Za-z0-9_\-:/]+(\.[A-Za-z0-9_\-:/]+)*$/;
+export const TYPE_PATTERN = /^[A-Za-z0-9_\-:/]+(\.[A-Za-z0-9_\-:/]+)*$/;
 
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];

@@ -1,17 +1,22 @@
 import type { ServerWebSocket, WebSocketHandler } from "bun";
-import { channelTopic, type Channel } from "../hub/channels.ts";
+import type { SubscribeRequest } from "../hub/catchup.ts";
+import type { Channel } from "../hub/channels.ts";
 import type { Hub } from "../hub/hub.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Recorder } from "../metrics/metrics.ts";
 import { controlFrame, parseClientFrame } from "../protocol/frames.ts";
-import { VERSION } from "../version.ts";
 import type { Connections } from "./connections.ts";
+import { startDelivery } from "./delivery.ts";
 
 /** What the upgrade attaches to each socket. */
 export interface SocketData {
   path: string;
   channel: Channel;
   remote: string;
+  /** Filter and resume point, from the upgrade's query string. */
+  subscription: SubscribeRequest;
+  /** Stops a replay still in progress. */
+  stop?: () => void;
 }
 
 export interface ConnectionDeps {
@@ -27,11 +32,8 @@ const MAX_LOGGED_TEXT = 500;
 export function createSocketHandlers({ hub, logger, connections, metrics }: ConnectionDeps): WebSocketHandler<SocketData> {
   return {
     open(ws) {
-      const { path, channel, remote } = ws.data;
-      // Subscribe before reading the position: nothing published in between is missed.
-      ws.subscribe(channelTopic(channel));
-      const { epoch, seq } = hub.position(channel);
-      ws.send(controlFrame({ kind: "hello", channel, path, epoch, seq, version: VERSION }));
+      const { path, remote } = ws.data;
+      ws.data.stop = startDelivery(ws, hub, logger);
       const total = connections.opened(path);
       metrics.connected(path);
       logger.info("client connected", { path, remote, connections: total });
@@ -59,6 +61,7 @@ export function createSocketHandlers({ hub, logger, connections, metrics }: Conn
 
     close(ws, code, reason) {
       const { path, remote } = ws.data;
+      ws.data.stop?.();
       const total = connections.closed(path);
       metrics.disconnected(path);
       logger.info("client disconnected", { path, remote, code, reason: reason || undefined, connections: total });

@@ -66,6 +66,41 @@ describe("subscribe (catch-up then live)", () => {
     expect(seen).toEqual(Array.from({ length: horizon - 5 }, (_, i) => `r${6 + i}`));
   });
 
+  test("a slow history read (an async broker): entries published meanwhile come from the live buffer, once each", async () => {
+    const fanout = createFanout();
+    const memory = createMemoryBroker({ deliver: fanout.deliver });
+    const gate = Promise.withResolvers<void>();
+    // The history snapshot is taken at once; the answer arrives only after more publishes, as over a network.
+    const broker = { ...memory, read: async (c: "events" | "logs", since: number, limit: number) => {
+      const snapshot = await memory.read(c, since, limit);
+      await gate.promise;
+      return snapshot;
+    } };
+    const hub = createHub(broker, fanout);
+    const draft = () => eventDraft({ type: "x" }, clockNow());
+    await memory.publish("events", Array.from({ length: 30 }, draft));
+    const got: number[] = [];
+    const done = Promise.withResolvers<void>();
+    hub.subscribe({ channel: "events", filter: everything("events"), resume: { since: 10 } }, {
+      start(_p, resumed) {
+        expect(resumed!.complete).toBe(true);
+        for (const item of resumed!.items) if ("entry" in item) got.push(item.entry.seq);
+        if (got.at(-1)! >= 60) done.resolve();
+      },
+      live(entries) {
+        for (const e of entries) got.push(e.seq);
+        if (got.at(-1)! >= 60) done.resolve();
+      },
+      fail: done.reject,
+    });
+    await memory.publish("events", Array.from({ length: 20 }, draft)); // 31..50 while the read is pending
+    gate.resolve();
+    await Promise.resolve();
+    await memory.publish("events", Array.from({ length: 10 }, draft)); // 51..60, live or buffered
+    await done.promise;
+    expect(got).toEqual(Array.from({ length: 50 }, (_, i) => 11 + i));
+  });
+
   test("history too short: the start says so with a gap, and live entries still follow", async () => {
     const { hub, publish } = setup(10);
     await publish(50);

@@ -1,0 +1,101 @@
+import { z } from "@hono/zod-openapi";
+import type { SubscribeRequest } from "../hub/catchup.ts";
+import type { Channel } from "../hub/channels.ts";
+import { eventFilter, logFilter } from "../hub/filter.ts";
+import { LOG_LEVELS, TYPE_PATTERN } from "./inputs.ts";
+
+/**
+ * Query parameters of every subscription (WebSocket upgrade, SSE) and history read: one zod schema per
+ * channel validates them, types them and documents them in the OpenAPI document.
+ */
+
+const MAX_PATTERNS = 32;
+
+/** A repeated parameter (`?types=a&types=b`) means the same as a comma-separated one. */
+const joined = (v: unknown) => (Array.isArray(v) ? v.join(",") : v);
+
+const seq = (what: string) =>
+  z
+    .string()
+    .regex(/^\d{1,15}$/, `${what} must be a whole number (a seq from 0 up)`)
+    .transform(Number);
+
+const list = (what: string, valid: (item: string) => boolean, hint: string, example: string) =>
+  z.preprocess(
+    joined,
+    z
+      .string()
+      .transform((s) => s.split(",").map((item) => item.trim()).filter(Boolean))
+      .pipe(
+        z
+          .array(z.string().max(256).refine(valid, { error: (issue) => `${what} ${JSON.stringify(issue.input)} is not valid: ${hint}` }))
+          .max(MAX_PATTERNS, `at most ${MAX_PATTERNS} ${what}s`),
+      ),
+    ).openapi({ type: "string", example });
+
+const TYPE_FILTER = new RegExp(`^(\\*|${TYPE_PATTERN.source.slice(1, -1)}(\\.\\*)?)$`);
+
+const since = seq("since").optional().openapi({
+  type: "string",
+  description: "Resume: the last seq you received; every frame after it that the history holds comes first, then live ones",
+  example: "41",
+});
+const epoch = z
+  .string()
+  .regex(/^[\w-]{1,64}$/, "epoch must be the epoch from a hello frame, e.g. 3f9c2a1b")
+  .optional()
+  .openapi({ description: "The epoch your `since` belongs to (from `hello`); if the stream was recreated you get a `reset`" });
+
+const types = list("type pattern", (t) => TYPE_FILTER.test(t), "use exact types (order.filled), prefix wildcards (order.*) or *", "order.*,strategy.started").optional().openapi({
+  type: "string",
+  description: "Only these event types: comma-separated exact types and `prefix.*` wildcards (`order.*` = every type starting with `order.`)",
+  example: "order.*,strategy.started",
+});
+const level = z
+  .enum(LOG_LEVELS, { error: `level must be one of ${LOG_LEVELS.join(", ")}` })
+  .optional()
+  .openapi({ description: "Only log lines of this level and above", example: "warn" });
+const source = list("source", (s) => s.length > 0, "sources are non-empty names", "risk-engine").optional().openapi({
+  type: "string",
+  description: "Only log lines from these sources (comma-separated)",
+  example: "risk-engine",
+});
+
+const epochNeedsSince = (q: { since?: number; epoch?: string }, ctx: z.RefinementCtx) => {
+  if (q.epoch !== undefined && q.since === undefined) {
+    ctx.addIssue({ code: "custom", path: ["epoch"], message: "epoch is only meaningful with since: pass both, or neither for live frames only" });
+  }
+};
+
+/** `?since&epoch&types` on the event paths. */
+export const EventStreamQuery = z.object({ since, epoch, types }).superRefine(epochNeedsSince);
+/** `?since&epoch&level&source` on the log path. */
+export const LogStreamQuery = z.object({ since, epoch, level, source }).superRefine(epochNeedsSince);
+
+export type EventStreamQuery = z.output<typeof EventStreamQuery>;
+export type LogStreamQuery = z.output<typeof LogStreamQuery>;
+
+/** The subscription query schema of a channel. */
+export function streamQuery(channel: Channel) {
+  return channel === "events" ? EventStreamQuery : LogStreamQuery;
+}
+
+/** Turns a validated query into what the hub subscribes; `lastEventId` (SSE reconnect) wins over `since`. */
+export function subscribeRequest(channel: Channel, query: EventStreamQuery | LogStreamQuery, lastEventId?: number): SubscribeRequest {
+  const filter = channel === "events"
+    ? eventFilter((query as EventStreamQuery).types ?? [])
+    : logFilter((query as LogStreamQuery).level, (query as LogStreamQuery).source);
+  const since = lastEventId ?? query.since;
+  return { channel, filter, ...(since !== undefined ? { resume: { since, epoch: query.epoch } } : {}) };
+}
+
+/** Parses a query string outside Hono (the WebSocket upgrade): the request, or the zod error. */
+export function parseStreamQuery(channel: Channel, params: URLSearchParams) {
+  const raw: Record<string, string | string[]> = {};
+  for (const key of new Set(params.keys())) {
+    const values = params.getAll(key);
+    raw[key] = values.length === 1 ? values[0]! : values;
+  }
+  const parsed = streamQuery(channel).safeParse(raw);
+  return parsed.success ? { ok: true as const, request: subscribeRequest(channel, parsed.data) } : { ok: false as const, error: parsed.error };
+}
