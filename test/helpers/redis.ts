@@ -37,13 +37,15 @@ export interface RedisServer {
 export interface RedisOptions {
   /** Append-only file with fsync on every write, so a SIGKILL loses nothing acknowledged. */
   persistent?: boolean;
+  /** Listen on this port (one from freePort(), say) instead of a new free one. */
+  port?: number;
 }
 
 /** Starts a private redis-server on a free port and waits until it accepts connections. */
-export async function startRedis({ persistent = false }: RedisOptions = {}): Promise<RedisServer> {
+export async function startRedis({ persistent = false, port: wanted }: RedisOptions = {}): Promise<RedisServer> {
   if (!REDIS_SERVER) throw new Error("redis-server is not installed; guard the test with describeRedis");
   const dir = mkdtempSync(join(tmpdir(), "stream-redis-"));
-  const port = await freePort();
+  const port = wanted ?? (await freePort());
   const args = [
     REDIS_SERVER, "--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "",
     ...(persistent ? ["--appendonly", "yes", "--appendfsync", "always"] : ["--appendonly", "no"]),
@@ -95,7 +97,7 @@ async function waitForReady(proc: Subprocess<"ignore", "pipe", "pipe">): Promise
 }
 
 /** A port nothing listens on right now (the OS picks it; redis-server binds it a moment later). */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const listener = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
   const port = listener.port;
   listener.stop(true);
@@ -105,4 +107,15 @@ async function freePort(): Promise<number> {
 /** A key prefix of its own for each test, so tests sharing one redis-server never see each other's streams. */
 export function uniquePrefix(): string {
   return `test-${crypto.randomUUID().slice(0, 8)}:`;
+}
+
+/** Waits until `check` returns a value other than undefined/false (polling a state the test cannot await). */
+export async function eventually<T>(check: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`);
+    await Bun.sleep(25);
+  }
 }

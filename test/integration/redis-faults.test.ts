@@ -1,0 +1,137 @@
+import { afterEach, expect, test } from "bun:test";
+import { connect } from "../helpers/client.ts";
+import { describeRedis, eventually, freePort, startRedis, uniquePrefix, type RedisServer } from "../helpers/redis.ts";
+import { postJson, startTestServer, type TestServer } from "../helpers/server.ts";
+
+/**
+ * With --redis, Redis restarts and outages must never lose an acknowledged event, never acknowledge an
+ * unstored one, and never drop WebSocket clients.
+ */
+describeRedis("--redis when Redis fails", () => {
+  const cleanup: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const fn of cleanup.splice(0).reverse()) await fn();
+  });
+  const redisServer = async (persistent: boolean) => {
+    const redis = await startRedis({ persistent });
+    cleanup.push(() => redis.stop());
+    return redis;
+  };
+  const server = async (redis: RedisServer | string, extra: string[] = []) => {
+    const url = typeof redis === "string" ? redis : redis.url;
+    const srv = startTestServer(["--redis", url, "--redis-prefix", uniquePrefix(), ...extra]);
+    cleanup.push(() => srv.stop());
+    return srv;
+  };
+  const health = async (srv: TestServer) => (await fetch(`${srv.url}/api/health`)).json() as Promise<any>;
+  const publish = (srv: TestServer, type: string) => postJson(`${srv.url}/api/events`, { type });
+
+  test("while Redis is down: POST gets 503 JSON, health is degraded with the reason, subscribers stay connected", async () => {
+    const redis = await redisServer(true);
+    const srv = await server(redis);
+    await srv.server.ready;
+    expect(await health(srv)).toMatchObject({ status: "ok" });
+    const ws = await connect(srv.ws("/ws"));
+    expect((await ws.next()).kind).toBe("hello");
+
+    await redis.kill();
+    const refused = await publish(srv, "during.outage");
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get("retry-after")).toBe("1");
+    expect(refused.body).toMatchObject({ error: "unavailable" });
+    expect(refused.body.message).toContain(`Redis at ${redis.url}`);
+    expect(refused.body.message).toContain("nothing was stored");
+    const h = await health(srv);
+    expect(h.status).toBe("degraded");
+    expect(h.reason).toContain(`Redis at ${redis.url}`);
+    expect(srv.logs.some((l) => l.level === "warn" && String(l.msg).includes("lost the publish connection to Redis"))).toBe(true);
+
+    await redis.restart();
+    const accepted = await eventually(async () => {
+      const res = await publish(srv, "after.outage");
+      return res.status === 200 && res.body;
+    }, "a publish to succeed once Redis is back");
+    expect((await health(srv)).status).toBe("ok");
+    // The socket never closed, and the first frame after hello is the event stored after the outage.
+    expect(await ws.next()).toMatchObject({ kind: "event", type: "after.outage", seq: accepted.items[0].seq });
+    expect(accepted.items[0].seq).toBe(1);
+    ws.close();
+  }, 60_000);
+
+  test("after a restart with persistence every instance continues from the last id it delivered: no loss, no duplicate", async () => {
+    const redis = await redisServer(true);
+    const prefix = uniquePrefix();
+    const a = startTestServer(["--redis", redis.url, "--redis-prefix", prefix]);
+    const b = startTestServer(["--redis", redis.url, "--redis-prefix", prefix]);
+    cleanup.push(() => a.stop(), () => b.stop());
+    await Promise.all([a.server.ready, b.server.ready]);
+    const onB = await connect(b.ws("/api/stream"));
+    expect((await onB.next()).kind).toBe("hello");
+
+    for (let i = 1; i <= 3; i++) expect((await publish(a, `before.${i}`)).status).toBe(200);
+    await redis.kill();
+    expect((await publish(a, "lost")).status).toBe(503);
+    await redis.restart();
+    await eventually(async () => (await publish(a, "after.1")).status === 200, "a publish to succeed once Redis is back");
+    expect((await publish(a, "after.2")).status).toBe(200);
+
+    const frames = await onB.take(5);
+    expect(frames.map((f) => [f.seq, f.type])).toEqual([
+      [1, "before.1"], [2, "before.2"], [3, "before.3"], [4, "after.1"], [5, "after.2"],
+    ]);
+    expect(b.server.hub.position("events").seq).toBe(5);
+    onB.close();
+  }, 60_000);
+
+  test("Redis lost its data (restart without persistence): a new epoch, and the stream starts again at seq 1", async () => {
+    const redis = await redisServer(false);
+    const srv = await server(redis);
+    await srv.server.ready;
+    expect((await publish(srv, "old")).status).toBe(200);
+    const before = await eventually(async () => {
+      const h = await health(srv);
+      return h.channels.events.seq === 1 && h.channels.events;
+    }, "the event to be delivered");
+
+    await redis.kill();
+    await redis.restart();
+    const res = await eventually(async () => {
+      const r = await publish(srv, "new");
+      return r.status === 200 && r;
+    }, "a publish to succeed once Redis is back");
+    expect(res.body.items[0].seq).toBe(1);
+    const after = await eventually(async () => {
+      const h = await health(srv);
+      return h.channels.events.epoch !== before.epoch && h.channels.events.seq === 1 && h.channels.events;
+    }, "the new epoch to show in health");
+    expect(after.epoch).not.toBe(before.epoch);
+    expect(srv.logs.some((l) => l.level === "warn" && String(l.msg).includes("Redis lost the events stream"))).toBe(true);
+  }, 60_000);
+
+  test("an instance that starts while Redis is down waits, says what for, and serves once Redis is up", async () => {
+    const port = await freePort();
+    const url = `redis://127.0.0.1:${port}`;
+    const srv = await server(url);
+    let ready = false;
+    void srv.server.ready.then(() => (ready = true));
+
+    const h = await health(srv);
+    expect(h.status).toBe("degraded");
+    expect(h.reason).toContain(`Redis at ${url}`);
+    expect((await publish(srv, "too.early")).status).toBe(503);
+    await eventually(() => srv.logs.some((l) => l.level === "warn" && /waiting for Redis at .*retrying in/.test(String(l.msg))), "a log line naming what it waits for");
+    expect(ready).toBe(false);
+
+    const redis = await startRedis({ port });
+    cleanup.push(() => redis.stop());
+    await srv.server.ready;
+    expect((await publish(srv, "on.time")).status).toBe(200);
+    expect((await health(srv)).status).toBe("ok");
+  }, 60_000);
+
+  test("--redis with a malformed URL is refused at startup, naming the flag", async () => {
+    const { loadConfig } = await import("../../src/config.ts");
+    expect(() => loadConfig(["--redis", "localhost:6379"])).toThrow(/--redis expects a Redis URL such as redis:\/\/localhost:6379/);
+    expect(() => loadConfig(["--redis-prefix", "has space"])).toThrow(/--redis-prefix expects 1 to 200 characters without spaces/);
+  });
+});
