@@ -6,6 +6,7 @@ import { BrokerUnavailableError } from "../hub/unavailable.ts";
 import type { App, AppDeps, AppEnv } from "./deps.ts";
 import { meterPublishes } from "./metering.ts";
 import { problem } from "./problem.ts";
+import { registerConsole } from "./routes/console.ts";
 import { registerDocs } from "./routes/docs.ts";
 import { registerHealth } from "./routes/health.ts";
 import { registerMetrics } from "./routes/metrics.ts";
@@ -39,6 +40,7 @@ export function createApp(deps: AppDeps): App {
   registerWebSocketPaths(app);
   registerDocs(app);
   registerMetrics(app, deps);
+  registerConsole(app);
 
   app.notFound((c) => {
     const allowed = allowedMethods(app, c.req.path);

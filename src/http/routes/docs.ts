@@ -5,9 +5,10 @@ import swaggerJs from "swagger-ui-dist/swagger-ui-bundle.js" with { type: "text"
 import { WS_ENDPOINTS } from "../../ws/endpoints.ts";
 import { VERSION } from "../../version.ts";
 import type { App } from "../deps.ts";
+import { serveAssets, type TextAsset } from "../static.ts";
 
 const ASSET_BASE = "/docs/assets";
-const ASSETS: Record<string, { body: string; type: string }> = {
+const ASSETS: Record<string, TextAsset> = {
   [`${ASSET_BASE}/swagger-ui-dist/swagger-ui.css`]: { body: swaggerCss, type: "text/css; charset=utf-8" },
   [`${ASSET_BASE}/swagger-ui-dist/swagger-ui-bundle.js`]: { body: swaggerJs, type: "text/javascript; charset=utf-8" },
 };
@@ -35,7 +36,5 @@ export function registerDocs(app: App) {
     ],
   });
   app.get("/docs", swaggerUI({ url: "/openapi.json", baseUrl: ASSET_BASE, title: "stream-server API" }));
-  for (const [path, asset] of Object.entries(ASSETS)) {
-    app.get(path, (c) => c.body(asset.body, 200, { "content-type": asset.type, "cache-control": "public, max-age=86400" }));
-  }
+  serveAssets(app, ASSETS, "public, max-age=86400");
 }

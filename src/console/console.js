@@ -1,0 +1,416 @@
+// stream-server console: live events and logs over WebSocket, with resume, filters, health and publishing.
+// Plain browser JavaScript, no dependencies; served by the executable itself. Server text is only ever
+// put into the page with textContent, never as HTML.
+"use strict";
+
+/** Rows kept in the DOM per pane: enough to read, few enough to stay smooth at 1,000 events/s. */
+const ROW_CAP = 400;
+/** Items kept in memory per stream, so that changing a filter can show earlier matches. */
+const KEEP = 5000;
+const HEALTH_EVERY_MS = 2000;
+const RETRY_MIN_MS = 500;
+const RETRY_MAX_MS = 5000;
+const LEVELS = ["debug", "info", "warn", "error"];
+
+const $ = (id) => document.getElementById(id);
+
+/** One live stream (events or logs): its socket, position, buffer and pane. */
+function createStream(name, path, render, matches) {
+  return {
+    name, path, render, matches,
+    rows: $(`${name}-rows`), state: $(`${name}-state`), count: $(`${name}-count`),
+    items: [], pending: [], received: 0, waiting: 0,
+    epoch: undefined, lastSeq: undefined, retryMs: RETRY_MIN_MS,
+    note: undefined, ws: undefined,
+  };
+}
+
+const streams = {
+  events: createStream("events", "/ws", eventRow, eventMatches),
+  logs: createStream("logs", "/ws/logs", logRow, logMatches),
+};
+const view = { paused: false, types: [], level: 0, text: "" };
+let frameRequested = false;
+
+// ---------------------------------------------------------------- connection, resume and gaps
+
+/** Opens the stream's socket, resuming after the last seq seen (the server replays what was missed). */
+function connect(stream) {
+  const params = new URLSearchParams();
+  if (stream.lastSeq !== undefined && stream.epoch !== undefined) {
+    params.set("since", String(stream.lastSeq));
+    params.set("epoch", stream.epoch);
+  }
+  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+  const query = params.toString();
+  const ws = new WebSocket(`${scheme}//${location.host}${stream.path}${query ? `?${query}` : ""}`);
+  stream.ws = ws;
+  setState(stream, stream.epoch === undefined ? "connecting" : "reconnecting", stream.epoch === undefined ? "connecting" : "resuming");
+  ws.onmessage = (e) => {
+    let frame;
+    try {
+      frame = JSON.parse(e.data);
+    } catch {
+      return addNote(stream, `the server sent a frame that is not JSON: ${String(e.data).slice(0, 200)}`);
+    }
+    onFrame(stream, frame);
+  };
+  ws.onclose = (e) => {
+    if (stream.ws !== ws) return;
+    const why = e.code === 1006 ? "connection lost" : `closed ${e.code}${e.reason ? `: ${e.reason}` : ""}`;
+    const wait = stream.retryMs;
+    stream.retryMs = Math.min(RETRY_MAX_MS, stream.retryMs * 2);
+    setState(stream, "reconnecting", `${why}; retrying in ${(wait / 1000).toFixed(1)} s`);
+    setTimeout(() => connect(stream), wait);
+  };
+}
+
+function onFrame(stream, frame) {
+  switch (frame.kind) {
+    case "hello": {
+      stream.retryMs = RETRY_MIN_MS;
+      if (stream.epoch !== undefined && frame.epoch !== stream.epoch) {
+        // The server's history was recreated (a restart without --data). If it does not say so with a
+        // `reset` frame, we say it before the next frame.
+        stream.note = `The server restarted and its ${stream.name} history started over (epoch ${stream.epoch} → ${frame.epoch}); anything published while disconnected is lost.`;
+        stream.lastSeq = undefined;
+      }
+      stream.epoch = frame.epoch;
+      if (stream.lastSeq === undefined) stream.lastSeq = frame.seq;
+      setState(stream, "live", "live", `${frame.path ?? stream.path} · server ${frame.version ?? "?"} · epoch ${frame.epoch}`);
+      return;
+    }
+    case "reset": {
+      stream.note = undefined;
+      stream.lastSeq = undefined;
+      const detail = frame.message || `the server could not replay everything after seq ${frame.since ?? "?"}`;
+      return addNote(stream, `Gap: ${detail}`, "reset");
+    }
+    case "event":
+    case "log": {
+      if (stream.lastSeq !== undefined && frame.seq <= stream.lastSeq) return; // already shown (resume overlap)
+      if (stream.note) {
+        addNote(stream, stream.note, "reset");
+        stream.note = undefined;
+      } else if (stream.lastSeq !== undefined && frame.seq > stream.lastSeq + 1) {
+        addNote(stream, `Gap: seq ${stream.lastSeq + 1}–${frame.seq - 1} never arrived.`, "reset");
+      }
+      stream.lastSeq = frame.seq;
+      stream.received++;
+      return addItem(stream, frame);
+    }
+    case "error":
+      return addNote(stream, `Server: ${frame.message ?? frame.code}`);
+    default:
+      return; // pong and kinds this page does not know
+  }
+}
+
+function setState(stream, state, text, detail = text) {
+  stream.state.dataset.state = state;
+  stream.state.textContent = text;
+  stream.state.title = detail;
+}
+
+// ---------------------------------------------------------------- buffering and batched rendering
+
+function addItem(stream, item) {
+  stream.items.push(item);
+  if (stream.items.length > KEEP * 1.25) stream.items.splice(0, stream.items.length - KEEP);
+  if (!stream.matches(item)) return updateCount(stream);
+  stream.pending.push(item);
+  if (stream.pending.length > ROW_CAP * 2) stream.pending.splice(0, stream.pending.length - ROW_CAP);
+  if (view.paused) {
+    stream.waiting++;
+    showWaiting();
+  }
+  scheduleRender();
+}
+
+/** A marker row: a reset, a gap or a server message. Markers are kept and shown whatever the filters. */
+function addNote(stream, text, kind = "info") {
+  const note = { kind: "note", note: kind, text, time: new Date().toISOString() };
+  stream.items.push(note);
+  stream.pending.push(note);
+  scheduleRender();
+}
+
+function scheduleRender() {
+  if (frameRequested || view.paused) return;
+  frameRequested = true;
+  requestAnimationFrame(flush);
+}
+
+/** Renders everything that arrived since the last animation frame, newest on top, in one DOM insert per pane. */
+function flush() {
+  frameRequested = false;
+  if (view.paused) return;
+  for (const stream of Object.values(streams)) {
+    const batch = stream.pending;
+    if (batch.length === 0) continue;
+    stream.pending = [];
+    const fragment = document.createDocumentFragment();
+    for (let i = batch.length - 1; i >= Math.max(0, batch.length - ROW_CAP); i--) fragment.append(row(stream, batch[i]));
+    stream.rows.querySelector(".empty")?.remove();
+    stream.rows.prepend(fragment);
+    while (stream.rows.childElementCount > ROW_CAP) stream.rows.lastElementChild.remove();
+    updateCount(stream);
+  }
+}
+
+/** Rebuilds a pane from the buffer, after a filter change or clear. */
+function rerender(stream) {
+  const shown = [];
+  for (let i = stream.items.length - 1; i >= 0 && shown.length < ROW_CAP; i--) {
+    const item = stream.items[i];
+    if (item.kind === "note" || stream.matches(item)) shown.push(item);
+  }
+  stream.pending = [];
+  stream.rows.replaceChildren(...shown.map((item) => row(stream, item)));
+  if (shown.length === 0) stream.rows.append(emptyHint(stream));
+  updateCount(stream);
+}
+
+function emptyHint(stream) {
+  const div = el("div", "empty");
+  div.textContent =
+    stream.name === "events"
+      ? "No events yet. Publish one below, or: curl -X POST localhost:8000/api/events -H 'content-type: application/json' -d '{\"type\":\"hello.world\"}'"
+      : "No log lines yet. The server's own activity (connects, refused requests) appears here.";
+  return div;
+}
+
+function updateCount(stream) {
+  const shown = stream.rows.querySelectorAll(".row:not(.marker)").length;
+  stream.count.textContent = `${shown} shown · ${stream.received} received${stream.lastSeq !== undefined ? ` · seq ${stream.lastSeq}` : ""}`;
+}
+
+function showWaiting() {
+  const waiting = streams.events.waiting + streams.logs.waiting;
+  const box = $("waiting");
+  box.hidden = !view.paused;
+  box.textContent = `paused · ${waiting} new waiting`;
+}
+
+// ---------------------------------------------------------------- rows
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function row(stream, item) {
+  if (item.kind === "note") {
+    const div = el("div", `row marker ${item.note}`, `${clock(item.time)}  ${item.text}`);
+    div.dataset.kind = item.note;
+    return div;
+  }
+  return stream.render(item);
+}
+
+function eventRow(ev) {
+  const div = el("div", "row ev");
+  div.dataset.seq = ev.seq;
+  div.dataset.type = ev.type;
+  div.title = "click to expand";
+  div.append(el("span", "t", clock(ev.time)), el("span", "seq", `#${ev.seq}`), el("span", "type", ev.type), el("span", "src", ev.source), el("span", "data", compact(ev.data)));
+  div.addEventListener("click", () => toggleDetail(div, ev));
+  return div;
+}
+
+function logRow(line) {
+  const div = el("div", `row log lvl-${line.level}`);
+  div.dataset.seq = line.seq;
+  div.dataset.level = line.level;
+  const message = el("span", "msg", line.message);
+  if (line.fields && Object.keys(line.fields).length) message.append(el("span", "fields", compact(line.fields)));
+  div.append(el("span", "t", clock(line.time)), el("span", "lvl", line.level), el("span", "src", line.source), message);
+  return div;
+}
+
+function toggleDetail(div, ev) {
+  const open = div.querySelector("pre");
+  if (open) return open.remove();
+  const { kind, ...rest } = ev;
+  div.append(el("pre", "", JSON.stringify(rest, null, 2)));
+}
+
+function compact(value) {
+  if (value === undefined || value === null) return "";
+  const text = JSON.stringify(value);
+  return text.length > 300 ? `${text.slice(0, 300)}…` : text;
+}
+
+/** HH:MM:SS.mmm in local time. */
+function clock(iso) {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return String(iso).slice(0, 12);
+  const p = (n, w = 2) => String(n).padStart(w, "0");
+  return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
+}
+
+// ---------------------------------------------------------------- filters
+
+/** Same rules as the WebSocket `types` filter: exact names, or a prefix ending in `.*`; `*` is everything. */
+function parseTypes(text) {
+  return text.split(",").map((t) => t.trim()).filter(Boolean);
+}
+
+function typeMatches(type, patterns) {
+  if (patterns.length === 0) return true;
+  return patterns.some((p) => p === "*" || p === type || (p.endsWith(".*") && type.startsWith(p.slice(0, -1))));
+}
+
+function textOf(item) {
+  item.search ??= [item.type, item.source, item.message, item.level, JSON.stringify(item.data ?? item.fields ?? "")].join(" ").toLowerCase();
+  return item.search;
+}
+
+function eventMatches(ev) {
+  return typeMatches(ev.type, view.types) && (!view.text || textOf(ev).includes(view.text));
+}
+
+function logMatches(line) {
+  return LEVELS.indexOf(line.level) >= view.level && (!view.text || textOf(line).includes(view.text));
+}
+
+function onFiltersChanged() {
+  view.types = parseTypes($("f-types").value);
+  view.level = LEVELS.indexOf($("f-level").value);
+  view.text = $("f-text").value.trim().toLowerCase();
+  for (const stream of Object.values(streams)) rerender(stream);
+}
+
+function setPaused(paused) {
+  view.paused = paused;
+  const button = $("pause");
+  button.textContent = paused ? "Resume" : "Pause";
+  button.setAttribute("aria-pressed", String(paused));
+  if (!paused) {
+    for (const stream of Object.values(streams)) stream.waiting = 0;
+    scheduleRender();
+  }
+  showWaiting();
+}
+
+function clearAll() {
+  for (const stream of Object.values(streams)) {
+    stream.items = [];
+    stream.pending = [];
+    stream.waiting = 0;
+    stream.received = 0;
+    rerender(stream);
+  }
+  showWaiting();
+}
+
+// ---------------------------------------------------------------- health
+
+let lastHealth;
+
+async function pollHealth() {
+  try {
+    const res = await fetch("/api/health", { cache: "no-store" });
+    const h = await res.json();
+    const now = performance.now();
+    $("h-version").textContent = h.version;
+    $("h-uptime").textContent = duration(h.uptime);
+    $("h-conns").textContent = Object.entries(h.connections).map(([path, n]) => `${path} ${n}`).join(" · ");
+    if (lastHealth) {
+      const seconds = (now - lastHealth.at) / 1000;
+      $("h-eps").textContent = rate(h.channels.events.seq - lastHealth.events, seconds);
+      $("h-lps").textContent = rate(h.channels.logs.seq - lastHealth.logs, seconds);
+    }
+    lastHealth = { at: now, events: h.channels.events.seq, logs: h.channels.logs.seq };
+  } catch {
+    $("h-uptime").textContent = "server unreachable";
+    lastHealth = undefined;
+  }
+  setTimeout(pollHealth, HEALTH_EVERY_MS);
+}
+
+/** Per-second rate; a negative delta means the server restarted with a fresh sequence. */
+function rate(delta, seconds) {
+  return delta < 0 || seconds <= 0 ? "–" : (delta / seconds).toFixed(delta / seconds < 10 ? 1 : 0);
+}
+
+function duration(seconds) {
+  const s = Math.floor(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return h ? `${h}h ${String(m).padStart(2, "0")}m` : m ? `${m}m ${String(s % 60).padStart(2, "0")}s` : `${s}s`;
+}
+
+// ---------------------------------------------------------------- publishing
+
+/**
+ * Sends the form as typed: the data box goes into the body as raw JSON text, so the server, not this
+ * page, judges it, and its error message and issues are shown word for word.
+ */
+async function publish(event) {
+  event.preventDefault();
+  const type = $("p-type").value;
+  const source = $("p-source").value;
+  const data = $("p-data").value.trim();
+  const token = $("p-token").value.trim();
+  let body = "{";
+  const parts = [];
+  if (type !== "") parts.push(`"type":${JSON.stringify(type)}`);
+  if (source !== "") parts.push(`"source":${JSON.stringify(source)}`);
+  if (data !== "") parts.push(`"data":${data}`);
+  body += `${parts.join(",")}}`;
+  const headers = { "content-type": "application/json" };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const out = $("publish-result");
+  out.className = "result";
+  out.textContent = "sending…";
+  try {
+    const res = await fetch("/api/events", { method: "POST", headers, body });
+    const text = await res.text();
+    let answer;
+    try {
+      answer = JSON.parse(text);
+    } catch {
+      answer = { message: text };
+    }
+    if (res.ok) {
+      out.className = "result ok";
+      out.textContent = `${res.status}: accepted, seq ${answer.items?.map((i) => i.seq).join(", ")}`;
+      return;
+    }
+    out.className = "result error";
+    out.textContent = `${res.status} ${answer.error ?? ""}: ${answer.message ?? text}`;
+    if (Array.isArray(answer.issues) && answer.issues.length) {
+      const list = el("ul");
+      for (const issue of answer.issues) list.append(el("li", "", `${issue.path}: ${issue.message}`));
+      out.append(list);
+    }
+  } catch (err) {
+    out.className = "result error";
+    out.textContent = `could not reach the server: ${err.message}`;
+  }
+}
+
+// ---------------------------------------------------------------- start
+
+function selectTab(name) {
+  document.querySelector(".panes").dataset.tab = name;
+  for (const b of document.querySelectorAll(".tabs button")) b.setAttribute("aria-selected", String(b.dataset.tab === name));
+}
+
+function start() {
+  for (const id of ["f-types", "f-level", "f-text"]) $(id).addEventListener("input", onFiltersChanged);
+  $("pause").addEventListener("click", () => setPaused(!view.paused));
+  $("clear").addEventListener("click", clearAll);
+  $("publish").addEventListener("submit", publish);
+  for (const b of document.querySelectorAll(".tabs button")) b.addEventListener("click", () => selectTab(b.dataset.tab));
+  for (const stream of Object.values(streams)) {
+    rerender(stream);
+    connect(stream);
+  }
+  pollHealth();
+}
+
+start();

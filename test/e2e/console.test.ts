@@ -1,0 +1,213 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { join } from "node:path";
+import type { Page } from "playwright-core";
+import { startBinary, type BinaryServer } from "../helpers/binary.ts";
+import { describeBrowser, launchBrowser, OUTPUT_DIR } from "../helpers/browser.ts";
+import { postJson } from "../helpers/server.ts";
+
+// The callbacks given to page.waitForFunction / $$eval run in the browser; the test's tsconfig has no DOM lib.
+declare const document: any;
+
+/**
+ * The web console in a real Chromium, against the compiled executable (so the page, its script and
+ * stylesheet are the ones embedded in the binary). Each step waits for what a user would see.
+ */
+describeBrowser("web console at /", () => {
+  let srv: BinaryServer;
+  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  const eventRows = () => page.locator("#events-rows .row.ev");
+  const seqsShown = () => page.$$eval("#events-rows .row.ev", (rows) => rows.map((r) => Number((r as any).dataset.seq)));
+  const typesShown = () => page.$$eval("#events-rows .row.ev", (rows) => rows.map((r) => (r as any).dataset.type));
+  const publish = (body: unknown) => postJson(`${srv.url}/api/events`, body);
+  const waitLive = () => page.waitForSelector("#events-state[data-state=live]");
+
+  beforeAll(async () => {
+    [srv, browser] = await Promise.all([startBinary(), launchBrowser()]);
+    page = await browser.newPage();
+    page.on("pageerror", (err) => pageErrors.push(err.message));
+    await page.goto(`${srv.url}/`);
+    await waitLive();
+    await page.waitForSelector("#logs-state[data-state=live]");
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.dispose();
+    await srv?.kill();
+  });
+
+  test("shows three events published over HTTP, in order, newest on top", async () => {
+    for (const type of ["order.placed", "order.filled", "risk.alert"]) {
+      expect((await publish({ type, source: "strategy/alpha", data: { qty: 5, note: type } })).status).toBe(200);
+    }
+    await page.waitForFunction(() => document.querySelectorAll("#events-rows .row.ev").length === 3);
+    expect(await seqsShown()).toEqual([3, 2, 1]);
+    expect(await typesShown()).toEqual(["risk.alert", "order.filled", "order.placed"]);
+    const first = eventRows().last();
+    expect(await first.locator(".src").textContent()).toBe("strategy/alpha");
+    expect(await first.locator(".data").textContent()).toBe('{"qty":5,"note":"order.placed"}');
+    // A click expands the data.
+    await first.click();
+    expect(await first.locator("pre").textContent()).toContain('"qty": 5');
+  });
+
+  test("the health panel shows the version, uptime and connections per path", async () => {
+    const health = (await (await fetch(`${srv.url}/api/health`)).json()) as any;
+    await page.waitForFunction((v) => document.getElementById("h-version")?.textContent === v, health.version);
+    // Polled every 2 s: wait for a poll made after both of the page's sockets were open.
+    await page.waitForFunction(() => /\/ws 1 .*\/ws\/logs 1/.test(document.getElementById("h-conns")?.textContent ?? ""));
+    expect(await page.textContent("#h-uptime")).toMatch(/^\d+(s|m \d\ds)$/);
+    await page.waitForFunction(() => /^\d/.test(document.getElementById("h-eps")?.textContent ?? ""));
+  });
+
+  test("filters by event type with the WebSocket filter's wildcards, and by text", async () => {
+    await page.fill("#f-types", "order.*");
+    expect(await typesShown()).toEqual(["order.filled", "order.placed"]);
+    await page.fill("#f-types", "risk.alert, order.placed");
+    expect(await typesShown()).toEqual(["risk.alert", "order.placed"]);
+    // A filter also applies to what arrives afterwards.
+    await publish({ type: "order.cancelled" });
+    await publish({ type: "risk.alert", data: { level: "high" } });
+    await page.waitForFunction(() => document.querySelector("#events-rows .row.ev")?.getAttribute("data-seq") === "5");
+    expect(await typesShown()).toEqual(["risk.alert", "risk.alert", "order.placed"]);
+    await page.fill("#f-types", "");
+    await page.fill("#f-text", "HIGH");
+    expect(await seqsShown()).toEqual([5]);
+    await page.fill("#f-text", "");
+    expect(await seqsShown()).toEqual([5, 4, 3, 2, 1]);
+  });
+
+  test("filters logs by level and colours them", async () => {
+    await postJson(`${srv.url}/api/logs`, [
+      { level: "info", message: "console test info line", source: "console-test" },
+      { level: "error", message: "console test error line", source: "console-test" },
+    ]);
+    const line = (text: string) => page.locator("#logs-rows .row.log", { hasText: text });
+    await line("console test error line").waitFor();
+    expect(await line("console test info line").count()).toBe(1);
+    await page.selectOption("#f-level", "warn");
+    expect(await line("console test info line").count()).toBe(0);
+    expect(await line("console test error line").getAttribute("class")).toContain("lvl-error");
+    const levels = await page.$$eval("#logs-rows .row.log", (rows) => rows.map((r) => (r as any).dataset.level));
+    expect(levels.every((l) => l === "warn" || l === "error")).toBe(true);
+    await page.selectOption("#f-level", "debug");
+  });
+
+  test("pause keeps events arriving, shows how many wait, and resume shows them", async () => {
+    await page.click("#pause");
+    await publish([{ type: "paused.one" }, { type: "paused.two" }]);
+    await page.waitForFunction(() => /paused · [1-9]\d* new waiting/.test(document.getElementById("waiting")?.textContent ?? ""));
+    expect(await page.textContent("#waiting")).toContain("2 new waiting"); // logs at info level do not arrive from HTTP publishes
+    expect((await seqsShown())[0]).toBe(5);
+    await page.click("#pause");
+    await page.waitForFunction(() => document.querySelector("#events-rows .row.ev")?.getAttribute("data-seq") === "7");
+    expect((await seqsShown()).slice(0, 3)).toEqual([7, 6, 5]);
+    expect(await page.isHidden("#waiting")).toBe(true);
+  });
+
+  test("the publish form shows the server's validation errors word for word, and publishes", async () => {
+    await page.click("#publish-box summary");
+    await page.fill("#p-type", "not a type");
+    await page.fill("#p-data", '{"qty": 1}');
+    await page.click("#p-send");
+    await page.waitForFunction(() => document.getElementById("publish-result")?.classList.contains("error"));
+    const server = await publish({ type: "not a type", data: { qty: 1 } });
+    expect(server.status).toBe(400);
+    const shown = await page.textContent("#publish-result");
+    expect(shown).toContain(`400 ${server.body.error}: ${server.body.message}`);
+    expect(shown).toContain(`${server.body.issues[0].path}: ${server.body.issues[0].message}`);
+
+    // Data that is not JSON is the server's to judge too.
+    await page.fill("#p-type", "console.sent");
+    await page.fill("#p-data", "{qty: 1");
+    await page.click("#p-send");
+    await page.waitForFunction(() => /^400 bad_json/.test(document.getElementById("publish-result")?.textContent ?? ""));
+
+    await page.fill("#p-source", "console-test");
+    await page.fill("#p-data", '{"qty": 2}');
+    await page.click("#p-send");
+    await page.waitForFunction(() => document.getElementById("publish-result")?.classList.contains("ok"));
+    expect(await page.textContent("#publish-result")).toBe("200: accepted, seq 8");
+    await page.waitForSelector('#events-rows .row.ev[data-type="console.sent"]');
+    expect(await page.textContent('#events-rows .row.ev[data-type="console.sent"] .src')).toBe("console-test");
+  });
+
+  test("reconnects by itself when the server is killed and restarted, and marks the gap", async () => {
+    await page.screenshot({ path: join(OUTPUT_DIR, "console-desktop.png") });
+    const port = srv.port;
+    await srv.kill("SIGKILL");
+    await page.waitForSelector("#events-state[data-state=reconnecting]");
+    expect(await page.textContent("#events-state")).toContain("retrying");
+
+    srv = await startBinary(["--port", String(port)]);
+    await waitLive();
+    await page.waitForSelector("#logs-state[data-state=live]");
+    // The new process has a new history (no --data): the console says so before the next event.
+    await publish({ type: "after.restart", source: "strategy/alpha" });
+    await page.waitForSelector('#events-rows .row.ev[data-type="after.restart"]');
+    const marker = page.locator("#events-rows .row.marker").first();
+    expect(await marker.textContent()).toMatch(/restarted|Gap/);
+    // The marker sits right below the first event from the new server.
+    expect(await page.$eval("#events-rows .row.ev", (r) => r.nextElementSibling?.classList.contains("marker"))).toBe(true);
+    expect(await page.$eval("#events-rows .row.ev", (r) => (r as any).dataset.seq)).toBe("1");
+    await page.screenshot({ path: join(OUTPUT_DIR, "console-after-restart.png") });
+  }, 60_000);
+
+  test("keeps at most 400 rows in the DOM while a burst of 2,000 events arrives", async () => {
+    for (let i = 0; i < 2; i++) {
+      const batch = Array.from({ length: 1000 }, (_, j) => ({ type: "burst.tick", data: { i: i * 1000 + j } }));
+      expect((await publish(batch)).status).toBe(200);
+    }
+    await page.waitForFunction(() => document.querySelector("#events-rows .row.ev")?.getAttribute("data-seq") === "2001");
+    expect(await eventRows().count()).toBeLessThanOrEqual(400);
+    expect(await page.textContent("#events-count")).toContain("seq 2001");
+  });
+
+  test("is readable on a phone: one pane at a time, switched by tabs", async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await page.isVisible("#events-pane")).toBe(true);
+    expect(await page.isVisible("#logs-pane")).toBe(false);
+    await page.click('.tabs button[data-tab="logs"]');
+    expect(await page.isVisible("#logs-pane")).toBe(true);
+    expect(await page.isVisible("#events-pane")).toBe(false);
+    await page.screenshot({ path: join(OUTPUT_DIR, "console-phone-logs.png") });
+    await page.click('.tabs button[data-tab="events"]');
+    await page.screenshot({ path: join(OUTPUT_DIR, "console-phone-events.png") });
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  test("clear empties both panes; the page links to /docs; no script errors", async () => {
+    await page.click("#clear");
+    expect(await eventRows().count()).toBe(0);
+    expect(await page.textContent("#events-rows")).toContain("No events yet");
+    expect(await page.getAttribute('a[href="/docs"]', "href")).toBe("/docs");
+    expect(pageErrors).toEqual([]);
+  });
+});
+
+test("the compiled executable serves the console page and its assets", async () => {
+  const srv = await startBinary();
+  try {
+    const page = await fetch(`${srv.url}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    const html = await page.text();
+    expect(html).toContain('<script src="/console/console.js"');
+    for (const [path, type, marker] of [
+      ["/console/console.js", "text/javascript", "function connect("],
+      ["/console/console.css", "text/css", ".row.marker"],
+    ] as const) {
+      const res = await fetch(`${srv.url}${path}`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-type")).toStartWith(type);
+      expect(await res.text()).toContain(marker);
+    }
+    const metrics = await fetch(`${srv.url}/metrics`);
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toContain("stream_connects_total");
+  } finally {
+    await srv.kill();
+  }
+}, 120_000);
