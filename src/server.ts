@@ -77,7 +77,7 @@ export function startServer(config: Config, logger: Logger): RunningServer {
         logger.warn("WebSocket upgrade failed", { path, remote });
         return problemResponse(400, "bad_upgrade", "the WebSocket handshake was malformed (missing Sec-WebSocket-Key or version?)");
       },
-      websocket: createSocketHandlers({ hub, logger, connections, metrics }),
+      websocket: createSocketHandlers({ hub, logger, connections, metrics, schemas }),
       error(err) {
         const requestId = crypto.randomUUID();
         logger.error("unexpected error while handling a request", { requestId, error: err });

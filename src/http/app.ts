@@ -37,7 +37,7 @@ export function createApp(deps: AppDeps): App {
 
   registerHealth(app, deps);
   registerPublish(app, deps);
-  registerWebSocketPaths(app);
+  registerWebSocketPaths(app, deps.schemas);
   registerDocs(app);
   registerMetrics(app, deps);
   registerConsole(app);

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { CHANNELS } from "../hub/channels.ts";
-import { LOG_LEVELS } from "./inputs.ts";
+import { LOG_LEVELS, type InputSchemas } from "./inputs.ts";
 
 /**
  * The wire protocol: every frame is one JSON object with a `kind`. Server frames are documented
@@ -67,19 +67,63 @@ export const LogFrame = z
 
 export const PongFrame = z.object({ kind: z.literal("pong"), id: z.unknown().optional() }).openapi("PongFrame");
 
-export const ERROR_CODES = ["bad_json", "unsupported", "bad_frame"] as const;
+export const ERROR_CODES = ["bad_json", "unsupported", "bad_frame", "invalid_event", "unavailable"] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export const ErrorFrame = z
-  .object({ kind: z.literal("error"), code: z.enum(ERROR_CODES), message: z.string() })
+  .object({
+    kind: z.literal("error"),
+    code: z.enum(ERROR_CODES),
+    message: z.string(),
+    id: z.union([z.string(), z.number()]).optional().openapi({ description: "The `ack` id of the publish frame this answers, when it had one" }),
+    issues: z
+      .array(z.object({ path: z.string(), message: z.string() }))
+      .optional()
+      .openapi({ description: "invalid_event: each validation failure, the field path (e.g. `events.3.type`) and what is wrong" }),
+  })
   .openapi("ErrorFrame");
+
+/** A publisher's receipt for a publish frame that asked for one (`ack`). */
+export const AckFrame = z
+  .object({
+    kind: z.literal("ack"),
+    id: z.union([z.string(), z.number()]).openapi({ description: "The publish frame's `ack` value" }),
+    seqs: z.array(z.number().int()).openapi({ description: "The seq each event got, in the order sent" }),
+  })
+  .openapi("AckFrame");
 
 /** Client → server frames. */
 export const PingFrame = z
   .object({ kind: z.literal("ping"), id: z.union([z.string(), z.number()]).optional() })
   .openapi("PingFrame");
 
-export const ClientFrame = z.discriminatedUnion("kind", [PingFrame]);
+const AckId = z.union([z.string().max(200), z.number()]);
+
+/** The publish frame's shape around whatever validates its events. */
+const publishFrame = <E extends z.ZodType, B extends z.ZodType>(event: E, events: B) =>
+  z
+    .object({
+      kind: z.literal("publish"),
+      event: event.optional().openapi({ description: "One event; send either `event` or `events`" }),
+      events: events.optional().openapi({ description: "A batch of events, each getting the next seq, in order (at most --max-batch)" }),
+      ack: AckId.optional().openapi({ description: "Ask for an `ack` frame carrying this id and the seqs; errors always come back, with this id" }),
+    })
+    .strict();
+
+/**
+ * Publishes over the WebSocket, without an HTTP request per event: `event` (one) or `events` (a batch).
+ * Only the envelope is checked here; the events themselves by the same schemas and limits as
+ * `POST /api/events` (see `src/ws/ingest.ts`), so they are `unknown` at this stage.
+ */
+export const PublishFrame = publishFrame(z.unknown(), z.unknown());
+export type PublishFrame = z.infer<typeof PublishFrame>;
+
+/** PublishFrame as documented: its events typed by the running server's input schemas (its limits). */
+export function publishFrameDoc(schemas: InputSchemas) {
+  return publishFrame(schemas.EventInput, z.array(schemas.EventInput)).openapi("PublishFrame");
+}
+
+export const ClientFrame = z.discriminatedUnion("kind", [PingFrame, PublishFrame]);
 export type ClientFrame = z.infer<typeof ClientFrame>;
 
 /** The outcome of reading one client frame: a known frame, or the error frame to answer with. */
@@ -111,9 +155,15 @@ export function parseClientFrame(text: string): ParsedFrame {
   return { ok: true, frame: parsed.data };
 }
 
-/** Serialises a server control frame (hello, reset, pong, error). Data frames come pre-serialised from the hub. */
-export function controlFrame(
-  frame: z.input<typeof HelloFrame> | z.input<typeof ResetFrame> | z.input<typeof PongFrame> | z.input<typeof ErrorFrame>,
-): string {
+/** A server control frame (anything but event and log frames). */
+export type ControlFrame =
+  | z.input<typeof HelloFrame>
+  | z.input<typeof ResetFrame>
+  | z.input<typeof PongFrame>
+  | z.input<typeof ErrorFrame>
+  | z.input<typeof AckFrame>;
+
+/** Serialises a server control frame (hello, reset, pong, ack, error). Data frames come pre-serialised from the hub. */
+export function controlFrame(frame: ControlFrame): string {
   return JSON.stringify(frame);
 }

@@ -48,19 +48,20 @@ export function inputSchemas(limits: Limits = DEFAULT_LIMITS) {
     .openapi("LogInput");
 
   const batchOf = <T extends z.ZodType>(item: T, what: string) =>
-    z.union([
-      item,
-      z
-        .array(item)
-        .min(1, `a batch must hold at least one ${what}`)
-        .max(limits.maxBatch, `a batch holds at most ${limits.maxBatch} ${what}s`),
-    ]);
+    z
+      .array(item)
+      .min(1, `a batch must hold at least one ${what}`)
+      .max(limits.maxBatch, `a batch holds at most ${limits.maxBatch} ${what}s`);
+  const EventBatch = batchOf(EventInput, "event");
+  const LogBatch = batchOf(LogInput, "log line");
 
   return {
     EventInput,
     LogInput,
-    EventPublish: batchOf(EventInput, "event").openapi("EventPublish"),
-    LogPublish: batchOf(LogInput, "log line").openapi("LogPublish"),
+    /** A batch alone (WebSocket publish frames say which they send); the same limits as in EventPublish. */
+    EventBatch,
+    EventPublish: z.union([EventInput, EventBatch]).openapi("EventPublish"),
+    LogPublish: z.union([LogInput, LogBatch]).openapi("LogPublish"),
   };
 }
 

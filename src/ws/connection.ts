@@ -4,9 +4,11 @@ import type { Channel } from "../hub/channels.ts";
 import type { Hub } from "../hub/hub.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Recorder } from "../metrics/metrics.ts";
-import { controlFrame, parseClientFrame } from "../protocol/frames.ts";
+import { controlFrame, parseClientFrame, type ControlFrame } from "../protocol/frames.ts";
+import type { InputSchemas } from "../protocol/inputs.ts";
 import type { Connections } from "./connections.ts";
 import { startDelivery } from "./delivery.ts";
+import { createIngest } from "./ingest.ts";
 
 /** What the upgrade attaches to each socket. */
 export interface SocketData {
@@ -24,12 +26,14 @@ export interface ConnectionDeps {
   logger: Logger;
   connections: Connections;
   metrics: Recorder;
+  schemas: InputSchemas;
 }
 
 const MAX_LOGGED_TEXT = 500;
 
 /** The WebSocket lifecycle: the only code that touches `ServerWebSocket`. */
-export function createSocketHandlers({ hub, logger, connections, metrics }: ConnectionDeps): WebSocketHandler<SocketData> {
+export function createSocketHandlers({ hub, logger, connections, metrics, schemas }: ConnectionDeps): WebSocketHandler<SocketData> {
+  const ingest = createIngest({ hub, schemas, logger });
   return {
     open(ws) {
       const { path, remote } = ws.data;
@@ -46,7 +50,8 @@ export function createSocketHandlers({ hub, logger, connections, metrics }: Conn
         reply(ws, { kind: "error", code: "unsupported", message: "binary frames are not supported; send JSON text frames" });
         return;
       }
-      logger.info("message from client", { path, remote, text: message.slice(0, MAX_LOGGED_TEXT) });
+      // Publishers send many frames: no line per frame at the default level.
+      if (logger.enabled("debug")) logger.debug("message from client", { path, remote, text: message.slice(0, MAX_LOGGED_TEXT) });
       const parsed = parseClientFrame(message);
       if (!parsed.ok) {
         reply(ws, { kind: "error", code: parsed.code, message: parsed.message });
@@ -55,6 +60,9 @@ export function createSocketHandlers({ hub, logger, connections, metrics }: Conn
       switch (parsed.frame.kind) {
         case "ping":
           reply(ws, { kind: "pong", ...(parsed.frame.id !== undefined ? { id: parsed.frame.id } : {}) });
+          break;
+        case "publish":
+          void ingest(parsed.frame, ws.data.channel).then((answer) => answer && reply(ws, answer));
           break;
       }
     },
@@ -69,6 +77,6 @@ export function createSocketHandlers({ hub, logger, connections, metrics }: Conn
   };
 }
 
-function reply(ws: ServerWebSocket<SocketData>, frame: Parameters<typeof controlFrame>[0]) {
+function reply(ws: ServerWebSocket<SocketData>, frame: ControlFrame) {
   ws.send(controlFrame(frame));
 }

@@ -1,5 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
-import { ErrorFrame, EventFrame, HelloFrame, LogFrame, PingFrame, PongFrame } from "../../protocol/frames.ts";
+import { AckFrame, ErrorFrame, EventFrame, HelloFrame, LogFrame, PingFrame, PongFrame, publishFrameDoc } from "../../protocol/frames.ts";
+import type { InputSchemas } from "../../protocol/inputs.ts";
 import { WS_ENDPOINTS, WS_PATHS } from "../../ws/endpoints.ts";
 import type { App } from "../deps.ts";
 import { problem, problemResponseDoc } from "../problem.ts";
@@ -10,12 +11,15 @@ const FRAMES_DOC = [
   "- `hello` (first frame): channel, path, epoch, latest seq, server version",
   "- `event` `{kind, seq, id, type, source, time, data}` on the event paths; `log` `{kind, seq, time, level, message, source, fields}` on `/ws/logs`",
   '- send `{"kind":"ping"}` to get `{"kind":"pong"}`; anything else gets an `error` frame (`bad_json`, `unsupported`) and the connection stays open',
+  '- publish on `/ws` or `/api/stream` without an HTTP request per event: `{"kind":"publish","event":{…}}` or `{"kind":"publish","events":[…]}` ' +
+    '(the same schema and batch limit as `POST /api/events`); add `"ack": ID` to get `{"kind":"ack","id":ID,"seqs":[…]}` back. ' +
+    'Invalid events get `{"kind":"error","code":"invalid_event","issues":[{path,message}],"id":ID}` and nothing of that frame is published',
   "",
   "A plain HTTP GET (no `Upgrade: websocket`) gets 426 with this hint.",
 ].join("\n");
 
 /** Documents the WebSocket paths and answers plain GETs on them with 426 and a hint. */
-export function registerWebSocketPaths(app: App) {
+export function registerWebSocketPaths(app: App, schemas: InputSchemas) {
   for (const endpoint of WS_ENDPOINTS) {
     const route = createRoute({
       method: "get",
@@ -37,7 +41,8 @@ export function registerWebSocketPaths(app: App) {
       }),
     );
   }
-  for (const [name, schema] of Object.entries({ HelloFrame, EventFrame, LogFrame, PingFrame, PongFrame, ErrorFrame })) {
+  const PublishFrame = publishFrameDoc(schemas);
+  for (const [name, schema] of Object.entries({ HelloFrame, EventFrame, LogFrame, PingFrame, PongFrame, ErrorFrame, PublishFrame, AckFrame })) {
     app.openAPIRegistry.register(name, schema);
   }
 }
