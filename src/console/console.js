@@ -12,6 +12,9 @@ const RETRY_MIN_MS = 500;
 const RETRY_MAX_MS = 5000;
 const LEVELS = ["debug", "info", "warn", "error"];
 
+/** `/?token=…` is passed on to the WebSocket paths, for a server that runs with --subscribe-token. */
+const SUBSCRIBE_TOKEN = new URLSearchParams(location.search).get("token");
+
 const $ = (id) => document.getElementById(id);
 
 /** One live stream (events or logs): its socket, position, buffer and pane. */
@@ -21,7 +24,7 @@ function createStream(name, path, render, matches) {
     rows: $(`${name}-rows`), state: $(`${name}-state`), count: $(`${name}-count`),
     items: [], pending: [], received: 0, waiting: 0,
     epoch: undefined, lastSeq: undefined, retryMs: RETRY_MIN_MS,
-    note: undefined, ws: undefined,
+    note: undefined, ws: undefined, refusedNoted: false,
   };
 }
 
@@ -41,10 +44,13 @@ function connect(stream) {
     params.set("since", String(stream.lastSeq));
     params.set("epoch", stream.epoch);
   }
+  if (SUBSCRIBE_TOKEN) params.set("token", SUBSCRIBE_TOKEN);
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
   const query = params.toString();
   const ws = new WebSocket(`${scheme}//${location.host}${stream.path}${query ? `?${query}` : ""}`);
   stream.ws = ws;
+  let opened = false;
+  ws.onopen = () => (opened = true);
   setState(stream, stream.epoch === undefined ? "connecting" : "reconnecting", stream.epoch === undefined ? "connecting" : "resuming");
   ws.onmessage = (e) => {
     let frame;
@@ -55,13 +61,23 @@ function connect(stream) {
     }
     onFrame(stream, frame);
   };
-  ws.onclose = (e) => {
+  ws.onclose = async (e) => {
     if (stream.ws !== ws) return;
-    const why = e.code === 1006 ? "connection lost" : `closed ${e.code}${e.reason ? `: ${e.reason}` : ""}`;
     const wait = stream.retryMs;
     stream.retryMs = Math.min(RETRY_MAX_MS, stream.retryMs * 2);
-    setState(stream, "reconnecting", `${why}; retrying in ${(wait / 1000).toFixed(1)} s`);
     setTimeout(() => connect(stream), wait);
+    const retry = `retrying in ${(wait / 1000).toFixed(1)} s`;
+    if (opened || !(await serverAnswers())) {
+      const why = e.code === 1006 ? (opened ? "connection lost" : "server unreachable") : `closed ${e.code}${e.reason ? `: ${e.reason}` : ""}`;
+      return setState(stream, "reconnecting", `${why}; ${retry}`);
+    }
+    // The server is up but refused the upgrade; browsers do not show why, so say what usually causes it.
+    const hint = SUBSCRIBE_TOKEN
+      ? "the server refused the connection: is ?token= the subscribe token?"
+      : "the server refused the connection: if it runs with --subscribe-token, open this page as /?token=<token>";
+    setState(stream, "refused", `refused; ${retry}`, hint);
+    if (!stream.refusedNoted) addNote(stream, `${hint} (or check --cors-origin). Details in the server's log.`, "reset");
+    stream.refusedNoted = true;
   };
 }
 
@@ -69,6 +85,7 @@ function onFrame(stream, frame) {
   switch (frame.kind) {
     case "hello": {
       stream.retryMs = RETRY_MIN_MS;
+      stream.refusedNoted = false;
       if (stream.epoch !== undefined && frame.epoch !== stream.epoch) {
         // The server's history was recreated (a restart without --data). If it does not say so with a
         // `reset` frame, we say it before the next frame.
@@ -310,11 +327,23 @@ function clearAll() {
 
 let lastHealth;
 
+async function serverAnswers() {
+  try {
+    await fetch("/api/health", { cache: "no-store" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function pollHealth() {
   try {
     const res = await fetch("/api/health", { cache: "no-store" });
     const h = await res.json();
     const now = performance.now();
+    const status = $("h-status");
+    status.textContent = h.status === "ok" ? "ok" : `${h.status}${h.reason ? `: ${h.reason}` : ""}`;
+    status.className = h.status === "ok" ? "ok" : "bad";
     $("h-version").textContent = h.version;
     $("h-uptime").textContent = duration(h.uptime);
     $("h-conns").textContent = Object.entries(h.connections).map(([path, n]) => `${path} ${n}`).join(" · ");
@@ -325,7 +354,8 @@ async function pollHealth() {
     }
     lastHealth = { at: now, events: h.channels.events.seq, logs: h.channels.logs.seq };
   } catch {
-    $("h-uptime").textContent = "server unreachable";
+    $("h-status").textContent = "unreachable";
+    $("h-status").className = "bad";
     lastHealth = undefined;
   }
   setTimeout(pollHealth, HEALTH_EVERY_MS);

@@ -25,6 +25,8 @@ export interface Recorder {
   fannedOut(channel: Channel, frames: number, acceptedAt: number): void;
   /** One frame of `bytes` bytes went to one topic that `subscribers` sockets hold. */
   delivered(channel: Channel, subscribers: number, bytes: number): void;
+  /** A resuming client was sent its opening frames; those with a seq are replayed history. */
+  replayed(channel: Channel, frames: readonly { text: string; seq?: number }[]): void;
 }
 
 /** The recorder plus the Prometheus exposition of everything it counted. */
@@ -54,6 +56,7 @@ export function createMetrics({ hub, connections }: MetricsDeps): Metrics {
     slowCloses: perPath(),
     published: perChannel(),
     delivered: perChannel(),
+    replayed: perChannel(),
     bytes: perChannel(),
     /** Keyed by "channel status". */
     requests: new Map<string, number>(),
@@ -81,8 +84,15 @@ export function createMetrics({ hub, connections }: MetricsDeps): Metrics {
     byChannel,
   );
   counter(
+    "stream_frames_replayed_total",
+    "Frames sent from history to clients that resumed with ?since= (not counted in stream_frames_delivered_total)",
+    ["channel"],
+    t.replayed,
+    byChannel,
+  );
+  counter(
     "stream_bytes_sent_total",
-    "Payload bytes of fanned-out frames queued to subscribers (frame bytes x subscribers; excludes WebSocket framing and control frames)",
+    "Payload bytes of event/log frames queued to subscribers, live and replayed (excludes WebSocket framing and control frames)",
     ["channel"],
     t.bytes,
     byChannel,
@@ -149,6 +159,17 @@ export function createMetrics({ hub, connections }: MetricsDeps): Metrics {
     delivered(channel, subscribers, size) {
       bump(t.delivered, channel, subscribers);
       bump(t.bytes, channel, subscribers * size);
+    },
+    replayed(channel, frames) {
+      let n = 0;
+      let size = 0;
+      for (const frame of frames) {
+        if (frame.seq === undefined) continue;
+        n++;
+        size += Buffer.byteLength(frame.text);
+      }
+      bump(t.replayed, channel, n);
+      bump(t.bytes, channel, size);
     },
     render: () => registry.metrics(),
     contentType: registry.contentType,

@@ -37,7 +37,7 @@ export function createSocketHandlers({ hub, logger, connections, metrics, schema
   return {
     open(ws) {
       const { path, remote } = ws.data;
-      ws.data.stop = startDelivery(ws, hub, logger);
+      ws.data.stop = startDelivery(ws, hub, logger, metrics);
       const total = connections.opened(path);
       metrics.connected(path);
       logger.info("client connected", { path, remote, connections: total });

@@ -2,6 +2,7 @@ import type { ServerWebSocket } from "bun";
 import { filterTopics } from "../hub/filter.ts";
 import type { Hub } from "../hub/hub.ts";
 import type { Logger } from "../log/logger.ts";
+import type { Recorder } from "../metrics/metrics.ts";
 import { openingFrames } from "../protocol/opening.ts";
 import type { SocketData } from "./connection.ts";
 
@@ -11,7 +12,7 @@ import type { SocketData } from "./connection.ts";
  * and, in the same tick as the merge, the replay is sent and the topics subscribed: no gap, no duplicate.
  * Returns a function that stops a replay still in progress (the socket closed).
  */
-export function startDelivery(ws: ServerWebSocket<SocketData>, hub: Hub, logger: Logger): () => void {
+export function startDelivery(ws: ServerWebSocket<SocketData>, hub: Hub, logger: Logger, metrics: Recorder): () => void {
   const { channel, path, remote, subscription } = ws.data;
   return hub.subscribe(subscription, {
     start(position, resumed) {
@@ -22,6 +23,7 @@ export function startDelivery(ws: ServerWebSocket<SocketData>, hub: Hub, logger:
         for (const topic of filterTopics(subscription.filter)) ws.subscribe(topic);
       });
       if (resumed) {
+        metrics.replayed(channel, frames);
         logger.info(resumed.complete ? "client resumed" : "client resumed with a gap (sent reset)", {
           path, remote, since: subscription.resume?.since, replayed: frames.length - 1, seq: position.seq,
         });

@@ -12,6 +12,9 @@ declare const document: any;
  * The web console in a real Chromium, against the compiled executable (so the page, its script and
  * stylesheet are the ones embedded in the binary). Each step waits for what a user would see.
  */
+/** Per step: the machine may be busy (2 cores shared with builds and other suites); a browser step waits. */
+const STEP_MS = 60_000;
+
 describeBrowser("web console at /", () => {
   let srv: BinaryServer;
   let browser: Awaited<ReturnType<typeof launchBrowser>>;
@@ -36,7 +39,7 @@ describeBrowser("web console at /", () => {
   afterAll(async () => {
     await browser?.dispose();
     await srv?.kill();
-  });
+  }, STEP_MS);
 
   test("shows three events published over HTTP, in order, newest on top", async () => {
     for (const type of ["order.placed", "order.filled", "risk.alert"]) {
@@ -51,16 +54,17 @@ describeBrowser("web console at /", () => {
     // A click expands the data.
     await first.click();
     expect(await first.locator("pre").textContent()).toContain('"qty": 5');
-  });
+  }, STEP_MS);
 
   test("the health panel shows the version, uptime and connections per path", async () => {
     const health = (await (await fetch(`${srv.url}/api/health`)).json()) as any;
     await page.waitForFunction((v) => document.getElementById("h-version")?.textContent === v, health.version);
+    expect(await page.textContent("#h-status")).toBe("ok");
     // Polled every 2 s: wait for a poll made after both of the page's sockets were open.
     await page.waitForFunction(() => /\/ws 1 .*\/ws\/logs 1/.test(document.getElementById("h-conns")?.textContent ?? ""));
     expect(await page.textContent("#h-uptime")).toMatch(/^\d+(s|m \d\ds)$/);
     await page.waitForFunction(() => /^\d/.test(document.getElementById("h-eps")?.textContent ?? ""));
-  });
+  }, STEP_MS);
 
   test("filters by event type with the WebSocket filter's wildcards, and by text", async () => {
     await page.fill("#f-types", "order.*");
@@ -77,7 +81,7 @@ describeBrowser("web console at /", () => {
     expect(await seqsShown()).toEqual([5]);
     await page.fill("#f-text", "");
     expect(await seqsShown()).toEqual([5, 4, 3, 2, 1]);
-  });
+  }, STEP_MS);
 
   test("filters logs by level and colours them", async () => {
     await postJson(`${srv.url}/api/logs`, [
@@ -93,7 +97,7 @@ describeBrowser("web console at /", () => {
     const levels = await page.$$eval("#logs-rows .row.log", (rows) => rows.map((r) => (r as any).dataset.level));
     expect(levels.every((l) => l === "warn" || l === "error")).toBe(true);
     await page.selectOption("#f-level", "debug");
-  });
+  }, STEP_MS);
 
   test("pause keeps events arriving, shows how many wait, and resume shows them", async () => {
     await page.click("#pause");
@@ -105,7 +109,7 @@ describeBrowser("web console at /", () => {
     await page.waitForFunction(() => document.querySelector("#events-rows .row.ev")?.getAttribute("data-seq") === "7");
     expect((await seqsShown()).slice(0, 3)).toEqual([7, 6, 5]);
     expect(await page.isHidden("#waiting")).toBe(true);
-  });
+  }, STEP_MS);
 
   test("the publish form shows the server's validation errors word for word, and publishes", async () => {
     await page.click("#publish-box summary");
@@ -132,7 +136,7 @@ describeBrowser("web console at /", () => {
     expect(await page.textContent("#publish-result")).toBe("200: accepted, seq 8");
     await page.waitForSelector('#events-rows .row.ev[data-type="console.sent"]');
     expect(await page.textContent('#events-rows .row.ev[data-type="console.sent"] .src')).toBe("console-test");
-  });
+  }, STEP_MS);
 
   test("reconnects by itself when the server is killed and restarted, and marks the gap", async () => {
     await page.screenshot({ path: join(OUTPUT_DIR, "console-desktop.png") });
@@ -153,7 +157,7 @@ describeBrowser("web console at /", () => {
     expect(await page.$eval("#events-rows .row.ev", (r) => r.nextElementSibling?.classList.contains("marker"))).toBe(true);
     expect(await page.$eval("#events-rows .row.ev", (r) => (r as any).dataset.seq)).toBe("1");
     await page.screenshot({ path: join(OUTPUT_DIR, "console-after-restart.png") });
-  }, 60_000);
+  }, STEP_MS);
 
   test("keeps at most 400 rows in the DOM while a burst of 2,000 events arrives", async () => {
     for (let i = 0; i < 2; i++) {
@@ -163,7 +167,7 @@ describeBrowser("web console at /", () => {
     await page.waitForFunction(() => document.querySelector("#events-rows .row.ev")?.getAttribute("data-seq") === "2001");
     expect(await eventRows().count()).toBeLessThanOrEqual(400);
     expect(await page.textContent("#events-count")).toContain("seq 2001");
-  });
+  }, STEP_MS);
 
   test("is readable on a phone: one pane at a time, switched by tabs", async () => {
     await page.setViewportSize({ width: 390, height: 844 });
@@ -176,7 +180,7 @@ describeBrowser("web console at /", () => {
     await page.click('.tabs button[data-tab="events"]');
     await page.screenshot({ path: join(OUTPUT_DIR, "console-phone-events.png") });
     await page.setViewportSize({ width: 1280, height: 800 });
-  });
+  }, STEP_MS);
 
   test("clear empties both panes; the page links to /docs; no script errors", async () => {
     await page.click("#clear");
@@ -184,7 +188,7 @@ describeBrowser("web console at /", () => {
     expect(await page.textContent("#events-rows")).toContain("No events yet");
     expect(await page.getAttribute('a[href="/docs"]', "href")).toBe("/docs");
     expect(pageErrors).toEqual([]);
-  });
+  }, STEP_MS);
 });
 
 test("the compiled executable serves the console page and its assets", async () => {

@@ -93,6 +93,42 @@ describe("GET /metrics", () => {
     logs.close();
   });
 
+  test("frames replayed to a resuming client are counted apart from live deliveries", async () => {
+    const first = await connect(srv.ws("/ws"));
+    const hello = await first.next();
+    first.close();
+    await first.closed;
+    for (const type of ["r.one", "r.two", "r.three"]) await postJson(`${srv.url}/api/events`, { type });
+    const before = (await scrape(srv.url)).families;
+
+    const resumed = await connect(srv.ws(`/ws?since=${hello.seq}&epoch=${hello.epoch}`));
+    expect((await resumed.next()).resume).toEqual({ since: hello.seq, complete: true });
+    const replayed = await resumed.take(3);
+    expect(replayed.map((f) => f.type)).toEqual(["r.one", "r.two", "r.three"]);
+    const replayedBytes = resumed.raw.slice(1, 4).reduce((n, text) => n + Buffer.byteLength(text), 0);
+
+    const after = (await scrape(srv.url)).families;
+    const delta = (name: string) => sampleValue(after, name, { channel: "events" }) - sampleValue(before, name, { channel: "events" });
+    expect(delta("stream_frames_replayed_total")).toBe(3);
+    expect(delta("stream_frames_delivered_total")).toBe(0);
+    expect(delta("stream_bytes_sent_total")).toBe(replayedBytes);
+    resumed.close();
+  });
+
+  test("a filtered subscriber counts only the frames its filter topics carry", async () => {
+    await until(() => srv.server.connections.total() === 0, "earlier clients to be gone");
+    const filtered = await connect(srv.ws("/ws?types=f.*"));
+    await filtered.next();
+    const before = (await scrape(srv.url)).families;
+    await postJson(`${srv.url}/api/events`, [{ type: "g.skipped" }, { type: "f.kept.deep" }]);
+    expect((await filtered.next()).type).toBe("f.kept.deep");
+    const after = (await scrape(srv.url)).families;
+    const delta = (name: string) => sampleValue(after, name, { channel: "events" }) - sampleValue(before, name, { channel: "events" });
+    expect(delta("stream_frames_published_total")).toBe(2);
+    expect(delta("stream_frames_delivered_total")).toBe(1);
+    filtered.close();
+  });
+
   test("no label takes its values from what clients send", async () => {
     await postJson(`${srv.url}/api/events`, { type: "unbounded.type.label", source: "unbounded-source-label" });
     const text = await (await fetch(`${srv.url}/metrics`)).text();
