@@ -68,6 +68,18 @@ export const SETTINGS = {
     flag: "history-size", env: "STREAM_HISTORY_SIZE", schema: int(1, 10_000_000), default: "10000",
     expects: "a whole number from 1 to 10000000", help: "entries of history kept per channel",
   }),
+  historyMaxAge: define({
+    flag: "history-max-age", env: "STREAM_HISTORY_MAX_AGE", schema: int(0, 10 * 365 * 86_400), default: "0",
+    expects: "a number of seconds (0 = no age limit)", help: "drop history entries older than this many seconds (0: keep until --history-size evicts them)",
+  }),
+  data: define({
+    flag: "data", env: "STREAM_DATA", schema: z.string().transform((v) => v.trim() || undefined), default: "",
+    expects: "a directory path", help: "keep history and seqs in SQLite in this directory, so a restart loses nothing (unset: in memory)",
+  }),
+  sseHeartbeatMs: define({
+    flag: "sse-heartbeat-ms", env: "STREAM_SSE_HEARTBEAT_MS", schema: int(100, 3_600_000), default: "15000",
+    expects: "milliseconds from 100 to 3600000", help: "interval of the comment line that keeps idle Server-Sent Events streams open through proxies",
+  }),
   metricsToken: define({
     flag: "metrics-token", env: "STREAM_METRICS_TOKEN", schema: z.string().regex(/^[\x21-\x7e]*$/), default: "",
     expects: "a token of visible ASCII characters (no spaces)", help: "if set, GET /metrics needs Authorization: Bearer <token>",

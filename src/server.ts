@@ -54,7 +54,7 @@ export function startServer(config: Config, logger: Logger): RunningServer {
       // Bun's own cap sits above ours so that oversize bodies get our JSON 413, not a bare reset.
       maxRequestBodySize: config.maxBodyBytes + 64 * 1024,
       fetch(req, srv) {
-        if (req.headers.get("upgrade")?.toLowerCase() !== "websocket") return app.fetch(req);
+        if (req.headers.get("upgrade")?.toLowerCase() !== "websocket") return app.fetch(req, { server: srv });
         const url = new URL(req.url);
         const path = url.pathname;
         const remote = srv.requestIP(req)?.address ?? "unknown";

@@ -11,6 +11,8 @@ import { registerDocs } from "./routes/docs.ts";
 import { registerHealth } from "./routes/health.ts";
 import { registerMetrics } from "./routes/metrics.ts";
 import { registerPublish } from "./routes/publish.ts";
+import { registerHistory } from "./routes/history.ts";
+import { registerStreams } from "./routes/stream.ts";
 import { registerWebSocketPaths } from "./routes/websocket.ts";
 import { validationHook } from "./validation.ts";
 
@@ -37,7 +39,9 @@ export function createApp(deps: AppDeps): App {
 
   registerHealth(app, deps);
   registerPublish(app, deps);
-  registerWebSocketPaths(app, deps.schemas);
+  registerWebSocketPaths(app, deps);
+  registerStreams(app, deps);
+  registerHistory(app, deps);
   registerDocs(app);
   registerMetrics(app, deps);
   registerConsole(app);

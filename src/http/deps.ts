@@ -1,4 +1,5 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { Server } from "bun";
 import type { Config } from "../config.ts";
 import type { Hub } from "../hub/hub.ts";
 import type { Logger } from "../log/logger.ts";
@@ -7,7 +8,11 @@ import type { InputSchemas } from "../protocol/inputs.ts";
 import type { Connections } from "../ws/connections.ts";
 
 /** Per-request values the middleware sets. */
-export type AppEnv = { Variables: { problem?: string } };
+export type AppEnv = {
+  Variables: { problem?: string };
+  /** Bun's server, when the app is served by it (absent under `app.request()` in tests). */
+  Bindings: { server?: Server<unknown> } | undefined;
+};
 
 /** The Hono app type every route module registers on. */
 export type App = OpenAPIHono<AppEnv>;

@@ -5,6 +5,8 @@ import { subscribe, type SubscribeRequest, type Subscriber } from "./catchup.ts"
 import type { BrokerHealth } from "./unavailable.ts";
 import { clockNow, eventDraft, logDraft } from "./envelope.ts";
 import type { Fanout } from "./fanout.ts";
+import type { Filter } from "./filter.ts";
+import { readPage, type Page } from "./page.ts";
 
 /** What a publisher is told about each accepted item. */
 export interface Accepted {
@@ -18,6 +20,8 @@ export interface Hub {
   publishLogs(inputs: LogInput[]): Promise<Accepted[]>;
   read(channel: Channel, since: number, limit: number): Promise<HistoryPage>;
   position(channel: Channel): StreamPosition;
+  /** Up to `limit` entries after `since` that the filter lets through, and where the next page starts. */
+  readPage(channel: Channel, filter: Filter, since: number, limit: number): Promise<Page>;
   /** Starts a subscriber: replay (when resuming) handed over to live delivery with no gap; returns a stop function. */
   subscribe(request: SubscribeRequest, subscriber: Subscriber): () => void;
   /** Whether publishes can be stored right now (see Broker.health). */
@@ -40,6 +44,7 @@ export function createHub(broker: Broker, fanout: Fanout): Hub {
     },
     read: (channel, since, limit) => broker.read(channel, since, limit),
     position: (channel) => broker.position(channel),
+    readPage: (channel, filter, since, limit) => readPage(broker, channel, filter, since, limit),
     subscribe: (request, subscriber) => subscribe(broker, fanout, request, subscriber),
     health: () => broker.health(),
     close: () => broker.close(),

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import type { SubscribeRequest } from "../hub/catchup.ts";
 import type { Channel } from "../hub/channels.ts";
-import { eventFilter, logFilter } from "../hub/filter.ts";
+import { eventFilter, logFilter, type Filter } from "../hub/filter.ts";
 import { LOG_LEVELS, TYPE_PATTERN } from "./inputs.ts";
 
 /**
@@ -67,6 +67,14 @@ const epochNeedsSince = (q: { since?: number; epoch?: string }, ctx: z.Refinemen
   }
 };
 
+/** The header an SSE client (EventSource) sends when it reconnects: the id (seq) of the last message it got. */
+export const LastEventIdHeader = z.object({
+  "last-event-id": seq("Last-Event-ID").optional().openapi({
+    type: "string",
+    description: "Sent by EventSource on reconnect: resume after this seq (wins over `since`)",
+  }),
+});
+
 /** `?since&epoch&types` on the event paths. */
 export const EventStreamQuery = z.object({ since, epoch, types }).superRefine(epochNeedsSince);
 /** `?since&epoch&level&source` on the log path. */
@@ -80,11 +88,33 @@ export function streamQuery(channel: Channel) {
   return channel === "events" ? EventStreamQuery : LogStreamQuery;
 }
 
+const MAX_PAGE = 1000;
+const limit = z
+  .string()
+  .regex(/^\d{1,7}$/, `limit must be a whole number from 1 to ${MAX_PAGE}`)
+  .transform(Number)
+  .pipe(z.number().int().min(1, `limit must be a whole number from 1 to ${MAX_PAGE}`).max(MAX_PAGE, `limit must be at most ${MAX_PAGE}`))
+  .optional()
+  .openapi({ type: "string", description: `Most frames in the answer (1 to ${MAX_PAGE}, default 100)`, example: "100" });
+const historySince = seq("since").optional().openapi({
+  type: "string",
+  description: "Frames after this seq (default 0: from the oldest held); pass the answer's `next` to get the following page",
+  example: "0",
+});
+
+/** `?since&limit&types` on GET /api/events. */
+export const EventHistoryQuery = z.object({ since: historySince, limit, types });
+/** `?since&limit&level&source` on GET /api/logs. */
+export const LogHistoryQuery = z.object({ since: historySince, limit, level, source });
+
+/** The filter a validated query asks for. */
+export function filterOf(channel: Channel, query: { types?: string[]; level?: (typeof LOG_LEVELS)[number]; source?: string[] }): Filter {
+  return channel === "events" ? eventFilter(query.types ?? []) : logFilter(query.level, query.source);
+}
+
 /** Turns a validated query into what the hub subscribes; `lastEventId` (SSE reconnect) wins over `since`. */
 export function subscribeRequest(channel: Channel, query: EventStreamQuery | LogStreamQuery, lastEventId?: number): SubscribeRequest {
-  const filter = channel === "events"
-    ? eventFilter((query as EventStreamQuery).types ?? [])
-    : logFilter((query as LogStreamQuery).level, (query as LogStreamQuery).source);
+  const filter = filterOf(channel, query);
   const since = lastEventId ?? query.since;
   return { channel, filter, ...(since !== undefined ? { resume: { since, epoch: query.epoch } } : {}) };
 }

@@ -1,25 +1,35 @@
-import { createRoute } from "@hono/zod-openapi";
-import { AckFrame, ErrorFrame, EventFrame, HelloFrame, LogFrame, PingFrame, PongFrame, publishFrameDoc } from "../../protocol/frames.ts";
-import type { InputSchemas } from "../../protocol/inputs.ts";
+import { createRoute, z } from "@hono/zod-openapi";
+import { AckFrame, ErrorFrame, EventFrame, HelloFrame, LogFrame, PingFrame, PongFrame, publishFrameDoc, ResetFrame } from "../../protocol/frames.ts";
+import { LastEventIdHeader, streamQuery } from "../../protocol/subscription.ts";
 import { WS_ENDPOINTS, WS_PATHS } from "../../ws/endpoints.ts";
-import type { App } from "../deps.ts";
+import type { App, AppDeps } from "../deps.ts";
 import { problem, problemResponseDoc } from "../problem.ts";
+import { serveEventStream, SSE_DOC, wantsEventStream } from "./stream.ts";
 
 const FRAMES_DOC = [
   "Connect with a WebSocket client (e.g. `wscat -c ws://HOST/api/stream`). Every frame is one JSON object with a `kind`:",
   "",
-  "- `hello` (first frame): channel, path, epoch, latest seq, server version",
+  "- `hello` (first frame): channel, path, epoch, latest seq, server version; `resume: {since, complete}` when resuming",
   "- `event` `{kind, seq, id, type, source, time, data}` on the event paths; `log` `{kind, seq, time, level, message, source, fields}` on `/ws/logs`",
   '- send `{"kind":"ping"}` to get `{"kind":"pong"}`; anything else gets an `error` frame (`bad_json`, `unsupported`) and the connection stays open',
   '- publish on `/ws` or `/api/stream` without an HTTP request per event: `{"kind":"publish","event":{…}}` or `{"kind":"publish","events":[…]}` ' +
     '(the same schema and batch limit as `POST /api/events`); add `"ack": ID` to get `{"kind":"ack","id":ID,"seqs":[…]}` back. ' +
     'Invalid events get `{"kind":"error","code":"invalid_event","issues":[{path,message}],"id":ID}` and nothing of that frame is published',
   "",
-  "A plain HTTP GET (no `Upgrade: websocket`) gets 426 with this hint.",
+  "- `reset` `{reason, message, epoch, since, next, lost?}` when resuming and something after `since` is gone",
+  "",
+  "Resume with `?since=<last seq seen>&epoch=<epoch of that seq>`: every frame after `since` that the history holds comes first,",
+  "in order, then live frames, with no gap and no duplicate. Filter with `?types=order.*,strategy.started` (event paths) or",
+  "`?level=warn&source=risk-engine` (`/ws/logs`); a bad query answers the upgrade with 400.",
+  "",
+  "A plain HTTP GET with `Accept: text/event-stream` gets the same frames as Server-Sent Events:",
+  SSE_DOC,
+  "",
+  "Any other plain HTTP GET (no `Upgrade: websocket`) gets 426 with this hint.",
 ].join("\n");
 
 /** Documents the WebSocket paths and answers plain GETs on them with 426 and a hint. */
-export function registerWebSocketPaths(app: App, schemas: InputSchemas) {
+export function registerWebSocketPaths(app: App, deps: AppDeps) {
   for (const endpoint of WS_ENDPOINTS) {
     const route = createRoute({
       method: "get",
@@ -27,22 +37,29 @@ export function registerWebSocketPaths(app: App, schemas: InputSchemas) {
       tags: ["websocket"],
       summary: `WebSocket: ${endpoint.description} (channel ${endpoint.channel})`,
       description: FRAMES_DOC,
+      request: { query: streamQuery(endpoint.channel), headers: LastEventIdHeader },
       responses: {
         101: {
           description: `Switching Protocols: frames follow (${endpoint.channel === "events" ? "hello, event" : "hello, log"}, pong, error)`,
           content: { "application/json": { schema: endpoint.channel === "events" ? EventFrame : LogFrame } },
         },
+        200: { description: "With `Accept: text/event-stream`: the frames as Server-Sent Events", content: { "text/event-stream": { schema: z.string() } } },
+        400: problemResponseDoc("A query parameter is not valid; `issues` names it"),
         426: problemResponseDoc("A plain HTTP request on a WebSocket path"),
       },
     });
-    app.openapi(route, (c) =>
-      problem(c, 426, "upgrade_required", `${endpoint.path} is a WebSocket endpoint: connect with a WebSocket client, e.g. wscat -c ws://${c.req.header("host") ?? "localhost:8000"}${endpoint.path}`, {
-        websocketEndpoints: WS_PATHS,
-      }),
-    );
+    app.openapi(route, (c) => {
+      if (wantsEventStream(c)) return serveEventStream(c, deps, endpoint.channel, c.req.valid("query"), c.req.valid("header")["last-event-id"]);
+      const host = c.req.header("host") ?? "localhost:8000";
+      return problem(c, 426, "upgrade_required",
+        `${endpoint.path} is a WebSocket endpoint: connect with a WebSocket client, e.g. wscat -c ws://${host}${endpoint.path}, ` +
+          `or ask for Server-Sent Events: curl -N -H 'Accept: text/event-stream' http://${host}${endpoint.path}`,
+        { websocketEndpoints: WS_PATHS },
+      );
+    });
   }
-  const PublishFrame = publishFrameDoc(schemas);
-  for (const [name, schema] of Object.entries({ HelloFrame, EventFrame, LogFrame, PingFrame, PongFrame, ErrorFrame, PublishFrame, AckFrame })) {
+  const PublishFrame = publishFrameDoc(deps.schemas);
+  for (const [name, schema] of Object.entries({ HelloFrame, EventFrame, LogFrame, ResetFrame, PingFrame, PongFrame, ErrorFrame, PublishFrame, AckFrame })) {
     app.openAPIRegistry.register(name, schema);
   }
 }

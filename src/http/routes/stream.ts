@@ -1,0 +1,56 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { Channel } from "../../hub/channels.ts";
+import { EventStreamQuery, LastEventIdHeader, LogStreamQuery, subscribeRequest } from "../../protocol/subscription.ts";
+import type { App, AppDeps, AppEnv } from "../deps.ts";
+import { problemResponseDoc } from "../problem.ts";
+import { eventStream } from "../sse.ts";
+
+export const SSE_DOC = [
+  "Server-Sent Events (`curl -N`, `EventSource`): the same frames as the WebSocket paths, one per `data:` line —",
+  "`hello` first, then (when resuming) the missed frames with a `reset` wherever something is missing, then live frames.",
+  "Data frames carry `id: <seq>`, so an `EventSource` that reconnects resumes by itself through `Last-Event-ID`.",
+  "A comment line (`: heartbeat`) every 15 s (`--sse-heartbeat-ms`) keeps proxies from closing an idle stream.",
+].join("\n");
+
+/** True when the request asks for Server-Sent Events. */
+export function wantsEventStream(c: Context): boolean {
+  return (c.req.header("accept") ?? "").includes("text/event-stream");
+}
+
+/** Starts an SSE response for a request whose query and Last-Event-ID header the route validated. */
+export function serveEventStream(c: Context<AppEnv>, deps: AppDeps, channel: Channel, query: EventStreamQuery | LogStreamQuery, lastEventId?: number) {
+  const request = subscribeRequest(channel, query, lastEventId);
+  const server = c.env?.server;
+  // Bun closes connections idle for 10 s; the heartbeat keeps this one busy, and ending it is the client's call.
+  server?.timeout(c.req.raw, 0);
+  return eventStream({
+    hub: deps.hub,
+    logger: deps.logger,
+    connections: deps.connections,
+    request,
+    path: c.req.path,
+    remote: server?.requestIP(c.req.raw)?.address ?? "unknown",
+    heartbeatMs: deps.config.sseHeartbeatMs,
+    signal: c.req.raw.signal,
+  });
+}
+
+/** GET /api/events/stream and GET /api/logs/stream. */
+export function registerStreams(app: App, deps: AppDeps) {
+  for (const [channel, query] of [["events", EventStreamQuery], ["logs", LogStreamQuery]] as const) {
+    const route = createRoute({
+      method: "get",
+      path: `/api/${channel}/stream`,
+      tags: [channel],
+      summary: `Stream ${channel === "events" ? "events" : "log lines"} as Server-Sent Events`,
+      description: SSE_DOC,
+      request: { query, headers: LastEventIdHeader },
+      responses: {
+        200: { description: "An endless text/event-stream", content: { "text/event-stream": { schema: z.string() } } },
+        400: problemResponseDoc("A query parameter or Last-Event-ID is not valid; `issues` names it"),
+      },
+    });
+    app.openapi(route, (c) => serveEventStream(c, deps, channel, c.req.valid("query"), c.req.valid("header")["last-event-id"]));
+  }
+}

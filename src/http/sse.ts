@@ -1,0 +1,100 @@
+import type { SubscribeRequest } from "../hub/catchup.ts";
+import type { Hub } from "../hub/hub.ts";
+import type { Logger } from "../log/logger.ts";
+import { controlFrame } from "../protocol/frames.ts";
+import { openingFrames, type OutFrame } from "../protocol/opening.ts";
+import type { Connections } from "../ws/connections.ts";
+
+export interface EventStreamOptions {
+  hub: Hub;
+  logger: Logger;
+  connections: Connections;
+  request: SubscribeRequest;
+  /** The path the client asked for (hello names it; connections are counted under it). */
+  path: string;
+  remote: string;
+  heartbeatMs: number;
+  /** Aborts when the client goes away. */
+  signal: AbortSignal;
+}
+
+/** A client that lets this much SSE output pile up unread is dropped rather than holding memory forever. */
+const SLOW_CLIENT_BYTES = 8 * 1024 * 1024;
+
+/** One SSE message: `id: <seq>` on data frames (so `Last-Event-ID` resumes), the frame as `data:`. */
+function message(frame: OutFrame): string {
+  return frame.seq === undefined ? `data: ${frame.text}\n\n` : `id: ${frame.seq}\ndata: ${frame.text}\n\n`;
+}
+
+/**
+ * A Server-Sent Events response carrying the same frames as the WebSocket paths: hello, replay when resuming,
+ * then live frames. SSE needs every frame in JS, so the stream listens on the hub's fan-out for its channel
+ * (one listener per SSE client, never a loop over WebSocket clients), filtered in JS; a comment line every
+ * `heartbeatMs` keeps proxies from closing an idle stream.
+ */
+export function eventStream({ hub, logger, connections, request, path, remote, heartbeatMs, signal }: EventStreamOptions): Response {
+  const encoder = new TextEncoder();
+  let cleanup = () => {};
+  const body = new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        let open = true;
+        const write = (text: string) => {
+          if (!open) return;
+          try {
+            controller.enqueue(encoder.encode(text));
+          } catch {
+            return cleanup();
+          }
+          if ((controller.desiredSize ?? 0) < -SLOW_CLIENT_BYTES) {
+            logger.warn("Server-Sent Events client too slow: closing its stream", { path, remote, unreadBytes: -(controller.desiredSize ?? 0) });
+            controller.enqueue(encoder.encode(`: closing: you read too slowly; reconnect with Last-Event-ID to resume\n\n`));
+            controller.close();
+            cleanup();
+          }
+        };
+        const stop = hub.subscribe(request, {
+          start(position, resumed) {
+            write(openingFrames(request.channel, path, position, resumed, request.resume?.since).map(message).join(""));
+          },
+          live(entries) {
+            let text = "";
+            for (const entry of entries) text += `id: ${entry.seq}\ndata: ${entry.frame}\n\n`;
+            write(text);
+          },
+          fail(error) {
+            logger.error("could not read history for a Server-Sent Events client; closing its stream", { path, remote, error });
+            write(message({ text: controlFrame({ kind: "error", code: "unavailable", message: "could not read history; reconnect to retry" }) }));
+            controller.close();
+            cleanup();
+          },
+        });
+        const heartbeat = setInterval(() => write(": heartbeat\n\n"), heartbeatMs);
+        const total = connections.opened(path);
+        logger.info("Server-Sent Events client connected", { path, remote, connections: total, since: request.resume?.since });
+        cleanup = () => {
+          if (!open) return;
+          open = false;
+          stop();
+          clearInterval(heartbeat);
+          signal.removeEventListener("abort", cleanup);
+          const left = connections.closed(path);
+          logger.info("Server-Sent Events client disconnected", { path, remote, connections: left });
+        };
+        signal.addEventListener("abort", cleanup);
+      },
+      cancel() {
+        cleanup();
+      },
+    },
+    { highWaterMark: 0, size: (chunk) => chunk?.byteLength ?? 0 },
+  );
+  return new Response(body, {
+    headers: {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache",
+      // nginx buffers responses unless told otherwise, which would hold frames back.
+      "x-accel-buffering": "no",
+    },
+  });
+}
