@@ -75,6 +75,30 @@ describeRedis("several instances on one Redis", () => {
     expect(subs[2]!.raw.slice(1, TOTAL + 1)).toEqual(subs[0]!.raw.slice(1, TOTAL + 1));
   }, 180_000);
 
+  test("a client resumes on B after A, the instance it was on, is killed: exactly what it missed, then live", async () => {
+    const [a, b] = await instances(2);
+    const onA = await connect(`ws://127.0.0.1:${a!.port}/api/stream`);
+    sockets.push(onA);
+    const hello = await onA.next();
+    for (let i = 1; i <= 3; i++) expect((await publish(a!, { type: `seen.${i}` })).status).toBe(200);
+    const seen = await onA.take(3);
+    expect(seen.map((f) => f.seq)).toEqual([1, 2, 3]);
+
+    await a!.kill("SIGKILL");
+    await onA.closed;
+    const missed = await publish(b!, [{ type: "missed.1" }, { type: "missed.2" }]);
+    expect(missed.status).toBe(200);
+
+    const resumed = await connect(`ws://127.0.0.1:${b!.port}/api/stream?since=3&epoch=${hello.epoch}`);
+    sockets.push(resumed);
+    expect(await resumed.next()).toMatchObject({ kind: "hello", epoch: hello.epoch, seq: 5, resume: { since: 3, complete: true } });
+    expect((await resumed.take(2)).map((f) => [f.seq, f.type, f.id])).toEqual([
+      [4, "missed.1", missed.body.items[0].id], [5, "missed.2", missed.body.items[1].id],
+    ]);
+    expect((await publish(b!, { type: "live" })).status).toBe(200);
+    expect(await resumed.next()).toMatchObject({ kind: "event", seq: 6, type: "live" });
+  }, 60_000);
+
   test("Redis killed and restarted mid-stream (AOF): publishes during the outage get 503, every acknowledged event arrives once, in order", async () => {
     const [a, b] = await instances(2);
     const subs = [await subscribe(a!), await subscribe(b!)];

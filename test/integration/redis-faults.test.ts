@@ -105,6 +105,12 @@ describeRedis("--redis when Redis fails", () => {
       return h.channels.events.epoch !== before.epoch && h.channels.events.seq === 1 && h.channels.events;
     }, "the new epoch to show in health");
     expect(after.epoch).not.toBe(before.epoch);
+    // A client resuming from the lost epoch is told so, then gets the new stream.
+    const ws = await connect(srv.ws(`/ws?since=1&epoch=${before.epoch}`));
+    expect(await ws.next()).toMatchObject({ kind: "hello", epoch: after.epoch, resume: { since: 1, complete: false } });
+    expect(await ws.next()).toMatchObject({ kind: "reset", reason: "epoch_changed", epoch: after.epoch, next: 1 });
+    expect(await ws.next()).toMatchObject({ kind: "event", seq: 1, type: "new" });
+    ws.close();
     expect(srv.logs.some((l) => l.level === "warn" && String(l.msg).includes("Redis lost the events stream"))).toBe(true);
   }, 60_000);
 
