@@ -63,7 +63,9 @@ export function subscribe(broker: Broker, fanout: Fanout, { channel, filter, res
   }
 
   void (async () => {
-    const plan = planResume(resume, start);
+    const position = await caughtUpTo(broker, fanout, channel, resume, start);
+    if (stopped) return;
+    const plan = planResume(resume, position);
     const history: Entry[] = [];
     let from = plan.readFrom;
     for (;;) {
@@ -75,9 +77,9 @@ export function subscribe(broker: Broker, fanout: Fanout, { channel, filter, res
       if (buffer.length > 0 && from >= buffer[0]!.seq) break; // the live buffer holds the rest
     }
     // From here to goLive() nothing awaits: no delivery can slip between the replay and live delivery.
-    const horizon = fanout.delivered(channel) ?? start.seq;
-    const resumed = mergeResume({ plan, position: start, history, live: buffer, horizon, filter });
-    subscriber.start({ epoch: start.epoch, seq: horizon }, resumed);
+    const horizon = fanout.delivered(channel) ?? position.seq;
+    const resumed = mergeResume({ plan, position, history, live: buffer, horizon, filter });
+    subscriber.start({ epoch: position.epoch, seq: horizon }, resumed);
     goLive();
   })().catch((error) => {
     if (stopped) return;
@@ -85,4 +87,32 @@ export function subscribe(broker: Broker, fanout: Fanout, { channel, filter, res
     subscriber.fail(error);
   });
   return stop;
+}
+
+/** How long a resuming subscriber waits for this instance to deliver what another instance already sent it. */
+const CATCH_UP_MS = 5_000;
+
+/**
+ * The position to plan a resume against. With a shared broker (Redis) another instance may have delivered
+ * entries this one has not delivered yet, so a client coming from there can be ahead of our position by a
+ * few seqs: if the stream itself holds its `since`, wait (briefly) until this instance delivered it too,
+ * rather than telling the client its since is "ahead of the stream". With one instance this never waits.
+ */
+async function caughtUpTo(broker: Broker, fanout: Fanout, channel: Channel, resume: ResumeRequest, start: StreamPosition): Promise<StreamPosition> {
+  if (resume.since <= start.seq || (resume.epoch !== undefined && resume.epoch !== start.epoch)) return start;
+  const stored = (await broker.read(channel, resume.since, 1)).position;
+  if (stored.epoch !== start.epoch || stored.seq < resume.since) return start;
+  const reached = () => (fanout.delivered(channel) ?? 0) >= resume.since;
+  if (!reached()) {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, CATCH_UP_MS);
+      const unlisten = fanout.listen(channel, () => reached() && done());
+      function done() {
+        clearTimeout(timer);
+        unlisten();
+        resolve();
+      }
+    });
+  }
+  return broker.position(channel);
 }
