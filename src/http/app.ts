@@ -63,7 +63,8 @@ export function createApp(deps: AppDeps): App {
     }
     if (err instanceof BrokerUnavailableError) {
       c.header("Retry-After", "1");
-      return problem(c, 503, "unavailable", `${err.message}; nothing was stored, retry shortly`);
+      const outcome = c.req.method === "GET" ? "the history cannot be read" : "nothing was stored";
+      return problem(c, 503, "unavailable", `${err.message}; ${outcome}, retry shortly`);
     }
     const requestId = crypto.randomUUID();
     logger.error("unexpected error while handling a request", { method: c.req.method, path: c.req.path, requestId, error: err });

@@ -135,8 +135,9 @@ export function createMetrics({ hub, connections }: MetricsDeps): Metrics {
     registers: [registry],
     async collect() {
       for (const channel of CHANNELS) {
-        const page = await hub.read(channel, Number.MAX_SAFE_INTEGER, 0);
-        this.set({ channel }, page.firstSeq > 0 ? page.position.seq - page.firstSeq + 1 : 0);
+        // With --redis the history is in Redis; while it is unreachable the rest of /metrics still answers.
+        const page = await hub.read(channel, Number.MAX_SAFE_INTEGER, 0).catch(() => undefined);
+        if (page) this.set({ channel }, page.firstSeq > 0 ? page.position.seq - page.firstSeq + 1 : 0);
       }
     },
   });

@@ -46,6 +46,9 @@ describeRedis("several instances on one Redis", () => {
     // Every instance reports the same position.
     const positions = await Promise.all([a, b, c].map(async (s) => (await (await fetch(`${s!.url}/api/health`)).json() as any).channels.events));
     expect(new Set(positions.map((p: any) => `${p.epoch}/${p.seq}`)).size).toBe(1);
+    // REST history on C reads the shared stream: the same frame.
+    const history = (await (await fetch(`${c!.url}/api/events?since=0`)).json()) as any;
+    expect(JSON.stringify(history.items[0])).toBe(raw[0]!);
   }, 60_000);
 
   test("5,000 events published alternately to A and B reach every subscriber of every instance in one order, with no gap", async () => {

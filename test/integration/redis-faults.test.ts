@@ -45,6 +45,12 @@ describeRedis("--redis when Redis fails", () => {
     expect(h.status).toBe("degraded");
     expect(h.reason).toContain(`Redis at ${redis.url}`);
     expect(srv.logs.some((l) => l.level === "warn" && String(l.msg).includes("lost the publish connection to Redis"))).toBe(true);
+    const history = await fetch(`${srv.url}/api/events?since=0`);
+    expect(history.status).toBe(503);
+    expect(((await history.json()) as any).message).toContain("the history cannot be read");
+    const metrics = await fetch(`${srv.url}/metrics`);
+    expect(metrics.status).toBe(200); // still scrapeable during the outage
+    expect(await metrics.text()).toContain("stream_connections");
 
     await redis.restart();
     const accepted = await eventually(async () => {

@@ -35,6 +35,7 @@ export function registerHistory(app: App, { hub }: AppDeps) {
       responses: {
         200: { description: "A page of history", content: { "application/json": { schema: pageSchema(channel) } } },
         400: problemResponseDoc("A query parameter is not valid; `issues` names it"),
+        503: problemResponseDoc("With --redis: Redis is unreachable, so the history cannot be read; retry after Retry-After seconds"),
       },
     });
     app.openapi(route, async (c) => {
