@@ -31,6 +31,16 @@ const int = (min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().int().min(min).max(max));
 
+/** Secrets go in headers and query strings: printable ASCII, no separators that would split a list. */
+const token = z.string().regex(/^[\x21-\x2b\x2d-\x7e]{8,512}$/);
+
+/** A repeatable secret: the flag may be given several times, the variable holds a comma-separated list. */
+const tokenList = (flag: string, env: string, help: string) =>
+  define({
+    flag, env, schema: z.array(token), default: [], multiple: true, help,
+    expects: "a token of 8 to 512 printable characters without spaces or commas",
+  });
+
 const oneOf = <const T extends readonly [string, ...string[]]>(values: T) => z.enum(values);
 
 export const SETTINGS = {
@@ -64,6 +74,49 @@ export const SETTINGS = {
     flag: "max-batch", env: "STREAM_MAX_BATCH", schema: int(1, 100_000), default: String(DEFAULT_LIMITS.maxBatch),
     expects: "a whole number from 1 to 100000", help: "most items in one publish batch",
   }),
+  maxNameLength: define({
+    flag: "max-name-length", env: "STREAM_MAX_NAME_LENGTH", schema: int(1, 65_536), default: String(DEFAULT_LIMITS.maxNameLength),
+    expects: "a whole number from 1 to 65536", help: "longest event type or source, in characters (400 above)",
+  }),
+  maxFrameBytes: define({
+    flag: "max-frame-bytes", env: "STREAM_MAX_FRAME_BYTES", schema: int(16, 1 << 30), default: String(1024 * 1024),
+    expects: "a size in bytes from 16 to 1073741824", help: "largest WebSocket frame a client may send (closed with 1009 above)",
+  }),
+  maxConnections: define({
+    flag: "max-connections", env: "STREAM_MAX_CONNECTIONS", schema: int(1, 10_000_000), default: "10000",
+    expects: "a whole number from 1 to 10000000", help: "most open WebSocket connections in total (503 above)",
+  }),
+  maxConnectionsPerAddress: define({
+    flag: "max-connections-per-address", env: "STREAM_MAX_CONNECTIONS_PER_ADDRESS", schema: int(1, 10_000_000), default: "1000",
+    expects: "a whole number from 1 to 10000000", help: "most open WebSocket connections from one remote address (503 above)",
+  }),
+  publishRate: define({
+    flag: "publish-rate", env: "STREAM_PUBLISH_RATE", schema: int(0, 10_000_000), default: "1000",
+    expects: "a whole number from 0 to 10000000 (0 = no limit)",
+    help: "publish requests per second per token (or per address without one); 429 above",
+  }),
+  publishBurst: define({
+    flag: "publish-burst", env: "STREAM_PUBLISH_BURST", schema: int(1, 10_000_000), default: "2000",
+    expects: "a whole number from 1 to 10000000", help: "publish requests allowed at once before --publish-rate applies",
+  }),
+  maxBufferedBytes: define({
+    flag: "max-buffered-bytes", env: "STREAM_MAX_BUFFERED_BYTES", schema: int(1024, 1 << 30), default: String(8 * 1024 * 1024),
+    expects: "a size in bytes from 1024 to 1073741824",
+    help: "bytes queued for one slow WebSocket client before it is closed with 1013",
+  }),
+  idleTimeout: define({
+    flag: "idle-timeout", env: "STREAM_IDLE_TIMEOUT", schema: int(0, 960), default: "60",
+    expects: "seconds from 0 to 960 (0 = never; 1 to 7 count as 8)",
+    help: "a WebSocket client that answers nothing (not even pings) this long is closed",
+  }),
+  shutdownTimeout: define({
+    flag: "shutdown-timeout", env: "STREAM_SHUTDOWN_TIMEOUT", schema: int(0, 3600), default: "10",
+    expects: "seconds from 0 to 3600", help: "longest a graceful shutdown waits for publishes and clients before exiting",
+  }),
+  publishToken: tokenList("publish-token", "STREAM_PUBLISH_TOKEN", "bearer token required to publish; repeat for several (none = anyone may publish)"),
+  subscribeToken: tokenList(
+    "subscribe-token", "STREAM_SUBSCRIBE_TOKEN", "bearer token (or ?token=) required to subscribe and read history; repeat for several",
+  ),
   historySize: define({
     flag: "history-size", env: "STREAM_HISTORY_SIZE", schema: int(1, 10_000_000), default: "10000",
     expects: "a whole number from 1 to 10000000", help: "entries of history kept per channel",
@@ -138,8 +191,8 @@ export function loadConfig(argv: string[], env: Record<string, string | undefine
 /** The --help text, generated from the settings table. */
 export function helpText(): string {
   const rows = Object.values(SETTINGS).map((s) => {
-    const def = Array.isArray(s.default) ? s.default.join(",") : s.default;
-    return `  --${s.flag.padEnd(16)} ${s.help}\n  ${"".padEnd(18)} env ${s.env}, default ${def || "(none)"}${s.multiple ? ", repeatable" : ""}`;
+    const def = (Array.isArray(s.default) ? s.default.join(",") : s.default) || "(none)";
+    return `  --${s.flag.padEnd(28)} ${s.help}\n  ${"".padEnd(30)} env ${s.env}, default ${def}${s.multiple ? ", repeatable" : ""}`;
   });
   return [
     "stream-server — real-time event and log streaming over WebSocket and HTTP",
@@ -150,8 +203,8 @@ export function helpText(): string {
     "",
     "Options:",
     ...rows,
-    "  --help             show this help",
-    "  --version          print the version",
+    `  --${"help".padEnd(28)} show this help`,
+    `  --${"version".padEnd(28)} print the version`,
   ].join("\n");
 }
 

@@ -1,11 +1,12 @@
 import { ConfigError, helpText, loadConfig } from "./config.ts";
 import { createLogger } from "./log/logger.ts";
 import { PortInUseError, startServer } from "./server.ts";
+import { exitOnSignals } from "./shutdown.ts";
 import { VERSION } from "./version.ts";
 import { runHealthcheck } from "./healthcheck.ts";
 
 /** Entry point: parse the command line, start, stop on signals. No logic of its own. */
-async function main(argv: string[]): Promise<number> {
+async function main(argv: string[]): Promise<number | undefined> {
   if (argv.includes("--help") || argv.includes("-h")) {
     console.log(helpText());
     return 0;
@@ -23,20 +24,18 @@ async function main(argv: string[]): Promise<number> {
   await server.ready;
   logger.info(`listening on ${server.url.origin}`, { version: VERSION, docs: `${server.url.origin}/docs` });
 
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      logger.info(`received ${signal}, shutting down`);
-      resolve();
-    };
-    process.once("SIGINT", () => stop("SIGINT"));
-    process.once("SIGTERM", () => stop("SIGTERM"));
+  exitOnSignals(logger, async (signal) => {
+    logger.info(`received ${signal}: shutting down (at most ${config.shutdownTimeout} s; send it again to exit at once)`);
+    await server.shutdown(config.shutdownTimeout * 1000);
+    logger.info("stopped");
+    return 0;
   });
-  await server.stop();
-  return 0;
+  return undefined;
 }
 
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  // undefined: the server runs until a signal, and the signal handler exits.
+  (code) => code !== undefined && process.exit(code),
   (err) => {
     if (err instanceof ConfigError) {
       process.stderr.write(`stream-server: ${err.message}\n`);

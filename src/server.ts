@@ -1,4 +1,6 @@
-import type { Server } from "bun";
+import type { Server, ServerWebSocket } from "bun";
+import { createAccess } from "./access/access.ts";
+import { createRefusals, type Refusals } from "./access/counters.ts";
 import type { Config } from "./config.ts";
 import { createMemoryBroker } from "./hub/broker-memory.ts";
 import { createRedisBroker } from "./hub/broker-redis.ts";
@@ -9,11 +11,13 @@ import { problemResponse } from "./http/problem.ts";
 import type { Logger } from "./log/logger.ts";
 import { createMetrics, attachMetered, type Metrics } from "./metrics/metrics.ts";
 import { inputSchemas } from "./protocol/inputs.ts";
-import { parseStreamQuery } from "./protocol/subscription.ts";
-import { queryProblem } from "./http/validation.ts";
+import { createInflight, within } from "./shutdown.ts";
+import { createAdmission } from "./ws/admission.ts";
 import { createConnections, type Connections } from "./ws/connections.ts";
 import { createSocketHandlers, type SocketData } from "./ws/connection.ts";
-import { endpointFor, WS_PATHS } from "./ws/endpoints.ts";
+import { createSlowConsumerWatchdog } from "./ws/slow-consumers.ts";
+import { socketOptions } from "./ws/transport.ts";
+import { createUpgrade } from "./ws/upgrade.ts";
 
 /** A listening server and how to stop it. */
 export interface RunningServer {
@@ -24,9 +28,22 @@ export interface RunningServer {
   metrics: Metrics;
   /** Resolves once the broker knows where every stream stands (with --redis: once Redis answered). */
   ready: Promise<void>;
-  /** Closes every connection and releases the port. */
+  /** What the guards refused or cut off, by reason. */
+  refusals: Refusals;
+  /** The most bytes queued for any one WebSocket client right now. */
+  backlog(): number;
+  /** Closes every connection at once and releases the port. */
   stop(): Promise<void>;
+  /**
+   * Graceful stop: refuse new connections and publishes, let publishes in flight finish and reach their
+   * subscribers, close every WebSocket with 1001, and give up waiting after `timeoutMs`.
+   */
+  shutdown(timeoutMs: number): Promise<void>;
 }
+
+/** Close code "going away" and the reason every client sees when the server shuts down. */
+const GOING_AWAY = 1001;
+const SHUTDOWN_REASON = "server shutting down; reconnect and resume from your last seq";
 
 /** The port is taken: a user-facing failure, not a bug. */
 export class PortInUseError extends Error {
@@ -42,9 +59,16 @@ export function startServer(config: Config, logger: Logger): RunningServer {
     : createMemoryBroker({ historySize: config.historySize, deliver: fanout.deliver });
   const hub = createHub(broker, fanout);
   const connections = createConnections();
-  const schemas = inputSchemas({ maxBodyBytes: config.maxBodyBytes, maxBatch: config.maxBatch, maxNameLength: 256 });
+  const schemas = inputSchemas({ maxBodyBytes: config.maxBodyBytes, maxBatch: config.maxBatch, maxNameLength: config.maxNameLength });
   const metrics = createMetrics({ hub, connections });
-  const app = createApp({ config, hub, logger, connections, schemas, startedAt, metrics });
+  const refusals = createRefusals();
+  const access = createAccess(config, refusals);
+  const admission = createAdmission(config, refusals);
+  const inflight = createInflight();
+  const sockets = new Set<ServerWebSocket<SocketData>>();
+  const watchdog = createSlowConsumerWatchdog({ sockets, maxBufferedBytes: config.maxBufferedBytes, logger, refusals, metrics });
+  const app = createApp({ config, hub, logger, connections, schemas, startedAt, metrics, access, inflight });
+  const upgrade = createUpgrade({ access, admission, logger });
 
   let server: Server<SocketData>;
   try {
@@ -55,29 +79,12 @@ export function startServer(config: Config, logger: Logger): RunningServer {
       maxRequestBodySize: config.maxBodyBytes + 64 * 1024,
       fetch(req, srv) {
         if (req.headers.get("upgrade")?.toLowerCase() !== "websocket") return app.fetch(req, { server: srv });
-        const url = new URL(req.url);
-        const path = url.pathname;
-        const remote = srv.requestIP(req)?.address ?? "unknown";
-        const endpoint = endpointFor(path);
-        if (!endpoint) {
-          logger.warn("WebSocket upgrade refused: no such endpoint", { path, remote });
-          return problemResponse(404, "not_found", `no WebSocket endpoint at ${path}; connect to one of ${WS_PATHS.join(", ")}`, {
-            path,
-            websocketEndpoints: WS_PATHS,
-          });
-        }
-        const query = parseStreamQuery(endpoint.channel, url.searchParams);
-        if (!query.ok) {
-          const refusal = queryProblem(query.error);
-          logger.warn("WebSocket upgrade refused: bad query string", { path, remote, query: url.search.slice(0, 500) });
-          return refusal;
-        }
-        const data: SocketData = { path: endpoint.path, channel: endpoint.channel, remote, subscription: query.request };
-        if (srv.upgrade(req, { data })) return undefined;
-        logger.warn("WebSocket upgrade failed", { path, remote });
-        return problemResponse(400, "bad_upgrade", "the WebSocket handshake was malformed (missing Sec-WebSocket-Key or version?)");
+        return upgrade(req, srv);
       },
-      websocket: createSocketHandlers({ hub, logger, connections, metrics, schemas }),
+      websocket: {
+        ...socketOptions(config),
+        ...createSocketHandlers({ hub, logger, connections, metrics, schemas, access, admission, sockets, refusals, inflight }),
+      },
       error(err) {
         const requestId = crypto.randomUUID();
         logger.error("unexpected error while handling a request", { requestId, error: err });
@@ -92,7 +99,15 @@ export function startServer(config: Config, logger: Logger): RunningServer {
     throw err;
   }
 
-  attachMetered(fanout, metrics, { publish: (topic, frame) => server.publish(topic, frame), subscribers: (topic) => server.subscriberCount(topic) });
+  attachMetered(fanout, metrics, {
+    publish(topic, frame) {
+      server.publish(topic, frame);
+      watchdog.published(frame.length);
+    },
+    subscribers: (topic) => server.subscriberCount(topic),
+  });
+  const warning = access.warning();
+  if (warning) logger.warn(warning);
   logger.feed((line) => hub.publishLogs([line]));
 
   const url = new URL(`http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${server.port}`);
@@ -103,8 +118,23 @@ export function startServer(config: Config, logger: Logger): RunningServer {
     connections,
     metrics,
     ready: broker.ready(),
+    refusals,
+    backlog: () => watchdog.backlog(),
     async stop() {
       await server.stop(true);
+      await hub.close();
+    },
+    async shutdown(timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      const left = () => deadline - Date.now();
+      const stopped = server.stop(false); // stop listening; requests in flight still complete
+      if (!(await within(inflight.drain(), left()))) logger.warn("shutdown: gave up waiting for publishes in flight");
+      logger.info("closing WebSocket connections", { connections: sockets.size });
+      for (const ws of sockets) ws.close(GOING_AWAY, SHUTDOWN_REASON);
+      if (!(await within(stopped, left()))) {
+        logger.warn("shutdown: clients did not close in time; cutting them off", { timeoutMs });
+        await server.stop(true);
+      }
       await hub.close();
     },
   };

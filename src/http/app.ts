@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { BrokerUnavailableError } from "../hub/unavailable.ts";
+import { accessGuard } from "./auth.ts";
 import type { App, AppDeps, AppEnv } from "./deps.ts";
 import { meterPublishes } from "./metering.ts";
 import { problem } from "./problem.ts";
@@ -32,6 +33,8 @@ export function createApp(deps: AppDeps): App {
     else if (logger.enabled("debug")) logger.debug("request", fields);
   });
   app.use(cors({ origin: config.corsOrigin.includes("*") ? "*" : config.corsOrigin, maxAge: 600 }));
+  // After CORS, so refusals carry CORS headers and preflights stay open.
+  app.use(accessGuard(deps.access));
   app.on(["POST", "PUT", "PATCH"], "*", bodyLimit({
     maxSize: config.maxBodyBytes,
     onError: (c) => problem(c, 413, "body_too_large", `request body is larger than ${config.maxBodyBytes} bytes (--max-body-bytes); split it into smaller batches`),

@@ -1,10 +1,12 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { Access } from "../access/access.ts";
 import type { Server } from "bun";
 import type { Config } from "../config.ts";
 import type { Hub } from "../hub/hub.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Metrics } from "../metrics/metrics.ts";
 import type { InputSchemas } from "../protocol/inputs.ts";
+import type { Inflight } from "../shutdown.ts";
 import type { Connections } from "../ws/connections.ts";
 
 /** Per-request values the middleware sets. */
@@ -27,4 +29,8 @@ export interface AppDeps {
   metrics: Metrics;
   /** Process start, ms since the Unix epoch. */
   startedAt: number;
+  /** Tokens, origins and the publish rate. */
+  access: Access;
+  /** Publishes in flight, for graceful shutdown. */
+  inflight: Inflight;
 }

@@ -4,11 +4,16 @@ import type { Channel } from "../hub/channels.ts";
 import type { Hub } from "../hub/hub.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Recorder } from "../metrics/metrics.ts";
-import { controlFrame, parseClientFrame, type ControlFrame } from "../protocol/frames.ts";
+import { controlFrame, parseClientFrame, type ControlFrame, type PublishFrame } from "../protocol/frames.ts";
 import type { InputSchemas } from "../protocol/inputs.ts";
+import type { Access } from "../access/access.ts";
+import type { Refusals } from "../access/counters.ts";
+import type { Inflight } from "../shutdown.ts";
+import type { Admission } from "./admission.ts";
 import type { Connections } from "./connections.ts";
 import { startDelivery } from "./delivery.ts";
 import { createIngest } from "./ingest.ts";
+import { TRY_AGAIN_LATER } from "./slow-consumers.ts";
 
 /** What the upgrade attaches to each socket. */
 export interface SocketData {
@@ -19,6 +24,12 @@ export interface SocketData {
   subscription: SubscribeRequest;
   /** Stops a replay still in progress. */
   stop?: () => void;
+  /** Whether the token presented at upgrade allows publish frames. */
+  mayPublish: boolean;
+  /** Whose publishes these are, for --publish-rate: the token, or the address. */
+  publisher: string;
+  /** Set once the connection limits let the socket in; only admitted sockets are counted. */
+  admitted?: boolean;
 }
 
 export interface ConnectionDeps {
@@ -27,16 +38,53 @@ export interface ConnectionDeps {
   connections: Connections;
   metrics: Recorder;
   schemas: InputSchemas;
+  access: Access;
+  admission: Admission;
+  /** Every admitted socket (slow-consumer sweeps and shutdown reach them here). */
+  sockets: Set<ServerWebSocket<SocketData>>;
+  refusals: Refusals;
+  inflight: Inflight;
 }
+
+/** A frame over maxPayloadLength: the client sees 1009; Bun reports it here as 1006 with this reason. */
+const MESSAGE_TOO_BIG = 1009;
+const isTooBig = (code: number, reason: string) => code === MESSAGE_TOO_BIG || /too big/i.test(reason);
 
 const MAX_LOGGED_TEXT = 500;
 
 /** The WebSocket lifecycle: the only code that touches `ServerWebSocket`. */
-export function createSocketHandlers({ hub, logger, connections, metrics, schemas }: ConnectionDeps): WebSocketHandler<SocketData> {
+export function createSocketHandlers(deps: ConnectionDeps): WebSocketHandler<SocketData> {
+  const { hub, logger, connections, metrics, schemas, access, admission, sockets, refusals, inflight } = deps;
   const ingest = createIngest({ hub, schemas, logger });
+
+  /** Publish frames pass the same guards as POST: the token, the rate, and no new work while shutting down. */
+  const publish = (ws: ServerWebSocket<SocketData>, frame: PublishFrame) => {
+    const id = frame.ack !== undefined ? { id: frame.ack } : {};
+    if (!ws.data.mayPublish) {
+      refusals.forbidden++;
+      return reply(ws, { kind: "error", code: "forbidden", message: "this connection's token does not allow publishing; connect with a --publish-token (Authorization: Bearer or ?token=)", ...id });
+    }
+    const limited = access.throttle(ws.data.publisher);
+    if (limited) return reply(ws, { kind: "error", code: "rate_limited", message: limited.message, ...id });
+    if (inflight.draining) return reply(ws, { kind: "error", code: "unavailable", message: "the server is shutting down; publish again after reconnecting", ...id });
+    const done = inflight.begin();
+    void ingest(frame, ws.data.channel).then((answer) => {
+      done();
+      if (answer) reply(ws, answer);
+    });
+  };
+
   return {
     open(ws) {
       const { path, remote } = ws.data;
+      const refused = admission.opened(remote);
+      if (refused) {
+        logger.warn("WebSocket connection refused: connection limit reached", { path, remote, reason: refused.message });
+        ws.close(TRY_AGAIN_LATER, "too many connections; retry later");
+        return;
+      }
+      ws.data.admitted = true;
+      sockets.add(ws);
       ws.data.stop = startDelivery(ws, hub, logger, metrics);
       const total = connections.opened(path);
       metrics.connected(path);
@@ -62,17 +110,30 @@ export function createSocketHandlers({ hub, logger, connections, metrics, schema
           reply(ws, { kind: "pong", ...(parsed.frame.id !== undefined ? { id: parsed.frame.id } : {}) });
           break;
         case "publish":
-          void ingest(parsed.frame, ws.data.channel).then((answer) => answer && reply(ws, answer));
+          publish(ws, parsed.frame);
           break;
       }
     },
 
     close(ws, code, reason) {
-      const { path, remote } = ws.data;
+      const { path, remote, admitted } = ws.data;
+      if (!admitted) return;
       ws.data.stop?.();
+      sockets.delete(ws);
+      admission.closed(remote);
       const total = connections.closed(path);
       metrics.disconnected(path);
+      if (isTooBig(code, reason)) {
+        refusals.oversizeFrames++;
+        logger.warn("client closed for sending a frame larger than --max-frame-bytes", { path, remote, code });
+      }
       logger.info("client disconnected", { path, remote, code, reason: reason || undefined, connections: total });
+    },
+
+    error(err, ws) {
+      // A throwing handler must not take the process down; log it and drop this client only.
+      logger.error("unexpected error on a WebSocket connection; closing it", { path: ws.data.path, remote: ws.data.remote, error: err });
+      ws.close(1011, "internal error; reconnect");
     },
   };
 }

@@ -12,22 +12,75 @@ export interface TestServer {
   logs: Array<Record<string, unknown>>;
   server: RunningServer;
   stop(): Promise<void>;
+  /** Resolves with the first log line (already written or coming) that matches. */
+  waitForLog(predicate: (line: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
+  /** Lets this test's server log errors on purpose (the after-each check otherwise fails the test). */
+  allowErrorLogs(): void;
+}
+
+type Tracked = TestServer & { errorsAllowed?: boolean; checked?: number };
+
+/** Every server started in this process, checked for error logs after each test (see test/setup.ts). */
+const startedServers: Tracked[] = [];
+
+/**
+ * An error-level line that is not a designed answer: a 503 (Redis down, shutting down) is logged at
+ * error by the access log but is the server working as documented; a 500 or an error outside a
+ * request is a bug.
+ */
+function isUnexpectedError(line: Record<string, unknown>): boolean {
+  if (line.level !== "error") return false;
+  return !(typeof line.status === "number" && line.status > 500);
+}
+
+/** Error-level log lines written since the last call, from servers that do not allow them. */
+export function newErrorLogs(): Array<Record<string, unknown>> {
+  const out: Array<Record<string, unknown>> = [];
+  for (const srv of startedServers) {
+    const fresh = srv.logs.slice(srv.checked ?? 0);
+    srv.checked = srv.logs.length;
+    if (!srv.errorsAllowed) out.push(...fresh.filter(isUnexpectedError));
+  }
+  return out;
 }
 
 /** Starts the server in-process on 127.0.0.1, port 0, with extra command-line flags. */
 export function startTestServer(flags: string[] = []): TestServer {
   const config = loadConfig(["--port", "0", "--host", "127.0.0.1", "--log-level", "debug", ...flags], {});
   const logs: Array<Record<string, unknown>> = [];
-  const logger = createLogger({ level: config.logLevel, format: "json", write: (line) => logs.push(JSON.parse(line)) });
+  const waiters = new Set<(line: Record<string, unknown>) => void>();
+  const logger = createLogger({
+    level: config.logLevel,
+    format: "json",
+    write: (text) => {
+      const line = JSON.parse(text);
+      logs.push(line);
+      for (const w of waiters) w(line);
+    },
+  });
   const server = startServer(config, logger);
   const url = server.url.origin;
-  return {
+  const srv: Tracked = {
     url,
     ws: (path) => `ws://127.0.0.1:${server.port}${path}`,
     logs,
     server,
     stop: () => server.stop(),
+    waitForLog: (predicate) =>
+      new Promise((resolve) => {
+        const found = logs.find(predicate);
+        if (found) return resolve(found);
+        const waiter = (line: Record<string, unknown>) => {
+          if (!predicate(line)) return;
+          waiters.delete(waiter);
+          resolve(line);
+        };
+        waiters.add(waiter);
+      }),
+    allowErrorLogs: () => void (srv.errorsAllowed = true),
   };
+  startedServers.push(srv);
+  return srv;
 }
 
 /** POSTs JSON and returns status and parsed body. */

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { timingSafeEqual } from "node:crypto";
+import { createTokenCheck, presentedToken } from "../../access/tokens.ts";
 import type { App, AppDeps } from "../deps.ts";
 import { problem, problemResponseDoc } from "../problem.ts";
 
@@ -20,18 +20,15 @@ const route = createRoute({
 
 /** GET /metrics, guarded by --metrics-token when it is set. */
 export function registerMetrics(app: App, { metrics, config }: AppDeps) {
-  const expected = config.metricsToken ? new Bun.CryptoHasher("sha256").update(config.metricsToken).digest() : undefined;
+  const check = createTokenCheck(config.metricsToken ? [config.metricsToken] : []);
   app.openapi(route, async (c) => {
-    if (expected) {
-      const given = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "")?.[1];
-      if (!given) {
-        c.header("WWW-Authenticate", 'Bearer realm="metrics"');
-        return problem(c, 401, "unauthorized", "GET /metrics needs the metrics token: send Authorization: Bearer <token> (the server runs with --metrics-token)");
-      }
-      // Compare digests, so the comparison takes the same time whatever the token's length.
-      if (!timingSafeEqual(new Bun.CryptoHasher("sha256").update(given).digest(), expected)) {
-        return problem(c, 403, "forbidden", "the token sent for GET /metrics is not the metrics token (--metrics-token)");
-      }
+    const verdict = check.check(presentedToken(c.req.raw, new URL(c.req.url), false));
+    if (verdict === "missing") {
+      c.header("WWW-Authenticate", 'Bearer realm="metrics"');
+      return problem(c, 401, "unauthorized", "GET /metrics needs the metrics token: send Authorization: Bearer <token> (the server runs with --metrics-token)");
+    }
+    if (verdict === "wrong") {
+      return problem(c, 403, "forbidden", "the token sent for GET /metrics is not the metrics token (--metrics-token)");
     }
     return c.text(await metrics.render(), 200, { "content-type": metrics.contentType });
   });

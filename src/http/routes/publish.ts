@@ -2,7 +2,9 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import type { Channel } from "../../hub/channels.ts";
 import type { Accepted } from "../../hub/hub.ts";
+import { publishRate } from "../auth.ts";
 import type { App, AppDeps } from "../deps.ts";
+import { trackPublish } from "../inflight.ts";
 import { problem, problemResponseDoc } from "../problem.ts";
 
 const PublishResult = z
@@ -30,13 +32,18 @@ const requireJson: MiddlewareHandler = async (c, next) => {
 
 const errors = {
   400: problemResponseDoc("The body is not JSON or fails validation; `issues` lists each field"),
+  401: problemResponseDoc("A publish token is configured and the request carries none (`Authorization: Bearer …`)"),
+  403: problemResponseDoc("The token is not one of --publish-token"),
+  429: problemResponseDoc("More publishes than --publish-rate allows; `Retry-After` says when to retry"),
   413: problemResponseDoc("The body is larger than --max-body-bytes"),
   415: problemResponseDoc("The body is not declared as application/json"),
-  503: problemResponseDoc("The store (Redis, with --redis) is unreachable: nothing was stored; retry after Retry-After seconds"),
+  503: problemResponseDoc(
+    "The server is shutting down, or the store (Redis, with --redis) is unreachable: nothing was stored; retry after Retry-After seconds",
+  ),
 };
 
 /** POST /api/events and POST /api/logs: one item or a batch, validated by the same schema as WebSocket input. */
-export function registerPublish(app: App, { hub, schemas, config }: AppDeps) {
+export function registerPublish(app: App, { hub, schemas, config, access, inflight }: AppDeps) {
   const channels = [
     {
       path: PUBLISH_PATHS.events,
@@ -65,7 +72,7 @@ export function registerPublish(app: App, { hub, schemas, config }: AppDeps) {
       tags: [ch.tag],
       summary: ch.summary,
       description: ch.description,
-      middleware: [requireJson] as const,
+      middleware: [publishRate(access), trackPublish(inflight), requireJson] as const,
       request: { body: { required: true, content: { "application/json": { schema: ch.schema, example: ch.example } } } },
       responses: {
         200: { description: "Stored and delivered", content: { "application/json": { schema: PublishResult } } },

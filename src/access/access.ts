@@ -1,0 +1,115 @@
+import type { Config } from "../config.ts";
+import type { Refusals } from "./counters.ts";
+import { roleFor, type Role } from "./policy.ts";
+import { createRateLimiter } from "./rate-limit.ts";
+import { createTokenCheck, presentedToken } from "./tokens.ts";
+
+/** Why a request is turned away: the status, a stable code and a sentence saying what to do. */
+export interface Refusal {
+  status: 401 | 403 | 429 | 503;
+  error: string;
+  message: string;
+  headers?: Record<string, string>;
+  details?: Record<string, unknown>;
+}
+
+/**
+ * Who may do what: tokens per role, browser origins for WebSocket upgrades, and the publish rate.
+ * Runtime-neutral (plain `Request`s), so the Hono middleware and the WebSocket upgrade share it.
+ */
+export interface Access {
+  /** Refuses a request whose token does not allow its role (by default, the role its method and path need). */
+  authorize(req: Request, url: URL, role?: Role): Refusal | undefined;
+  /** Refuses a WebSocket upgrade from a browser origin not on --cors-origin. */
+  checkOrigin(req: Request): Refusal | undefined;
+  /** Whose publishes a request carries, for the rate: its publish token, or else its address. */
+  publisher(req: Request, url: URL, remote: string): string;
+  /** Counts one publish against `publisher`'s rate; refuses it past --publish-rate. */
+  throttle(publisher: string): Refusal | undefined;
+  /** Whether the request's token allows publishing (for publish frames on a WebSocket). */
+  mayPublish(req: Request, url: URL): boolean;
+  /** One line for the start-up log: what is open to everyone. */
+  warning(): string | undefined;
+}
+
+const HOW = {
+  publisher: { flag: "--publish-token", send: "send Authorization: Bearer <token>" },
+  subscriber: { flag: "--subscribe-token", send: "send Authorization: Bearer <token> or add ?token=<token> to the URL" },
+} as const;
+
+/** Builds the access rules from the config; `refusals` counts what they turn away. */
+export function createAccess(config: Config, refusals: Refusals): Access {
+  const checks = { publisher: createTokenCheck(config.publishToken), subscriber: createTokenCheck(config.subscribeToken) };
+  const origins = config.corsOrigin.includes("*") ? undefined : new Set(config.corsOrigin);
+  const limiter = createRateLimiter({ ratePerSecond: config.publishRate, burst: config.publishBurst });
+
+  const tokenOf = (req: Request, url: URL, role: Exclude<Role, "open">) =>
+    // Only reads accept ?token=: a query string ends up in proxy logs, and publishers can always set headers.
+    presentedToken(req, url, role === "subscriber" || req.method === "GET");
+
+  return {
+    authorize(req, url, role = roleFor(req.method, url.pathname)) {
+      if (role === "open") return undefined;
+      const verdict = checks[role].check(tokenOf(req, url, role));
+      const what = role === "publisher" ? "publishing" : `reading ${url.pathname}`;
+      if (verdict === "missing") {
+        refusals.unauthorized++;
+        return {
+          status: 401,
+          error: "unauthorized",
+          message: `${what} needs a ${role === "publisher" ? "publish" : "subscribe"} token: ${HOW[role].send}`,
+          headers: { "www-authenticate": 'Bearer realm="stream-server"' },
+        };
+      }
+      if (verdict === "wrong") {
+        refusals.forbidden++;
+        return {
+          status: 403,
+          error: "forbidden",
+          message: `the token is not valid for ${what}; use one of the tokens given to the server with ${HOW[role].flag}`,
+        };
+      }
+      return undefined;
+    },
+
+    checkOrigin(req) {
+      const origin = req.headers.get("origin");
+      // Non-browser clients send no Origin; the token (if any) is their guard.
+      if (!origins || origin === null || origins.has(origin)) return undefined;
+      refusals.forbiddenOrigin++;
+      return {
+        status: 403,
+        error: "forbidden_origin",
+        message: `WebSocket connections from origin ${origin} are not allowed; allowed origins: ${[...origins].join(", ")} (--cors-origin)`,
+        details: { origin, allowedOrigins: [...origins] },
+      };
+    },
+
+    publisher: (req, url, remote) => tokenOf(req, url, "publisher") ?? `address ${remote}`,
+
+    throttle(publisher) {
+      const taken = limiter.take(publisher, Date.now());
+      if (taken.ok) return undefined;
+      refusals.rateLimited++;
+      const seconds = Math.max(1, Math.ceil(taken.retryAfterMs / 1000));
+      return {
+        status: 429,
+        error: "rate_limited",
+        message: `too many publishes: at most ${config.publishRate} per second (bursts of ${config.publishBurst}) per token or address; retry in ${seconds} s or send batches`,
+        headers: { "retry-after": String(seconds) },
+        details: { retryAfter: seconds },
+      };
+    },
+
+    mayPublish(req, url) {
+      const verdict = checks.publisher.check(presentedToken(req, url, true));
+      return verdict === "open" || verdict === "ok";
+    },
+
+    warning() {
+      const open = [checks.publisher.open && "publishing", checks.subscriber.open && "subscribing"].filter(Boolean);
+      if (open.length === 0) return undefined;
+      return `no ${open.length === 2 ? "tokens" : open[0] === "publishing" ? "--publish-token" : "--subscribe-token"} configured: ${open.join(" and ")} open to anyone who can reach this port`;
+    },
+  };
+}

@@ -1,0 +1,74 @@
+import type { Logger } from "./log/logger.ts";
+
+/**
+ * Publishes in flight, so a shutdown can let them finish: each one is delivered (and stored) before
+ * the sockets close. Once draining, new publishes are refused instead of started.
+ */
+export interface Inflight {
+  /** Marks one publish as started; call the returned function when it is done. */
+  begin(): () => void;
+  readonly draining: boolean;
+  /** Stops accepting publishes; resolves when none is in flight. */
+  drain(): Promise<void>;
+}
+
+/** Creates an idle tracker. */
+export function createInflight(): Inflight {
+  let count = 0;
+  let draining = false;
+  let wake: (() => void) | undefined;
+  return {
+    begin() {
+      count++;
+      let done = false;
+      return () => {
+        if (done) return;
+        done = true;
+        if (--count === 0) wake?.();
+      };
+    },
+    get draining() {
+      return draining;
+    },
+    drain() {
+      draining = true;
+      if (count === 0) return Promise.resolve();
+      return new Promise<void>((resolve) => (wake = resolve));
+    },
+  };
+}
+
+/** Resolves with true when `promise` settles within `ms`, false when the time runs out first. */
+export async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, ms))));
+  try {
+    return await Promise.race([promise.then(() => true, () => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Runs `shutdown` on the first SIGTERM or SIGINT and exits with its code; a second signal exits at
+ * once (status 1), for the operator who does not want to wait.
+ */
+export function exitOnSignals(logger: Logger, shutdown: (signal: string) => Promise<number>) {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn(`received ${signal} again: exiting now without waiting for clients`);
+      process.exit(1);
+    }
+    stopping = true;
+    shutdown(signal).then(
+      (code) => process.exit(code),
+      (err) => {
+        logger.error("shutdown failed; exiting", { error: err });
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+}

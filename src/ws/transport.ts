@@ -1,0 +1,17 @@
+import type { Config } from "../config.ts";
+
+/**
+ * Bun's per-socket limits, from the config. Heartbeats: Bun pings a client shortly before
+ * `idleTimeout` runs out and closes it if nothing (not even the pong) comes back in time.
+ * The backpressure cap is a backstop above what the slow-consumer watchdog lets through (the limit, half
+ * a limit between sweeps, and one frame): the watchdog closes politely (1013) first; this cuts off (1006).
+ */
+export function socketOptions(config: Config) {
+  return {
+    maxPayloadLength: config.maxFrameBytes,
+    backpressureLimit: Math.min(2 * config.maxBufferedBytes + 2 * config.maxBodyBytes, 2 ** 32 - 1),
+    closeOnBackpressureLimit: true,
+    idleTimeout: config.idleTimeout,
+    sendPings: true,
+  };
+}

@@ -1,0 +1,54 @@
+import type { Server } from "bun";
+import type { Access } from "../access/access.ts";
+import { refusalResponse } from "../http/auth.ts";
+import { problemResponse } from "../http/problem.ts";
+import { queryProblem } from "../http/validation.ts";
+import type { Logger } from "../log/logger.ts";
+import { parseStreamQuery } from "../protocol/subscription.ts";
+import type { Admission } from "./admission.ts";
+import type { SocketData } from "./connection.ts";
+import { endpointFor, WS_PATHS } from "./endpoints.ts";
+
+export interface UpgradeDeps {
+  access: Access;
+  admission: Admission;
+  logger: Logger;
+}
+
+/**
+ * Decides a WebSocket handshake: the path must be an endpoint, the origin allowed, the token valid, the
+ * connection limits not reached and the query string (filters, resume point) valid. Every refusal happens before the upgrade, as a status and JSON body
+ * a browser's devtools or `wscat` shows; `undefined` means upgraded.
+ */
+export function createUpgrade({ access, admission, logger }: UpgradeDeps) {
+  return function upgrade(req: Request, srv: Server<SocketData>): Response | undefined {
+    const url = new URL(req.url);
+    const path = url.pathname;
+    const remote = srv.requestIP(req)?.address ?? "unknown";
+    const endpoint = endpointFor(path);
+    if (!endpoint) {
+      logger.warn("WebSocket upgrade refused: no such endpoint", { path, remote });
+      return problemResponse(404, "not_found", `no WebSocket endpoint at ${path}; connect to one of ${WS_PATHS.join(", ")}`, {
+        path,
+        websocketEndpoints: WS_PATHS,
+      });
+    }
+    const refusal = access.checkOrigin(req) ?? access.authorize(req, url, "subscriber") ?? admission.check(remote);
+    if (refusal) {
+      logger.warn("WebSocket upgrade refused", { path, remote, status: refusal.status, error: refusal.message });
+      return refusalResponse(refusal);
+    }
+    const query = parseStreamQuery(endpoint.channel, url.searchParams);
+    if (!query.ok) {
+      logger.warn("WebSocket upgrade refused: bad query string", { path, remote, query: url.search.slice(0, 500) });
+      return queryProblem(query.error);
+    }
+    const data: SocketData = {
+      path: endpoint.path, channel: endpoint.channel, remote, subscription: query.request,
+      mayPublish: access.mayPublish(req, url), publisher: access.publisher(req, url, remote),
+    };
+    if (srv.upgrade(req, { data })) return undefined;
+    logger.warn("WebSocket upgrade failed", { path, remote });
+    return problemResponse(400, "bad_upgrade", "the WebSocket handshake was malformed (missing Sec-WebSocket-Key or version?)");
+  };
+}

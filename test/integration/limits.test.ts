@@ -1,0 +1,106 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { connect } from "../helpers/client.ts";
+import { OP, rawConnect } from "../helpers/raw-socket.ts";
+import { postJson, startTestServer, type TestServer } from "../helpers/server.ts";
+
+let srv: TestServer | undefined;
+afterEach(() => srv?.stop());
+const start = (flags: string[]) => (srv = startTestServer(flags));
+
+describe("connection limits", () => {
+  test("--max-connections: one more is refused with 503 and a JSON body; a slot frees on close", async () => {
+    const s = start(["--max-connections", "3"]);
+    const open = await Promise.all([connect(s.ws("/ws")), connect(s.ws("/api/stream")), connect(s.ws("/ws/logs"))]);
+    await Promise.all(open.map((c) => c.next()));
+    const refused = await rawConnect(s.server.port, "/ws");
+    expect(refused.status).toBe(503);
+    expect(refused.headers["retry-after"]).toBe("5");
+    expect(refused.body).toMatchObject({ error: "too_many_connections", message: expect.stringContaining("--max-connections") });
+    open[0]!.close();
+    await s.waitForLog((l) => l.msg === "client disconnected");
+    const again = await connect(s.ws("/ws"));
+    expect((await again.next()).kind).toBe("hello");
+    expect(s.server.refusals.connectionLimit).toBe(1);
+    for (const c of [...open.slice(1), again]) c.close();
+  });
+
+  test("--max-connections-per-address refuses the address that holds too many", async () => {
+    const s = start(["--max-connections-per-address", "2"]);
+    const a = await connect(s.ws("/ws"));
+    const b = await connect(s.ws("/ws"));
+    await Promise.all([a.next(), b.next()]);
+    const refused = await rawConnect(s.server.port, "/ws");
+    expect(refused.status).toBe(503);
+    expect(refused.body.message).toContain("127.0.0.1 already holds 2");
+    a.close();
+    b.close();
+  });
+
+  test("handshakes racing past the check are closed with 1013 when they open", async () => {
+    const s = start(["--max-connections", "2"]);
+    // Ten handshakes at once: all pass the pre-upgrade check together; only two may stay.
+    const results = await Promise.all(Array.from({ length: 10 }, () => rawConnect(s.server.port, "/ws")));
+    const upgraded = results.filter((r) => r.status === 101);
+    const closes = await Promise.all(
+      upgraded.map(async (r) => {
+        const first = await r.next();
+        return first.opcode === OP.close ? first.code : (r.end(), "open");
+      }),
+    );
+    expect(closes.filter((c) => c === "open")).toHaveLength(2);
+    for (const c of closes.filter((c) => c !== "open")) expect(c).toBe(1013);
+    expect(results.filter((r) => r.status === 503).length + closes.filter((c) => c === 1013).length).toBe(8);
+  });
+});
+
+describe("frame and name limits", () => {
+  test("a client frame over --max-frame-bytes closes that client with 1009; others are unaffected", async () => {
+    const s = start(["--max-frame-bytes", "1024"]);
+    const bystander = await connect(s.ws("/ws"));
+    await bystander.next();
+    const big = await connect(s.ws("/ws"));
+    await big.next();
+    big.send({ kind: "ping", id: "x".repeat(2000) });
+    expect((await big.closed).code).toBe(1009);
+    bystander.send({ kind: "ping", id: 1 });
+    expect(await bystander.next()).toEqual({ kind: "pong", id: 1 });
+    await s.waitForLog((l) => l.msg === "client disconnected");
+    expect(s.server.refusals.oversizeFrames).toBe(1);
+    expect(s.logs.some((l) => String(l.msg).includes("--max-frame-bytes"))).toBe(true);
+    bystander.close();
+  });
+
+  test("--max-name-length bounds event type and source", async () => {
+    const s = start(["--max-name-length", "8"]);
+    expect((await postJson(`${s.url}/api/events`, { type: "a.b.c.d", source: "12345678" })).status).toBe(200);
+    const long = await postJson(`${s.url}/api/events`, { type: "abcdefghi" });
+    expect(long.status).toBe(400);
+    expect(long.body.message).toContain("type must be at most 8 characters");
+    const source = await postJson(`${s.url}/api/logs`, { level: "info", message: "m", source: "123456789" });
+    expect(source.status).toBe(400);
+    expect(source.body.issues).toEqual([{ path: "source", message: "source must be at most 8 characters" }]);
+  });
+});
+
+describe("publish rate", () => {
+  test("past --publish-burst a publisher gets 429 with Retry-After; another token is not affected", async () => {
+    const s = start(["--publish-rate", "1", "--publish-burst", "3", "--publish-token", "token-one-1", "--publish-token", "token-two-2"]);
+    const as = (token: string) => ({ authorization: `Bearer ${token}` });
+    for (let i = 0; i < 3; i++) expect((await postJson(`${s.url}/api/events`, { type: "x" }, as("token-one-1"))).status).toBe(200);
+    const limited = await postJson(`${s.url}/api/events`, { type: "x" }, as("token-one-1"));
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect(limited.body).toMatchObject({ error: "rate_limited", retryAfter: expect.any(Number), message: expect.stringContaining("--publish-rate".slice(2, 9)) });
+    expect((await postJson(`${s.url}/api/events`, { type: "x" }, as("token-two-2"))).status).toBe(200);
+    expect(s.server.refusals.rateLimited).toBe(1);
+  });
+
+  test("without tokens the limit applies per address, and rate 0 turns it off", async () => {
+    const s = start(["--publish-rate", "1", "--publish-burst", "1"]);
+    expect((await postJson(`${s.url}/api/logs`, { level: "info", message: "a" })).status).toBe(200);
+    expect((await postJson(`${s.url}/api/logs`, { level: "info", message: "b" })).status).toBe(429);
+    await s.stop();
+    const off = start(["--publish-rate", "0", "--publish-burst", "1"]);
+    for (let i = 0; i < 20; i++) expect((await postJson(`${off.url}/api/logs`, { level: "info", message: "c" })).status).toBe(200);
+  });
+});
