@@ -81,6 +81,27 @@ describe("tokens", () => {
     expect(s.logs.some((l) => String(l.msg).includes("open to anyone"))).toBe(false);
   });
 
+  test("history reads and Server-Sent Events need the subscribe token too, as header or ?token=", async () => {
+    const s = start(["--subscribe-token", SUB]);
+    await postJson(`${s.url}/api/events`, { type: "x" });
+    expect((await fetch(`${s.url}/api/events`)).status).toBe(401);
+    expect((await fetch(`${s.url}/api/events?token=wrong-token`)).status).toBe(403);
+    const history = await fetch(`${s.url}/api/events?token=${SUB}`);
+    expect(history.status).toBe(200);
+    expect((await fetch(`${s.url}/api/logs`, { headers: bearer(SUB) })).status).toBe(200);
+
+    const refused = await fetch(`${s.url}/api/events/stream`, { headers: { accept: "text/event-stream" } });
+    expect(refused.status).toBe(401);
+    expect(((await refused.json()) as any).error).toBe("unauthorized");
+    const controller = new AbortController();
+    const sse = await fetch(`${s.url}/api/events/stream?token=${SUB}`, { headers: { accept: "text/event-stream" }, signal: controller.signal });
+    expect(sse.status).toBe(200);
+    const reader = sse.body!.getReader();
+    const first = new TextDecoder().decode((await reader.read()).value);
+    expect(first).toContain('"kind":"hello"');
+    controller.abort();
+  });
+
   test("CORS preflights are answered without a token", async () => {
     const s = start(["--publish-token", PUB, "--cors-origin", "https://app.example.com"]);
     const res = await fetch(`${s.url}/api/events`, {
