@@ -129,6 +129,11 @@ export const SETTINGS = {
     flag: "data", env: "STREAM_DATA", schema: z.string().transform((v) => v.trim() || undefined), default: "",
     expects: "a directory path", help: "keep history and seqs in SQLite in this directory, so a restart loses nothing (unset: in memory)",
   }),
+  dataSync: define({
+    flag: "data-sync", env: "STREAM_DATA_SYNC", schema: oneOf(["full", "normal"]), default: "full",
+    expects: "full or normal",
+    help: "with --data: full = each publish is fsynced before it is answered; normal = faster, survives a crash of the process but not of the machine",
+  }),
   sseHeartbeatMs: define({
     flag: "sse-heartbeat-ms", env: "STREAM_SSE_HEARTBEAT_MS", schema: int(100, 3_600_000), default: "15000",
     expects: "milliseconds from 100 to 3600000", help: "interval of the comment line that keeps idle Server-Sent Events streams open through proxies",
@@ -184,6 +189,9 @@ export function loadConfig(argv: string[], env: Record<string, string | undefine
       throw new ConfigError(`${source ?? `--${s.flag}`} expects ${s.expects}, got ${JSON.stringify(shown)}`);
     }
     config[key] = parsed.data;
+  }
+  if (config.redis && config.data) {
+    throw new ConfigError("--data and --redis cannot be combined: with --redis the history lives in Redis (make Redis persistent instead); drop one of them");
   }
   return config as Config;
 }

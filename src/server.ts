@@ -3,6 +3,7 @@ import { createAccess } from "./access/access.ts";
 import { createRefusals, type Refusals } from "./access/counters.ts";
 import type { Config } from "./config.ts";
 import { createMemoryBroker } from "./hub/broker-memory.ts";
+import { openHistoryStore, retention } from "./hub/history-store.ts";
 import { createRedisBroker } from "./hub/broker-redis.ts";
 import { createFanout } from "./hub/fanout.ts";
 import { createHub, type Hub } from "./hub/hub.ts";
@@ -56,7 +57,7 @@ export function startServer(config: Config, logger: Logger): RunningServer {
   const fanout = createFanout();
   const broker = config.redis
     ? createRedisBroker({ url: config.redis, prefix: config.redisPrefix, historySize: config.historySize, deliver: fanout.deliver, logger })
-    : createMemoryBroker({ historySize: config.historySize, deliver: fanout.deliver });
+    : createMemoryBroker({ deliver: fanout.deliver, store: openHistoryStore(retention(config), config.data, config.dataSync) });
   const hub = createHub(broker, fanout);
   const connections = createConnections();
   const schemas = inputSchemas({ maxBodyBytes: config.maxBodyBytes, maxBatch: config.maxBatch, maxNameLength: config.maxNameLength });
@@ -92,6 +93,7 @@ export function startServer(config: Config, logger: Logger): RunningServer {
       },
     });
   } catch (err) {
+    void hub.close(); // release the history database (--data) for whoever runs next
     const code = (err as { code?: string }).code;
     if (code === "EADDRINUSE" || /in use/i.test(String(err))) {
       throw new PortInUseError(`port ${config.port} is already in use on ${config.host}; stop the other process or choose another port with --port`);

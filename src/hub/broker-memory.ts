@@ -2,6 +2,7 @@ import { CHANNELS, type Channel } from "./channels.ts";
 import type { Broker, Deliver, StreamPosition } from "./broker.ts";
 import { sequence, type Entry } from "./envelope.ts";
 import { createMemoryStore, type HistoryStore, type Retention } from "./history-store.ts";
+import { BrokerUnavailableError } from "./unavailable.ts";
 
 export interface MemoryBrokerOptions extends Partial<Retention> {
   deliver: Deliver;
@@ -17,6 +18,7 @@ export function createMemoryBroker({ deliver, store: given, historySize = 10_000
   const store = given ?? createMemoryStore({ historySize, historyMaxAgeMs });
   const positions = new Map<Channel, StreamPosition>(CHANNELS.map((c) => [c, store.load(c)]));
   const position = (channel: Channel) => positions.get(channel)!;
+  let failure: string | undefined;
 
   return {
     async publish(channel, drafts) {
@@ -24,7 +26,13 @@ export function createMemoryBroker({ deliver, store: given, historySize = 10_000
       const entries: Entry[] = new Array(drafts.length);
       for (let i = 0; i < drafts.length; i++) entries[i] = sequence(drafts[i]!, p.seq + i + 1);
       // Stored first: if the store fails (disk full), nothing was delivered and the seq is not used up.
-      store.append(channel, entries);
+      try {
+        store.append(channel, entries);
+        failure = undefined;
+      } catch (err) {
+        failure = `could not store history: ${err instanceof Error ? err.message : String(err)}`;
+        throw new BrokerUnavailableError(`${failure}; nothing was published`);
+      }
       p.seq += entries.length;
       deliver(channel, entries);
       return entries;
@@ -37,7 +45,7 @@ export function createMemoryBroker({ deliver, store: given, historySize = 10_000
     async close() {
       store.close();
     },
-    health: () => ({ ok: true }),
+    health: () => (failure === undefined ? { ok: true } : { ok: false, reason: failure }),
     ready: async () => {},
   };
 }

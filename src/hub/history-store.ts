@@ -3,6 +3,7 @@ import { newEpoch } from "./broker.ts";
 import { CHANNELS, type Channel } from "./channels.ts";
 import type { Entry } from "./envelope.ts";
 import { createHistory, type History } from "./history.ts";
+import { openSqliteStore } from "./history-store-sqlite.ts";
 
 /**
  * Where a broker keeps each channel's history and position: in memory (this file) or on disk
@@ -47,4 +48,14 @@ export function createMemoryStore({ historySize, historyMaxAgeMs }: Retention): 
     },
     close() {},
   };
+}
+
+/** Retention from the settings (--history-size, --history-max-age in seconds, 0 = none). */
+export function retention(settings: { historySize: number; historyMaxAge: number }): Retention {
+  return { historySize: settings.historySize, ...(settings.historyMaxAge > 0 ? { historyMaxAgeMs: settings.historyMaxAge * 1000 } : {}) };
+}
+
+/** The store the settings ask for: SQLite in `dataDir` when given, else memory. */
+export function openHistoryStore(retention: Retention, dataDir: string | undefined, sync: "full" | "normal"): HistoryStore {
+  return dataDir === undefined ? createMemoryStore(retention) : openSqliteStore({ ...retention, dir: dataDir, sync });
 }

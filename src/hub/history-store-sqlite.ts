@@ -1,0 +1,123 @@
+import { Database } from "bun:sqlite";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { newEpoch, type StreamPosition } from "./broker.ts";
+import type { Channel } from "./channels.ts";
+import { sequence, type Entry } from "./envelope.ts";
+import type { HistoryStore, Retention } from "./history-store.ts";
+
+/** The file the history lives in, inside the --data directory. */
+export const DATA_FILE = "stream-server.sqlite";
+
+/** The --data directory cannot be used: the message says why and what to do. */
+export class DataDirError extends Error {
+  override name = "DataDirError";
+}
+
+export interface SqliteStoreOptions extends Retention {
+  dir: string;
+  /** `full`: each publish is fsynced before it is answered; `normal`: it survives a crash of the process, not of the machine. */
+  sync: "full" | "normal";
+}
+
+interface Row {
+  seq: number;
+  kind: "event" | "log";
+  key: string;
+  source: string;
+  time: number;
+  id: string | null;
+  tail: string;
+}
+
+/** Max-age pruning deletes rows; doing it at most this often keeps it off the per-publish path. */
+const PRUNE_EVERY_MS = 1000;
+
+/**
+ * History on disk: SQLite in WAL mode, one transaction per publish call holding the entries and the channel's
+ * new seq, so a restart keeps history, seq and epoch together. The database is locked to this process.
+ */
+export function openSqliteStore({ dir, sync, historySize, historyMaxAgeMs }: SqliteStoreOptions): HistoryStore {
+  const path = join(dir, DATA_FILE);
+  let db: Database;
+  try {
+    mkdirSync(dir, { recursive: true });
+    db = new Database(path, { create: true, strict: true });
+  } catch (err) {
+    throw new DataDirError(`cannot open the history database ${path} (--data): ${messageOf(err)}; check that the directory exists and is writable`);
+  }
+  try {
+    // One writer: a second server on the same directory would hand out the same seqs. EXCLUSIVE locking holds
+    // the lock until close; BEGIN EXCLUSIVE takes it now, so a second server fails at start, not at its first publish.
+    db.run("PRAGMA locking_mode = EXCLUSIVE");
+    db.run("PRAGMA busy_timeout = 0");
+    db.run("PRAGMA journal_mode = WAL");
+    db.run("BEGIN EXCLUSIVE");
+    db.run("COMMIT");
+    db.run(`PRAGMA synchronous = ${sync === "full" ? "FULL" : "NORMAL"}`);
+    db.run("CREATE TABLE IF NOT EXISTS streams (channel TEXT PRIMARY KEY, epoch TEXT NOT NULL, seq INTEGER NOT NULL) STRICT");
+    db.run(
+      "CREATE TABLE IF NOT EXISTS entries (channel TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, " +
+        "source TEXT NOT NULL, time INTEGER NOT NULL, id TEXT, tail TEXT NOT NULL, PRIMARY KEY (channel, seq)) WITHOUT ROWID, STRICT",
+    );
+  } catch (err) {
+    db.close();
+    const busy = /locked|busy/i.test(messageOf(err));
+    throw new DataDirError(
+      busy
+        ? `the history database ${path} (--data) is in use by another stream-server; stop it, or give this one another --data directory`
+        : `cannot use the history database ${path} (--data): ${messageOf(err)}`,
+    );
+  }
+
+  const selectStream = db.query<{ epoch: string; seq: number }, [string]>("SELECT epoch, seq FROM streams WHERE channel = ?");
+  const insertStream = db.query("INSERT INTO streams (channel, epoch, seq) VALUES (?, ?, 0)");
+  const updateSeq = db.query("UPDATE streams SET seq = ? WHERE channel = ?");
+  const insertEntry = db.query("INSERT INTO entries (channel, seq, kind, key, source, time, id, tail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+  const evictUpTo = db.query("DELETE FROM entries WHERE channel = ? AND seq <= ?");
+  const evictBefore = db.query("DELETE FROM entries WHERE channel = ? AND time < ?");
+  const selectAfter = db.query<Row, [string, number, number, number]>(
+    "SELECT seq, kind, key, source, time, id, tail FROM entries WHERE channel = ? AND seq > ? AND time >= ? ORDER BY seq LIMIT ?",
+  );
+  const selectFirst = db.query<{ first: number | null }, [string, number]>("SELECT min(seq) AS first FROM entries WHERE channel = ? AND time >= ?");
+
+  let lastPrune = 0;
+  const append = db.transaction((channel: Channel, entries: Entry[]) => {
+    for (const e of entries) insertEntry.run(channel, e.seq, e.kind, e.key, e.source, e.time, e.id ?? null, e.tail);
+    const last = entries[entries.length - 1]!.seq;
+    updateSeq.run(last, channel);
+    if (last > historySize) evictUpTo.run(channel, last - historySize);
+    const now = entries[entries.length - 1]!.time; // accept time of this publish: no clock read of our own
+    if (historyMaxAgeMs !== undefined && now - lastPrune > PRUNE_EVERY_MS) {
+      evictBefore.run(channel, now - historyMaxAgeMs);
+      lastPrune = now;
+    }
+  });
+  const oldestKept = (now: number) => (historyMaxAgeMs === undefined ? 0 : now - historyMaxAgeMs);
+
+  return {
+    load(channel) {
+      const row = selectStream.get(channel);
+      if (row) return { epoch: row.epoch, seq: row.seq } satisfies StreamPosition;
+      const epoch = newEpoch();
+      insertStream.run(channel, epoch);
+      return { epoch, seq: 0 };
+    },
+    append(channel, entries) {
+      if (entries.length > 0) append(channel, entries);
+    },
+    read(channel, since, limit, now) {
+      const after = oldestKept(now);
+      const rows = selectAfter.all(channel, since, after, Number.isFinite(limit) ? limit : -1);
+      const entries = rows.map((r) => sequence({ kind: r.kind, key: r.key, source: r.source, time: r.time, tail: r.tail, ...(r.id !== null ? { id: r.id } : {}) }, r.seq));
+      return { entries, firstSeq: selectFirst.get(channel, after)?.first ?? 0 };
+    },
+    close() {
+      db.close();
+    },
+  };
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
