@@ -133,6 +133,7 @@ export function startServer(config: Config, logger: Logger): RunningServer {
       if (!(await within(inflight.drain(), left()))) logger.warn("shutdown: gave up waiting for publishes in flight");
       logger.info("closing WebSocket connections", { connections: sockets.size });
       for (const ws of sockets) ws.close(GOING_AWAY, SHUTDOWN_REASON);
+      inflight.close();
       if (!(await within(stopped, left()))) {
         logger.warn("shutdown: clients did not close in time; cutting them off", { timeoutMs });
         await server.stop(true);

@@ -10,6 +10,13 @@ export interface Inflight {
   readonly draining: boolean;
   /** Stops accepting publishes; resolves when none is in flight. */
   drain(): Promise<void>;
+  /**
+   * Aborts once the publishes in flight are delivered and clients should go: long-lived HTTP responses
+   * (Server-Sent Events) end on it, as WebSockets get their 1001.
+   */
+  readonly closing: AbortSignal;
+  /** Aborts `closing`. */
+  close(): void;
 }
 
 /** Creates an idle tracker. */
@@ -17,6 +24,7 @@ export function createInflight(): Inflight {
   let count = 0;
   let draining = false;
   let wake: (() => void) | undefined;
+  const closing = new AbortController();
   return {
     begin() {
       count++;
@@ -35,6 +43,8 @@ export function createInflight(): Inflight {
       if (count === 0) return Promise.resolve();
       return new Promise<void>((resolve) => (wake = resolve));
     },
+    closing: closing.signal,
+    close: () => closing.abort(),
   };
 }
 

@@ -16,6 +16,8 @@ export interface EventStreamOptions {
   heartbeatMs: number;
   /** Aborts when the client goes away. */
   signal: AbortSignal;
+  /** Aborts when the server shuts down: the stream ends with a comment saying to reconnect. */
+  closing?: AbortSignal;
 }
 
 /** A client that lets this much SSE output pile up unread is dropped rather than holding memory forever. */
@@ -32,7 +34,7 @@ function message(frame: OutFrame): string {
  * (one listener per SSE client, never a loop over WebSocket clients), filtered in JS; a comment line every
  * `heartbeatMs` keeps proxies from closing an idle stream.
  */
-export function eventStream({ hub, logger, connections, request, path, remote, heartbeatMs, signal }: EventStreamOptions): Response {
+export function eventStream({ hub, logger, connections, request, path, remote, heartbeatMs, signal, closing }: EventStreamOptions): Response {
   const encoder = new TextEncoder();
   let cleanup = () => {};
   const body = new ReadableStream<Uint8Array>(
@@ -72,9 +74,15 @@ export function eventStream({ hub, logger, connections, request, path, remote, h
         const heartbeat = setInterval(() => write(": heartbeat\n\n"), heartbeatMs);
         const total = connections.opened(path);
         logger.info("Server-Sent Events client connected", { path, remote, connections: total, since: request.resume?.since });
+        const shutDown = () => {
+          write(": server shutting down; reconnect with Last-Event-ID to resume\n\n");
+          controller.close();
+          cleanup();
+        };
         cleanup = () => {
           if (!open) return;
           open = false;
+          closing?.removeEventListener("abort", shutDown);
           stop();
           clearInterval(heartbeat);
           signal.removeEventListener("abort", cleanup);
@@ -82,6 +90,8 @@ export function eventStream({ hub, logger, connections, request, path, remote, h
           logger.info("Server-Sent Events client disconnected", { path, remote, connections: left });
         };
         signal.addEventListener("abort", cleanup);
+        if (closing?.aborted) shutDown();
+        else closing?.addEventListener("abort", shutDown, { once: true });
       },
       cancel() {
         cleanup();

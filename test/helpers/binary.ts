@@ -29,6 +29,8 @@ export interface BinaryServer {
   port: number;
   /** stdout so far (keeps filling while the process runs). */
   output(): string;
+  /** Resolves with the first stdout match of `pattern`, already printed or still to come. */
+  waitForOutput(pattern: RegExp): Promise<RegExpExecArray>;
   /** Sends a signal and resolves with the exit code. */
   kill(signal?: NodeJS.Signals): Promise<number>;
 }
@@ -42,6 +44,7 @@ export async function startBinary(args: string[] = [], env: Record<string, strin
   });
   let out = "";
   let err = "";
+  const waiters = new Set<() => void>();
   void (async () => {
     for await (const chunk of proc.stderr) err += new TextDecoder().decode(chunk);
   })();
@@ -50,6 +53,7 @@ export async function startBinary(args: string[] = [], env: Record<string, strin
       const decoder = new TextDecoder();
       for await (const chunk of proc.stdout) {
         out += decoder.decode(chunk, { stream: true });
+        for (const wake of waiters) wake();
         const m = /listening on (http:\/\/[^\s"]+)/.exec(out);
         if (m) resolve(m[1]!);
       }
@@ -61,6 +65,22 @@ export async function startBinary(args: string[] = [], env: Record<string, strin
     url,
     port: Number(new URL(url).port),
     output: () => out,
+    waitForOutput: (pattern) =>
+      new Promise((resolve, reject) => {
+        const check = () => {
+          const m = pattern.exec(out);
+          if (m) {
+            waiters.delete(check);
+            resolve(m);
+          } else if (proc.exitCode !== null) {
+            waiters.delete(check);
+            reject(new Error(`stream-server exited (${proc.exitCode}) before printing ${pattern}.\nstdout: ${out}\nstderr: ${err}`));
+          }
+        };
+        waiters.add(check);
+        void proc.exited.then(check);
+        check();
+      }),
     async kill(signal = "SIGTERM") {
       proc.kill(signal);
       return proc.exited;

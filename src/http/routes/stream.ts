@@ -33,6 +33,7 @@ export function serveEventStream(c: Context<AppEnv>, deps: AppDeps, channel: Cha
     remote: server?.requestIP(c.req.raw)?.address ?? "unknown",
     heartbeatMs: deps.config.sseHeartbeatMs,
     signal: c.req.raw.signal,
+    closing: deps.inflight.closing,
   });
 }
 

@@ -1,0 +1,137 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { connect } from "../helpers/client.ts";
+import { OP, rawConnect } from "../helpers/raw-socket.ts";
+import { buildBinary, startBinary, type BinaryServer } from "../helpers/binary.ts";
+
+let srv: BinaryServer | undefined;
+afterEach(async () => {
+  if (srv && srv.proc.exitCode === null) await srv.kill("SIGKILL");
+  srv = undefined;
+});
+
+describe("graceful shutdown of the compiled executable", () => {
+  test(
+    "SIGTERM during a stream of publishes: every publish answered 2xx reaches every client, then 1001, exit 0",
+    async () => {
+      await buildBinary();
+      const s = (srv = await startBinary(["--log-format", "json", "--publish-rate", "0"]));
+      const clients = await Promise.all(Array.from({ length: 5 }, (_, i) => connect(`ws://127.0.0.1:${s.port}${i % 2 ? "/ws" : "/api/stream"}`)));
+      await Promise.all(clients.map((c) => c.next()));
+
+      // Three publishers in a loop until the server stops answering.
+      const accepted: number[] = [];
+      let answered = 0;
+      const publisher = async (p: number) => {
+        for (let i = 0; ; i++) {
+          let res: Response;
+          try {
+            res = await fetch(`${s.url}/api/events`, {
+              method: "POST",
+              headers: { "content-type": "application/json" },
+              body: JSON.stringify([{ type: "tick", data: { p, i } }, { type: "tick", data: { p, i, second: true } }]),
+            });
+          } catch {
+            return; // the listener is gone: the shutdown has begun
+          }
+          const body = (await res.json()) as any;
+          answered++;
+          if (res.status === 200) accepted.push(...body.items.map((x: { seq: number }) => x.seq));
+          else {
+            expect(res.status).toBe(503);
+            expect(body.error).toBe("shutting_down");
+            return;
+          }
+        }
+      };
+      const publishing = Promise.all([publisher(0), publisher(1), publisher(2)]);
+      // Signal once the stream is flowing: clients have seen 50 events.
+      await Promise.all(clients.map((c) => c.nextMatching((f) => f.kind === "event" && f.seq >= 50)));
+      const exited = s.kill("SIGTERM");
+      await publishing;
+      expect(await exited).toBe(0);
+
+      expect(accepted.length).toBeGreaterThanOrEqual(50);
+      for (const c of clients) {
+        const closed = await c.closed;
+        expect(closed.code).toBe(1001);
+        expect(closed.reason).toContain("reconnect");
+        const seen = new Set(c.raw.map((r) => JSON.parse(r)).filter((f) => f.kind === "event").map((f) => f.seq));
+        const missing = accepted.filter((seq) => !seen.has(seq));
+        expect(missing).toEqual([]);
+      }
+      expect(answered).toBeGreaterThan(0);
+      expect(s.output()).toContain("received SIGTERM");
+      expect(s.output()).toContain('"msg":"stopped"');
+    },
+    120_000,
+  );
+
+  test("Server-Sent Events streams end with a comment saying to reconnect", async () => {
+    const s = (srv = await startBinary([]));
+    const res = await fetch(`${s.url}/api/events/stream`, { headers: { accept: "text/event-stream" } });
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = decoder.decode((await reader.read()).value);
+    expect(text).toContain('"kind":"hello"');
+    const exited = s.kill("SIGTERM");
+    for (;;) {
+      const chunk = await reader.read();
+      if (chunk.done) break;
+      text += decoder.decode(chunk.value);
+    }
+    expect(text).toContain(": server shutting down; reconnect with Last-Event-ID to resume");
+    expect(await exited).toBe(0);
+  });
+
+  /** Starts a publish whose body never finishes arriving: a publish in flight that never completes. */
+  const hangingUpload = (port: number) =>
+    Bun.connect({
+      hostname: "127.0.0.1",
+      port,
+      socket: {
+        open(socket) {
+          socket.write("POST /api/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"type\":");
+        },
+        data() {},
+      },
+    });
+
+  test("a publish that never completes is given up after --shutdown-timeout, and the exit is still 0", async () => {
+    const s = (srv = await startBinary(["--shutdown-timeout", "1"]));
+    const upload = await hangingUpload(s.port);
+    const ws = await connect(`ws://127.0.0.1:${s.port}/ws`);
+    await ws.next(); // the upload was sent first; by now the server is reading it
+    const started = Date.now();
+    expect(await s.kill("SIGTERM")).toBe(0);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(s.output()).toContain("gave up waiting for publishes in flight");
+    expect((await ws.closed).code).toBe(1001);
+    upload.end();
+  });
+
+  test("a second signal exits at once with status 1", async () => {
+    const s = (srv = await startBinary(["--shutdown-timeout", "600"]));
+    const upload = await hangingUpload(s.port);
+    const ws = await connect(`ws://127.0.0.1:${s.port}/ws`);
+    await ws.next(); // the upload was sent first; by now the server is reading it
+    s.proc.kill("SIGTERM");
+    await s.waitForOutput(/received SIGTERM/);
+    expect(await s.kill("SIGINT")).toBe(1);
+    expect(s.output()).toContain("exiting now");
+    upload.end();
+  });
+
+  test("new connections are refused once shutdown starts, and the close frame is 1001 on the wire", async () => {
+    const s = (srv = await startBinary(["--shutdown-timeout", "30"]));
+    const raw = await rawConnect(s.port, "/api/stream");
+    await raw.next();
+    s.proc.kill("SIGTERM");
+    const close = await raw.untilClose();
+    expect(close.opcode).toBe(OP.close);
+    expect(close.code).toBe(1001);
+    expect(close.reason).toBe("server shutting down; reconnect and resume from your last seq");
+    raw.send(OP.close, Buffer.from([0x03, 0xe9]));
+    expect(await s.proc.exited).toBe(0);
+    await expect(rawConnect(s.port, "/ws")).rejects.toThrow();
+  });
+});
