@@ -5,7 +5,18 @@
 
 /** Rows kept in the DOM per pane: enough to read, few enough to stay smooth at 1,000 events/s. */
 const ROW_CAP = 400;
-/** Items kept in memory per stream, so that changing a filter can show earlier matches. */
+/**
+ * Rows added per redraw at most. When more arrive between two redraws (a burst, or a busy machine),
+ * the older ones are skipped in the live view — a separator says how many — so each redraw's work stays
+ * bounded; they stay in memory, and Pause shows them.
+ */
+const FRAME_MAX = 50;
+/**
+ * The view is redrawn at most this often. Nobody reads rows that change 60 times a second, and each
+ * redraw repaints the list: at 1,000 events/s, 10 redraws a second cost far less than 60.
+ */
+const RENDER_EVERY_MS = 100;
+/** Items kept in memory per stream, so that changing a filter (or pausing) can show earlier ones. */
 const KEEP = 5000;
 const HEALTH_EVERY_MS = 2000;
 const RETRY_MIN_MS = 500;
@@ -22,6 +33,8 @@ function createStream(name, path, render, matches) {
   return {
     name, path, render, matches,
     rows: $(`${name}-rows`), state: $(`${name}-state`), count: $(`${name}-count`),
+    /** The data rows in the pane (a live collection: no query per update). */
+    shown: $(`${name}-rows`).getElementsByClassName(name === "events" ? "ev" : "log"),
     items: [], pending: [], received: 0, waiting: 0,
     epoch: undefined, lastSeq: undefined, retryMs: RETRY_MIN_MS,
     note: undefined, ws: undefined, refusedNoted: false,
@@ -34,6 +47,7 @@ const streams = {
 };
 const view = { paused: false, types: [], level: 0, text: "" };
 let frameRequested = false;
+let lastFlush = 0;
 
 // ---------------------------------------------------------------- connection, resume and gaps
 
@@ -134,12 +148,10 @@ function setState(stream, state, text, detail = text) {
 function addItem(stream, item) {
   stream.items.push(item);
   if (stream.items.length > KEEP * 1.25) stream.items.splice(0, stream.items.length - KEEP);
-  if (!stream.matches(item)) return updateCount(stream);
-  stream.pending.push(item);
-  if (stream.pending.length > ROW_CAP * 2) stream.pending.splice(0, stream.pending.length - ROW_CAP);
-  if (view.paused) {
-    stream.waiting++;
-    showWaiting();
+  if (stream.matches(item)) {
+    stream.pending.push(item);
+    if (stream.pending.length > ROW_CAP * 2) stream.pending.splice(0, stream.pending.length - ROW_CAP);
+    if (view.paused) stream.waiting++;
   }
   scheduleRender();
 }
@@ -152,22 +164,31 @@ function addNote(stream, text, kind = "info") {
   scheduleRender();
 }
 
+/** Asks for one animation frame; everything that arrives before it is rendered (or counted) together. */
 function scheduleRender() {
-  if (frameRequested || view.paused) return;
+  if (frameRequested) return;
   frameRequested = true;
-  requestAnimationFrame(flush);
+  const wait = lastFlush + RENDER_EVERY_MS - performance.now();
+  if (wait <= 0) requestAnimationFrame(flush);
+  else setTimeout(() => requestAnimationFrame(flush), wait);
 }
 
 /** Renders everything that arrived since the last animation frame, newest on top, in one DOM insert per pane. */
 function flush() {
   frameRequested = false;
-  if (view.paused) return;
+  lastFlush = performance.now();
+  if (view.paused) {
+    for (const stream of Object.values(streams)) updateCount(stream);
+    return showWaiting();
+  }
   for (const stream of Object.values(streams)) {
     const batch = stream.pending;
     if (batch.length === 0) continue;
     stream.pending = [];
     const fragment = document.createDocumentFragment();
-    for (let i = batch.length - 1; i >= Math.max(0, batch.length - ROW_CAP); i--) fragment.append(row(stream, batch[i]));
+    const first = Math.max(0, batch.length - FRAME_MAX);
+    for (let i = batch.length - 1; i >= first; i--) fragment.append(row(stream, batch[i]));
+    if (first > 0) fragment.append(skipped(batch.slice(0, first)));
     stream.rows.querySelector(".empty")?.remove();
     stream.rows.prepend(fragment);
     while (stream.rows.childElementCount > ROW_CAP) stream.rows.lastElementChild.remove();
@@ -175,7 +196,17 @@ function flush() {
   }
 }
 
-/** Rebuilds a pane from the buffer, after a filter change or clear. */
+/** The separator for rows the live view skipped; notes among them are kept. */
+function skipped(items) {
+  const fragment = document.createDocumentFragment();
+  const notes = items.filter((item) => item.kind === "note");
+  const div = el("div", "row skipped", `⋯ ${items.length - notes.length} more arrived meanwhile (Pause shows every one)`);
+  fragment.append(div);
+  for (let i = notes.length - 1; i >= 0; i--) fragment.append(row(undefined, notes[i]));
+  return fragment;
+}
+
+/** Rebuilds a pane from the buffer, after a filter change, clear or resume. */
 function rerender(stream) {
   const shown = [];
   for (let i = stream.items.length - 1; i >= 0 && shown.length < ROW_CAP; i--) {
@@ -198,7 +229,7 @@ function emptyHint(stream) {
 }
 
 function updateCount(stream) {
-  const shown = stream.rows.querySelectorAll(".row:not(.marker)").length;
+  const shown = stream.shown.length;
   stream.count.textContent = `${shown} shown · ${stream.received} received${stream.lastSeq !== undefined ? ` · seq ${stream.lastSeq}` : ""}`;
 }
 
@@ -233,7 +264,7 @@ function eventRow(ev) {
   div.dataset.type = ev.type;
   div.title = "click to expand";
   div.append(el("span", "t", clock(ev.time)), el("span", "seq", `#${ev.seq}`), el("span", "type", ev.type), el("span", "src", ev.source), el("span", "data", compact(ev.data)));
-  div.addEventListener("click", () => toggleDetail(div, ev));
+  EVENT_OF_ROW.set(div, ev);
   return div;
 }
 
@@ -247,7 +278,13 @@ function logRow(line) {
   return div;
 }
 
-function toggleDetail(div, ev) {
+/** The event each row shows, for the one click handler on the list (no listener per row). */
+const EVENT_OF_ROW = new WeakMap();
+
+function toggleDetail(target) {
+  const div = target.closest(".row.ev");
+  const ev = div && EVENT_OF_ROW.get(div);
+  if (!ev) return;
   const open = div.querySelector("pre");
   if (open) return open.remove();
   const { kind, ...rest } = ev;
@@ -305,9 +342,10 @@ function setPaused(paused) {
   const button = $("pause");
   button.textContent = paused ? "Resume" : "Pause";
   button.setAttribute("aria-pressed", String(paused));
-  if (!paused) {
-    for (const stream of Object.values(streams)) stream.waiting = 0;
-    scheduleRender();
+  // Pausing freezes a complete view (every recent row, none skipped); resuming brings in what waited.
+  for (const stream of Object.values(streams)) {
+    stream.waiting = 0;
+    rerender(stream);
   }
   showWaiting();
 }
@@ -435,6 +473,7 @@ function start() {
   $("pause").addEventListener("click", () => setPaused(!view.paused));
   $("clear").addEventListener("click", clearAll);
   $("publish").addEventListener("submit", publish);
+  streams.events.rows.addEventListener("click", (e) => toggleDetail(e.target));
   for (const b of document.querySelectorAll(".tabs button")) b.addEventListener("click", () => selectTab(b.dataset.tab));
   for (const stream of Object.values(streams)) {
     rerender(stream);

@@ -167,6 +167,12 @@ describeBrowser("web console at /", () => {
     await page.waitForFunction(() => document.querySelector("#events-rows .row.ev")?.getAttribute("data-seq") === "2001");
     expect(await eventRows().count()).toBeLessThanOrEqual(400);
     expect(await page.textContent("#events-count")).toContain("seq 2001");
+    // Paused, the view holds the newest 400 in full: nothing skipped, in order.
+    await page.click("#pause");
+    const seqs = await seqsShown();
+    expect(seqs).toEqual(Array.from({ length: 400 }, (_, i) => 2001 - i));
+    expect(await page.locator("#events-rows .row.skipped").count()).toBe(0);
+    await page.click("#pause");
   }, STEP_MS);
 
   test("is readable on a phone: one pane at a time, switched by tabs", async () => {
