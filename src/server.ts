@@ -61,8 +61,8 @@ export function startServer(config: Config, logger: Logger): RunningServer {
   const hub = createHub(broker, fanout);
   const connections = createConnections();
   const schemas = inputSchemas({ maxBodyBytes: config.maxBodyBytes, maxBatch: config.maxBatch, maxNameLength: config.maxNameLength });
-  const metrics = createMetrics({ hub, connections });
   const refusals = createRefusals();
+  const metrics = createMetrics({ hub, connections, refusals });
   const access = createAccess(config, refusals);
   const admission = createAdmission(config, refusals);
   const inflight = createInflight();

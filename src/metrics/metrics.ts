@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { Refusals } from "../access/counters.ts";
 import { CHANNELS, type Channel } from "../hub/channels.ts";
 import type { Fanout } from "../hub/fanout.ts";
 import type { Hub } from "../hub/hub.ts";
@@ -40,13 +41,15 @@ export interface Metrics extends Recorder {
 export interface MetricsDeps {
   hub: Hub;
   connections: Connections;
+  /** The access guards' counters, read at scrape time. */
+  refusals?: Refusals;
 }
 
 /** Publish→fan-out latency buckets, in seconds; the start time has millisecond resolution. */
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
 /** Creates the counters and the registry that exposes them (one per server). */
-export function createMetrics({ hub, connections }: MetricsDeps): Metrics {
+export function createMetrics({ hub, connections, refusals }: MetricsDeps): Metrics {
   const registry = new Registry();
   const perPath = () => new Map<string, number>(WS_PATHS.map((p) => [p, 0]));
   const perChannel = () => new Map<string, number>(CHANNELS.map((c) => [c, 0]));
@@ -64,7 +67,7 @@ export function createMetrics({ hub, connections }: MetricsDeps): Metrics {
   const byPath = (path: string) => ({ path });
   const byChannel = (channel: string) => ({ channel });
   const counter = (name: string, help: string, labelNames: string[], tally: Map<string, number>, labels: (key: string) => Labels) =>
-    scrapedCounter(registry, { name, help, labelNames, tally, labels });
+    scrapedCounter(registry, { name, help, labelNames, tally: () => tally, labels });
 
   counter("stream_connects_total", "WebSocket connections opened, per path", ["path"], t.connects, byPath);
   counter("stream_disconnects_total", "WebSocket connections closed (by either side), per path", ["path"], t.disconnects, byPath);
@@ -101,6 +104,16 @@ export function createMetrics({ hub, connections }: MetricsDeps): Metrics {
     const [channel, status] = key.split(" ");
     return { channel: channel!, status: status! };
   });
+
+  if (refusals) {
+    scrapedCounter(registry, {
+      name: "stream_refusals_total",
+      help: "Requests, upgrades and clients turned away, by reason (unauthorized, forbidden, forbiddenOrigin, connectionLimit, rateLimited, slowConsumers, oversizeFrames)",
+      labelNames: ["reason"],
+      tally: () => Object.entries(refusals),
+      labels: (reason) => ({ reason }),
+    });
+  }
 
   const latency = new Histogram({
     name: "stream_publish_fanout_seconds",
@@ -184,12 +197,12 @@ function bump(tally: Map<string, number>, key: string, n = 1) {
 }
 
 /**
- * A counter whose values live in a plain Map (cheap to bump on the hot path) and are copied into
- * prom-client when the registry is scraped. Keys present from the start are exported as 0.
+ * A counter whose values live elsewhere (a plain Map cheap to bump on the hot path, or another module's
+ * counters) and are copied into prom-client when the registry is scraped. Keys at 0 are exported as 0.
  */
 function scrapedCounter(
   registry: Registry,
-  { name, help, labelNames, tally, labels }: { name: string; help: string; labelNames: string[]; tally: Map<string, number>; labels: (key: string) => Labels },
+  { name, help, labelNames, tally, labels }: { name: string; help: string; labelNames: string[]; tally: () => Iterable<[string, number]>; labels: (key: string) => Labels },
 ) {
   new Counter({
     name,
@@ -198,7 +211,7 @@ function scrapedCounter(
     registers: [registry],
     collect() {
       this.reset();
-      for (const [key, value] of tally) this.inc(labels(key), value);
+      for (const [key, value] of tally()) this.inc(labels(key), value);
     },
   });
 }

@@ -135,7 +135,7 @@ describe("GET /metrics", () => {
     expect(text).not.toContain("unbounded");
     const labelNames = new Set([...text.matchAll(/[{,]([a-z_]+)="/g)].map((m) => m[1]));
     // prom-client's process metrics carry no labels; ours carry only these bounded ones.
-    expect([...labelNames].sort()).toEqual(["channel", "le", "path", "status", "version"]);
+    expect([...labelNames].sort()).toEqual(["channel", "le", "path", "reason", "status", "version"]);
   });
 
   test("includes process metrics that are right under Bun, and none that misreport", async () => {
@@ -192,6 +192,30 @@ describe("GET /metrics with --metrics-token", () => {
     expect(() => loadConfig(["--metrics-token", "two words"])).toThrow(ConfigError);
     expect(() => loadConfig(["--metrics-token", "two words"])).toThrow("--metrics-token expects a token of visible ASCII characters");
     expect(loadConfig([], { STREAM_METRICS_TOKEN: "from-env" }).metricsToken).toBe("from-env");
+  });
+});
+
+describe("GET /metrics with access tokens", () => {
+  let srv: TestServer;
+  beforeAll(() => {
+    srv = startTestServer(["--publish-token", "publish-secret-1", "--subscribe-token", "subscribe-secret-1"]);
+  });
+  afterAll(() => srv.stop());
+
+  test("refused publishes count by status and by refusal reason", async () => {
+    const before = (await scrape(srv.url)).families;
+    expect((await postJson(`${srv.url}/api/events`, { type: "no.token" })).status).toBe(401);
+    expect((await postJson(`${srv.url}/api/events`, { type: "bad.token" }, { authorization: "Bearer wrong-token-1" })).status).toBe(403);
+    expect((await postJson(`${srv.url}/api/events`, { type: "good.token" }, { authorization: "Bearer publish-secret-1" })).status).toBe(200);
+    expect((await fetch(`${srv.url}/api/events?since=0`)).status).toBe(401);
+    const after = (await scrape(srv.url)).families;
+    const delta = (name: string, labels: Record<string, string>) => sampleValue(after, name, labels) - sampleValue(before, name, labels);
+    expect(delta("stream_publish_requests_total", { channel: "events", status: "401" })).toBe(1);
+    expect(delta("stream_publish_requests_total", { channel: "events", status: "403" })).toBe(1);
+    expect(delta("stream_publish_requests_total", { channel: "events", status: "200" })).toBe(1);
+    expect(delta("stream_refusals_total", { reason: "unauthorized" })).toBe(2);
+    expect(delta("stream_refusals_total", { reason: "forbidden" })).toBe(1);
+    expect(delta("stream_frames_published_total", { channel: "events" })).toBe(1);
   });
 });
 
