@@ -12,12 +12,13 @@ import type { BenchContext, Row, Scenario } from "./lib/scenario.ts";
 import { buildStreamServer, RESULTS_DIR } from "./lib/targets.ts";
 import { consoleScenario } from "./scenarios/console.ts";
 import { fanout } from "./scenarios/fanout.ts";
+import { history } from "./scenarios/history.ts";
 import { httpPublish } from "./scenarios/http-publish.ts";
 import { idle } from "./scenarios/idle.ts";
 import { latency } from "./scenarios/latency.ts";
 
 /** The registry: add a scenario here (one import, one entry) and it runs by name or in the default set. */
-const SCENARIOS: Scenario[] = [fanout, latency, idle, httpPublish, consoleScenario];
+const SCENARIOS: Scenario[] = [fanout, latency, idle, httpPublish, history, consoleScenario];
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({

@@ -1,0 +1,104 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runGenerator, type GeneratorResult } from "../lib/generate.ts";
+import { fmt, runCase, type Row, type Scenario, type ServerSpec } from "../lib/scenario.ts";
+import { startTarget, type Target } from "../lib/targets.ts";
+import { cpuDetails } from "./fanout.ts";
+
+/**
+ * The price of durable history: publish throughput in memory vs --data (SQLite, fsync per publish by
+ * default, or --data-sync normal), and the time to replay 10,000 events to a client resuming from seq 0.
+ */
+
+/** The per-address publish rate limit would cap the figures at its own value: off for this measurement. */
+const UNLIMITED = ["--publish-rate", "0"];
+
+/** stream-server in memory, then with --data in a fresh directory (removed when it stops). */
+const servers: ServerSpec[] = [
+  { label: "memory", start: () => startTarget("stream-server", UNLIMITED) },
+  { label: "--data", start: () => withData("full") },
+  { label: "--data-sync normal", start: () => withData("normal") },
+];
+
+async function withData(sync: "full" | "normal"): Promise<Target> {
+  const dir = mkdtempSync(join(tmpdir(), "stream-bench-data-"));
+  const target = await startTarget("stream-server", [...UNLIMITED, "--data", dir, "--data-sync", sync]);
+  return {
+    ...target,
+    async stop() {
+      await target.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const REPLAYED = 10_000;
+const REPLAYS = 5;
+
+/** Fills the history with 10,000 events, then times REPLAYS clients each resuming from seq 0 (median). */
+async function measureReplay(target: Target): Promise<GeneratorResult> {
+  const base = `http://${target.host}:${target.port}`;
+  for (let done = 0; done < REPLAYED; done += 1000) {
+    const batch = Array.from({ length: 1000 }, (_, i) => ({ type: "order.filled", source: "bench", data: { i: done + i, qty: 5, price: 101.25 } }));
+    const res = await fetch(`${base}/api/events`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(batch) });
+    if (res.status !== 200) throw new Error(`filling history: POST answered ${res.status}: ${await res.text()}`);
+  }
+  const times: number[] = [];
+  for (let r = 0; r < REPLAYS; r++) times.push(await replayOnce(`ws://${target.host}:${target.port}/ws?since=0`));
+  times.sort((a, b) => a - b);
+  return { replayMs: times[Math.floor(times.length / 2)]!, bestMs: times[0]!, worstMs: times.at(-1)! };
+}
+
+/** Milliseconds from connecting to the last replayed event. */
+function replayOnce(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const ws = new WebSocket(url);
+    let events = 0;
+    ws.onmessage = (e) => {
+      if (!(e.data as string).startsWith('{"kind":"event"')) return;
+      if (++events === REPLAYED) {
+        resolve(performance.now() - started);
+        ws.close();
+      }
+    };
+    ws.onclose = () => events < REPLAYED && reject(new Error(`replay ended after ${events} of ${REPLAYED} events`));
+    ws.onerror = () => reject(new Error(`could not connect to ${url}`));
+  });
+}
+
+export const history: Scenario = {
+  name: "history",
+  title: "durable history: publish throughput memory vs --data; replay of 10,000 events",
+  inDefault: true,
+  async run(ctx) {
+    const rows: Row[] = [];
+    for (const batch of [1, 100]) {
+      rows.push(...(await runCase<GeneratorResult>(ctx, {
+        scenario: "history",
+        case: batch === 1 ? "publish, single event per POST" : `publish, batch of ${batch} per POST`,
+        servers,
+        measure: (target) => runGenerator(target, {
+          mode: "http", path: "/ws", subscribers: 1, publisher: "http", batch, httpConnections: 32,
+          durationMs: 5000 * ctx.timeScale, warmupMs: 1000 * ctx.timeScale,
+        }),
+        headline: (r) => ({
+          value: r.eventsPerSec as number, unit: "events/s", higherIsBetter: true,
+          details: cpuDetails(r, { "requests/s": fmt(r.requestsPerSec as number), failures: r.failures, lost: r.lost }),
+        }),
+      })));
+    }
+    rows.push(...(await runCase<GeneratorResult>(ctx, {
+      scenario: "history",
+      case: `replay ${REPLAYED} events to a client resuming from 0`,
+      servers: servers.slice(0, 2),
+      measure: measureReplay,
+      headline: (r) => ({
+        value: r.replayMs as number, unit: "ms", higherIsBetter: false,
+        details: { best: `${fmt(r.bestMs as number)} ms`, worst: `${fmt(r.worstMs as number)} ms`, "events/s": fmt((REPLAYED / (r.replayMs as number)) * 1000) },
+      }),
+    })));
+    return rows;
+  },
+};
