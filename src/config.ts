@@ -78,6 +78,10 @@ export const SETTINGS = {
     flag: "max-name-length", env: "STREAM_MAX_NAME_LENGTH", schema: int(1, 65_536), default: String(DEFAULT_LIMITS.maxNameLength),
     expects: "a whole number from 1 to 65536", help: "longest event type or source, in characters (400 above)",
   }),
+  maxDepth: define({
+    flag: "max-depth", env: "STREAM_MAX_DEPTH", schema: int(1, 1000), default: String(DEFAULT_LIMITS.maxDepth),
+    expects: "a whole number from 1 to 1000", help: "deepest nesting of objects and arrays in event data and log fields (400 above)",
+  }),
   maxFrameBytes: define({
     flag: "max-frame-bytes", env: "STREAM_MAX_FRAME_BYTES", schema: int(16, 1 << 30), default: String(1024 * 1024),
     expects: "a size in bytes from 16 to 1073741824", help: "largest WebSocket frame a client may send (closed with 1009 above)",

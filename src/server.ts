@@ -60,7 +60,7 @@ export function startServer(config: Config, logger: Logger): RunningServer {
     : createMemoryBroker({ deliver: fanout.deliver, store: openHistoryStore(retention(config), config.data, config.dataSync) });
   const hub = createHub(broker, fanout);
   const connections = createConnections();
-  const schemas = inputSchemas({ maxBodyBytes: config.maxBodyBytes, maxBatch: config.maxBatch, maxNameLength: config.maxNameLength });
+  const schemas = inputSchemas(config);
   const refusals = createRefusals();
   const metrics = createMetrics({ hub, connections, refusals });
   const access = createAccess(config, refusals);
@@ -76,8 +76,9 @@ export function startServer(config: Config, logger: Logger): RunningServer {
     server = Bun.serve<SocketData>({
       port: config.port,
       hostname: config.host,
-      // Bun's own cap sits above ours so that oversize bodies get our JSON 413, not a bare reset.
-      maxRequestBodySize: config.maxBodyBytes + 64 * 1024,
+      // Bun's own cap sits far above ours so that oversize bodies get our JSON 413 (the body-limit middleware
+      // answers from Content-Length, or stops reading a chunked body at the limit), not a bare 413 from Bun.
+      maxRequestBodySize: Math.max(config.maxBodyBytes * 16, 1 << 30),
       fetch(req, srv) {
         if (req.headers.get("upgrade")?.toLowerCase() !== "websocket") return app.fetch(req, { server: srv });
         return upgrade(req, srv);

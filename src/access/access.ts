@@ -50,7 +50,10 @@ export function createAccess(config: Config, refusals: Refusals): Access {
   return {
     authorize(req, url, role = roleFor(req.method, url.pathname)) {
       if (role === "open") return undefined;
-      const verdict = checks[role].check(tokenOf(req, url, role));
+      const token = tokenOf(req, url, role);
+      let verdict = checks[role].check(token);
+      // Whoever may publish may also read: a publisher's WebSocket carries one token, not two.
+      if (role === "subscriber" && verdict === "wrong" && checks.publisher.check(token) === "ok") verdict = "ok";
       const what = role === "publisher" ? "publishing" : `reading ${url.pathname}`;
       if (verdict === "missing") {
         refusals.unauthorized++;

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { nestsWithin } from "./depth.ts";
 import { DEFAULT_LIMITS, type Limits } from "./limits.ts";
 
 /**
@@ -19,6 +20,9 @@ export function inputSchemas(limits: Limits = DEFAULT_LIMITS) {
       .string({ error: (issue) => (issue.input === undefined ? `${what} is required` : `${what} must be a string`) })
       .min(1, { error: `${what} must not be empty`, abort: true })
       .max(limits.maxNameLength, `${what} must be at most ${limits.maxNameLength} characters`);
+  /** Free-form JSON, bounded in depth: deeper values would overflow the stack when serialised. */
+  const nested = <T extends z.ZodType>(schema: T, what: string) =>
+    schema.refine((v) => nestsWithin(v, limits.maxDepth), `${what} nests deeper than ${limits.maxDepth} levels of objects and arrays (--max-depth)`);
 
   const EventInput = z
     .object({
@@ -31,7 +35,7 @@ export function inputSchemas(limits: Limits = DEFAULT_LIMITS) {
         .datetime({ offset: true, error: "time must be an ISO 8601 date-time, e.g. 2026-01-02T03:04:05Z" })
         .optional()
         .openapi({ description: "When it happened; the server's receive time when missing" }),
-      data: z.unknown().optional().openapi({ example: { qty: 5, price: 101.25 } }),
+      data: nested(z.unknown(), "data").optional().openapi({ example: { qty: 5, price: 101.25 } }),
     })
     .strict()
     .openapi("EventInput");
@@ -41,7 +45,7 @@ export function inputSchemas(limits: Limits = DEFAULT_LIMITS) {
       level: z.enum(LOG_LEVELS, { error: `level must be one of ${LOG_LEVELS.join(", ")}` }).openapi({ example: "warn" }),
       message: z.string().min(1, "message must not be empty").max(64 * 1024).openapi({ example: "risk limit at 90%" }),
       source: name("source").optional().openapi({ example: "risk-engine" }),
-      fields: z.record(z.string(), z.unknown()).optional().openapi({ example: { strategy: "alpha", used: 0.9 } }),
+      fields: nested(z.record(z.string(), z.unknown()), "fields").optional().openapi({ example: { strategy: "alpha", used: 0.9 } }),
       time: z.iso.datetime({ offset: true, error: "time must be an ISO 8601 date-time" }).optional(),
     })
     .strict()

@@ -6,10 +6,13 @@ export interface Limits {
   maxBatch: number;
   /** Longest event `type`, log `source` or event `source`, in characters. */
   maxNameLength: number;
+  /** Deepest nesting of objects and arrays in event `data` and log `fields`. */
+  maxDepth: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
   maxBodyBytes: 1024 * 1024,
   maxBatch: 1000,
   maxNameLength: 256,
+  maxDepth: 32,
 };
