@@ -1,6 +1,7 @@
 import type { SubscribeRequest } from "../hub/catchup.ts";
 import type { Hub } from "../hub/hub.ts";
 import type { Logger } from "../log/logger.ts";
+import type { Recorder } from "../metrics/metrics.ts";
 import { controlFrame } from "../protocol/frames.ts";
 import { openingFrames, type OutFrame } from "../protocol/opening.ts";
 import type { Connections } from "../ws/connections.ts";
@@ -9,6 +10,7 @@ export interface EventStreamOptions {
   hub: Hub;
   logger: Logger;
   connections: Connections;
+  metrics: Recorder;
   request: SubscribeRequest;
   /** The path the client asked for (hello names it; connections are counted under it). */
   path: string;
@@ -34,7 +36,7 @@ function message(frame: OutFrame): string {
  * (one listener per SSE client, never a loop over WebSocket clients), filtered in JS; a comment line every
  * `heartbeatMs` keeps proxies from closing an idle stream.
  */
-export function eventStream({ hub, logger, connections, request, path, remote, heartbeatMs, signal, closing }: EventStreamOptions): Response {
+export function eventStream({ hub, logger, connections, metrics, request, path, remote, heartbeatMs, signal, closing }: EventStreamOptions): Response {
   const encoder = new TextEncoder();
   let cleanup = () => {};
   const body = new ReadableStream<Uint8Array>(
@@ -57,12 +59,15 @@ export function eventStream({ hub, logger, connections, request, path, remote, h
         };
         const stop = hub.subscribe(request, {
           start(position, resumed) {
-            write(openingFrames(request.channel, path, position, resumed, request.resume?.since).map(message).join(""));
+            const frames = openingFrames(request.channel, path, position, resumed, request.resume?.since);
+            write(frames.map(message).join(""));
+            if (resumed) metrics.replayed(request.channel, frames);
           },
           live(entries) {
             let text = "";
             for (const entry of entries) text += `id: ${entry.seq}\ndata: ${entry.frame}\n\n`;
             write(text);
+            metrics.streamed(request.channel, entries.length, Buffer.byteLength(text));
           },
           fail(error) {
             logger.error("could not read history for a Server-Sent Events client; closing its stream", { path, remote, error });
@@ -73,6 +78,7 @@ export function eventStream({ hub, logger, connections, request, path, remote, h
         });
         const heartbeat = setInterval(() => write(": heartbeat\n\n"), heartbeatMs);
         const total = connections.opened(path);
+        metrics.connected(path);
         logger.info("Server-Sent Events client connected", { path, remote, connections: total, since: request.resume?.since });
         const shutDown = () => {
           write(": server shutting down; reconnect with Last-Event-ID to resume\n\n");
@@ -87,6 +93,7 @@ export function eventStream({ hub, logger, connections, request, path, remote, h
           clearInterval(heartbeat);
           signal.removeEventListener("abort", cleanup);
           const left = connections.closed(path);
+          metrics.disconnected(path);
           logger.info("Server-Sent Events client disconnected", { path, remote, connections: left });
         };
         signal.addEventListener("abort", cleanup);

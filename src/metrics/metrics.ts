@@ -14,9 +14,9 @@ import { registerProcessMetrics } from "./process.ts";
  * statuses only: never event types, sources or clients, whose values are unbounded.
  */
 export interface Recorder {
-  /** A WebSocket opened on `path`. */
+  /** A WebSocket or SSE stream opened on `path`. */
   connected(path: string): void;
-  /** A WebSocket on `path` closed, for whatever reason. */
+  /** A WebSocket or SSE stream on `path` closed, for whatever reason. */
   disconnected(path: string): void;
   /** The server closed a client on `path` because it stopped reading (backpressure past the limit). */
   slowConsumerClosed(path: string): void;
@@ -26,6 +26,8 @@ export interface Recorder {
   fannedOut(channel: Channel, frames: number, acceptedAt: number): void;
   /** One frame of `bytes` bytes went to one topic that `subscribers` sockets hold. */
   delivered(channel: Channel, subscribers: number, bytes: number): void;
+  /** `frames` live frames (`bytes` in all) went to one JS-side stream, outside native pub/sub (SSE). */
+  streamed(channel: Channel, frames: number, bytes: number): void;
   /** A resuming client was sent its opening frames; those with a seq are replayed history. */
   replayed(channel: Channel, frames: readonly { text: string; seq?: number }[]): void;
 }
@@ -69,8 +71,8 @@ export function createMetrics({ hub, connections, refusals }: MetricsDeps): Metr
   const counter = (name: string, help: string, labelNames: string[], tally: Map<string, number>, labels: (key: string) => Labels) =>
     scrapedCounter(registry, { name, help, labelNames, tally: () => tally, labels });
 
-  counter("stream_connects_total", "WebSocket connections opened, per path", ["path"], t.connects, byPath);
-  counter("stream_disconnects_total", "WebSocket connections closed (by either side), per path", ["path"], t.disconnects, byPath);
+  counter("stream_connects_total", "WebSocket and Server-Sent Events connections opened, per path", ["path"], t.connects, byPath);
+  counter("stream_disconnects_total", "WebSocket and Server-Sent Events connections closed (by either side), per path", ["path"], t.disconnects, byPath);
   counter(
     "stream_slow_consumer_closes_total",
     "Clients closed (code 1013) because they stopped reading and their send buffer passed the limit, per path",
@@ -125,7 +127,7 @@ export function createMetrics({ hub, connections, refusals }: MetricsDeps): Metr
 
   new Gauge({
     name: "stream_connections",
-    help: "Open WebSocket connections, per path",
+    help: "Open WebSocket and Server-Sent Events connections, per path",
     labelNames: ["path"],
     registers: [registry],
     collect() {
@@ -173,6 +175,10 @@ export function createMetrics({ hub, connections, refusals }: MetricsDeps): Metr
     delivered(channel, subscribers, size) {
       bump(t.delivered, channel, subscribers);
       bump(t.bytes, channel, subscribers * size);
+    },
+    streamed(channel, frames, size) {
+      bump(t.delivered, channel, frames);
+      bump(t.bytes, channel, size);
     },
     replayed(channel, frames) {
       let n = 0;

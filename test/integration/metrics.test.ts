@@ -129,6 +129,33 @@ describe("GET /metrics", () => {
     filtered.close();
   });
 
+  test("Server-Sent Events streams count as connections and deliveries on their path", async () => {
+    await until(() => srv.server.connections.total() === 0, "earlier clients to be gone");
+    const before = (await scrape(srv.url)).families;
+    const abort = new AbortController();
+    const res = await fetch(`${srv.url}/api/events/stream`, { signal: abort.signal });
+    const reader = res.body!.getReader();
+    let text = "";
+    const readUntil = async (pattern: RegExp) => {
+      while (!pattern.test(text)) text += new TextDecoder().decode((await reader.read()).value);
+    };
+    await readUntil(/"kind":"hello"/);
+    await postJson(`${srv.url}/api/events`, [{ type: "sse.one" }, { type: "sse.two" }]);
+    await readUntil(/"type":"sse\.two"/);
+    const during = (await scrape(srv.url)).families;
+    const delta = (name: string, labels: Record<string, string>) => sampleValue(during, name, labels) - sampleValue(before, name, labels);
+    expect(delta("stream_connects_total", { path: "/api/events/stream" })).toBe(1);
+    expect(sampleValue(during, "stream_connections", { path: "/api/events/stream" })).toBe(1);
+    expect(delta("stream_frames_delivered_total", { channel: "events" })).toBe(2);
+    const dataBytes = Buffer.byteLength(text.slice(text.indexOf("id: ")));
+    expect(delta("stream_bytes_sent_total", { channel: "events" })).toBe(dataBytes);
+
+    abort.abort();
+    await until(() => srv.server.connections.total() === 0, "the server to see the stream end");
+    const after = (await scrape(srv.url)).families;
+    expect(sampleValue(after, "stream_disconnects_total", { path: "/api/events/stream" }) - sampleValue(before, "stream_disconnects_total", { path: "/api/events/stream" })).toBe(1);
+  });
+
   test("no label takes its values from what clients send", async () => {
     await postJson(`${srv.url}/api/events`, { type: "unbounded.type.label", source: "unbounded-source-label" });
     const text = await (await fetch(`${srv.url}/metrics`)).text();

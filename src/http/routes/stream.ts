@@ -28,6 +28,7 @@ export function serveEventStream(c: Context<AppEnv>, deps: AppDeps, channel: Cha
     hub: deps.hub,
     logger: deps.logger,
     connections: deps.connections,
+    metrics: deps.metrics,
     request,
     path: c.req.path,
     remote: server?.requestIP(c.req.raw)?.address ?? "unknown",
