@@ -44,7 +44,7 @@ const epoch = z
   .string()
   .regex(/^[\w-]{1,64}$/, "epoch must be the epoch from a hello frame, e.g. 3f9c2a1b")
   .optional()
-  .openapi({ description: "The epoch your `since` belongs to (from `hello`); if the stream was recreated you get a `reset`" });
+  .openapi({ description: "The epoch your `since` (or Last-Event-ID) belongs to, from `hello`; if the stream was recreated you get a `reset`. Ignored without a resume point" });
 
 const types = list("type pattern", (t) => TYPE_FILTER.test(t), "use exact types (order.filled), prefix wildcards (order.*) or *", "order.*,strategy.started").optional().openapi({
   type: "string",
@@ -61,12 +61,6 @@ const source = list("source", (s) => s.length > 0, "sources are non-empty names"
   example: "risk-engine",
 });
 
-const epochNeedsSince = (q: { since?: number; epoch?: string }, ctx: z.RefinementCtx) => {
-  if (q.epoch !== undefined && q.since === undefined) {
-    ctx.addIssue({ code: "custom", path: ["epoch"], message: "epoch is only meaningful with since: pass both, or neither for live frames only" });
-  }
-};
-
 /** The header an SSE client (EventSource) sends when it reconnects: the id (seq) of the last message it got. */
 export const LastEventIdHeader = z.object({
   "last-event-id": seq("Last-Event-ID").optional().openapi({
@@ -76,9 +70,9 @@ export const LastEventIdHeader = z.object({
 });
 
 /** `?since&epoch&types` on the event paths. */
-export const EventStreamQuery = z.object({ since, epoch, types }).superRefine(epochNeedsSince);
+export const EventStreamQuery = z.object({ since, epoch, types });
 /** `?since&epoch&level&source` on the log path. */
-export const LogStreamQuery = z.object({ since, epoch, level, source }).superRefine(epochNeedsSince);
+export const LogStreamQuery = z.object({ since, epoch, level, source });
 
 export type EventStreamQuery = z.output<typeof EventStreamQuery>;
 export type LogStreamQuery = z.output<typeof LogStreamQuery>;

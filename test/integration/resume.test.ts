@@ -167,7 +167,7 @@ describe("filters", () => {
     ["/ws?since=abc", "since", "since must be a whole number"],
     ["/ws?since=-1", "since", "since must be a whole number"],
     ["/ws?types=order*", "types.0", 'type pattern "order*" is not valid'],
-    ["/api/stream?epoch=abc", "epoch", "epoch is only meaningful with since"],
+    ["/api/stream?since=1&epoch=a%2Fb", "epoch", "epoch must be the epoch from a hello frame"],
     ["/ws/logs?level=loud", "level", "level must be one of debug, info, warn, error"],
   ])("a bad query on upgrade (%s): 400 naming the parameter, no upgrade", async (path, field, message) => {
     srv = startTestServer();

@@ -45,6 +45,22 @@ describe("Server-Sent Events", () => {
     expect(((await plain.json()) as any).message).toContain("Accept: text/event-stream");
   });
 
+  test("EventSource-style: ?epoch= in the URL, Last-Event-ID on reconnect; a recreated stream gets a reset", async () => {
+    srv = startTestServer();
+    await postJson(`${srv.url}/api/events`, [{ type: "a" }, { type: "b" }]);
+    const fresh = await openEventStream(`${srv.url}/api/events/stream?epoch=old12345`); // first connect: no resume point yet
+    expect(await fresh.frame()).toMatchObject({ kind: "hello", seq: 2 });
+    await postJson(`${srv.url}/api/events`, { type: "live" });
+    expect(await fresh.frame()).toMatchObject({ _id: "3", type: "live" }); // nothing was replayed before it
+    fresh.close();
+    const again = await openEventStream(`${srv.url}/api/events/stream?epoch=old12345`, { "last-event-id": "2" });
+    const hello = await again.frame();
+    expect(hello).toMatchObject({ kind: "hello", resume: { since: 2, complete: false } });
+    expect(await again.frame()).toMatchObject({ kind: "reset", reason: "epoch_changed", epoch: hello.epoch, next: 1 });
+    expect((await again.frame())._id).toBe("1");
+    again.close();
+  });
+
   test("GET /api/logs/stream: level and source filters", async () => {
     srv = startTestServer();
     const stream = await openEventStream(`${srv.url}/api/logs/stream?level=warn&source=risk`);
@@ -85,7 +101,7 @@ describe("Server-Sent Events", () => {
     ["/api/events/stream?since=-3", {}, "invalid_query", "since"],
     ["/api/events/stream?types=a,,b*", {}, "invalid_query", "types.1"],
     ["/api/logs/stream?level=verbose", {}, "invalid_query", "level"],
-    ["/api/logs/stream?epoch=abc", {}, "invalid_query", "epoch"],
+    ["/api/logs/stream?epoch=a/b", {}, "invalid_query", "epoch"],
     ["/api/events/stream", { "last-event-id": "yesterday" }, "invalid_header", "last-event-id"],
     ["/api/stream?since=abc", {}, "invalid_query", "since"],
   ])("bad input %s → 400 naming it", async (path, headers, error, field) => {
