@@ -19,10 +19,10 @@ describeRedis("several instances on one Redis", () => {
   });
   afterAll(() => redis?.stop());
 
-  /** Starts `n` instances sharing one fresh key prefix. */
+  /** Starts `n` instances sharing one fresh key prefix (no publish rate limit: the load comes from one address). */
   const instances = async (n: number) => {
     const prefix = uniquePrefix();
-    const started = await Promise.all(Array.from({ length: n }, () => startBinary(["--redis", redis.url, "--redis-prefix", prefix])));
+    const started = await Promise.all(Array.from({ length: n }, () => startBinary(["--redis", redis.url, "--redis-prefix", prefix, "--publish-rate", "0"])));
     running.push(...started);
     return started;
   };

@@ -26,6 +26,8 @@ export const describeRedis: typeof describe = (redisAvailable() ? describe : des
 export interface RedisServer {
   url: string;
   port: number;
+  /** The running process's id (for CPU readings in benchmarks). */
+  pid(): number;
   /** Kills the process (SIGKILL by default: nothing gets a chance to save) and waits for it to exit. */
   kill(signal?: NodeJS.Signals): Promise<void>;
   /** Starts it again on the same port with the same data directory. */
@@ -66,6 +68,7 @@ export async function startRedis({ persistent = false, port: wanted }: RedisOpti
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
+    pid: () => proc!.pid,
     kill,
     restart: launch,
     async stop() {

@@ -1,0 +1,176 @@
+import { startRedis, uniquePrefix, type RedisServer } from "../../test/helpers/redis.ts";
+import { cpuMs } from "../lib/proc.ts";
+import { openPublisher, rateGate, windowGate, type Gate } from "../lib/publisher.ts";
+import { fmt, type BenchContext, type Row, type Scenario } from "../lib/scenario.ts";
+import { openCrowd, type Crowd } from "../lib/subscribers.ts";
+import { startTarget, type Target } from "../lib/targets.ts";
+
+/**
+ * What --redis costs: the same fan-out and latency runs against single node (in memory), --redis with one
+ * instance, and --redis with two instances (publishing on A, subscribers split over A and B), all against
+ * one private redis-server in the same run. Each --redis row is compared with single node.
+ */
+
+const SUBSCRIBERS = 100;
+const WINDOW = 100;
+const ACK_EVERY = 10;
+const LATENCY_RATE = 200;
+
+interface Mode {
+  label: string;
+  instances: number;
+}
+const MODES: Mode[] = [
+  { label: "single node", instances: 1 },
+  { label: "--redis, 1 instance", instances: 1 },
+  { label: "--redis, 2 instances", instances: 2 },
+];
+
+interface Figures {
+  deliveriesPerSec: number;
+  eventsPerSec: number;
+  lost: number;
+  reordered: number;
+  /** CPU of the stream-server processes and of redis-server during the fan-out run, % of one core. */
+  serverCpu: number;
+  redisCpu: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+/** The load comes from one address: no publish rate limit, so the figure is the server's, not the limiter's. */
+const UNLIMITED = ["--publish-rate", "0"];
+
+async function startMode(mode: Mode, redis: RedisServer): Promise<Target[]> {
+  if (mode.label === "single node") return [await startTarget("stream-server", UNLIMITED)];
+  const flags = [...UNLIMITED, "--redis", redis.url, "--redis-prefix", uniquePrefix()];
+  return Promise.all(Array.from({ length: mode.instances }, () => startTarget("stream-server", flags)));
+}
+
+/** Fan-out (bounded window, WebSocket publisher on the first instance), then latency at a fixed rate. */
+async function measure(instances: Target[], redis: RedisServer, ctx: BenchContext): Promise<Figures> {
+  let gate: Gate | undefined;
+  const sendTimes: number[] = [];
+  const latencies: number[] = [];
+  let timing = false;
+  const per = Math.ceil(SUBSCRIBERS / instances.length);
+  const crowds: Crowd[] = [];
+  for (const t of instances) {
+    crowds.push(await openCrowd({
+      host: t.host, port: t.port, path: "/ws", size: per,
+      onCounter(n, index) {
+        if (index !== 0) return;
+        if (timing) latencies.push(performance.now() - sendTimes[n]!);
+        else if (n % ACK_EVERY === 0) gate?.wake();
+      },
+    }));
+  }
+  await Promise.all(crowds.map((c) => c.ready));
+  const acked = () => Math.min(...crowds.map((c) => c.subs[0]!.count));
+  const deliveries = () => crowds.reduce((a, c) => a + c.deliveries(), 0);
+  const drain = (n: number) => Promise.all(crowds.map((c) => c.allReceived(n, 30_000)));
+  const first = instances[0]!;
+  const cpu = () => ({ server: instances.reduce((a, t) => a + cpuMs(t.pid), 0), redis: cpuMs(redis.pid()) });
+
+  gate = windowGate(WINDOW, acked);
+  const pub = await openPublisher({ host: first.host, port: first.port, path: "/ws", via: "ws", gate });
+  await pub.run(1000 * ctx.timeScale);
+  await drain(gate.sent());
+  const sentBefore = gate.sent();
+  const deliveredBefore = deliveries();
+  const cpu0 = cpu();
+  const t0 = performance.now();
+  await pub.run(5000 * ctx.timeScale);
+  await drain(gate.sent());
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu1 = cpu();
+  const delivered = deliveries() - deliveredBefore;
+  pub.close();
+  const events = gate.sent() - sentBefore;
+  const lost = crowds.reduce((a, c) => a + c.lost(gate!.sent()), 0);
+  const reordered = crowds.reduce((a, c) => a + c.reordered(), 0);
+
+  // Latency: a fixed, light rate, so the figure is the path (publish → Redis → every instance), not a queue.
+  gate = rateGate(LATENCY_RATE, (n) => (sendTimes[n] = performance.now()));
+  const paced = await openPublisher({ host: first.host, port: first.port, path: "/ws", via: "ws", gate });
+  timing = true;
+  await paced.run(3000 * ctx.timeScale);
+  await Promise.all(crowds.map((c) => c.allReceived(sentBefore + events + gate!.sent(), 30_000)));
+  timing = false;
+  paced.close();
+  crowds.forEach((c) => c.close());
+
+  const sorted = latencies.sort((a, b) => a - b);
+  const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
+  const pct = (ms: number) => (ms / (seconds * 1000)) * 100;
+  return {
+    deliveriesPerSec: delivered / seconds,
+    eventsPerSec: events / seconds,
+    lost, reordered,
+    serverCpu: pct(cpu1.server - cpu0.server),
+    redisCpu: pct(cpu1.redis - cpu0.redis),
+    p50: q(0.5), p99: q(0.99), max: sorted.at(-1) ?? NaN,
+  };
+}
+
+/** Rows: for each --redis mode, its fan-out and latency beside single node's (so the table prints the ratio). */
+function rows(results: Map<string, Figures | Error>): Row[] {
+  const out: Row[] = [];
+  const row = (label: string, kind: "fan-out" | "latency", caseName: string): Row => {
+    const r = results.get(label);
+    if (!r || r instanceof Error) {
+      return { scenario: "redis", case: caseName, server: label, value: NaN, unit: "", higherIsBetter: kind === "fan-out", details: { error: r?.message ?? "no run" }, raw: {} };
+    }
+    return kind === "fan-out"
+      ? {
+          scenario: "redis", case: caseName, server: label, value: r.deliveriesPerSec, unit: "deliveries/s", higherIsBetter: true,
+          details: { "events/s": fmt(r.eventsPerSec), lost: r.lost, reordered: r.reordered, "server cpu": `${Math.round(r.serverCpu)}%`, "redis cpu": `${Math.round(r.redisCpu)}%` },
+          raw: { ...r },
+        }
+      : { scenario: "redis", case: caseName, server: label, value: r.p99, unit: "ms p99", higherIsBetter: false, details: { p50: r.p50, max: r.max }, raw: { ...r } };
+  };
+  for (const mode of MODES.slice(1)) {
+    const fan = `fan-out, ${SUBSCRIBERS} subs${mode.instances > 1 ? " split over 2" : ""}, ws publisher`;
+    const lat = `latency, ${LATENCY_RATE} events/s to ${SUBSCRIBERS} subs${mode.instances > 1 ? " on 2" : ""}`;
+    out.push(row(mode.label, "fan-out", fan), row("single node", "fan-out", fan));
+    out.push(row(mode.label, "latency", lat), row("single node", "latency", lat));
+  }
+  return out;
+}
+
+export const redis: Scenario = {
+  name: "redis",
+  title: "--redis (1 and 2 instances) beside single node: fan-out deliveries/s and p99 latency",
+  inDefault: false,
+  async run(ctx) {
+    const server = await startRedis();
+    const runs = new Map<string, Figures[]>();
+    const failures = new Map<string, Error>();
+    try {
+      for (let i = 0; i < ctx.repeat; i++) {
+        for (const mode of MODES) {
+          ctx.progress(`redis · ${mode.label}${ctx.repeat > 1 ? ` (run ${i + 1}/${ctx.repeat})` : ""}`);
+          let instances: Target[] = [];
+          try {
+            instances = await startMode(mode, server);
+            runs.set(mode.label, [...(runs.get(mode.label) ?? []), await measure(instances, server, ctx)]);
+          } catch (err) {
+            failures.set(mode.label, err instanceof Error ? err : new Error(String(err)));
+            ctx.progress(`  failed: ${String(err).split("\n")[0]}`);
+          } finally {
+            await Promise.all(instances.map((t) => t.stop()));
+          }
+        }
+      }
+    } finally {
+      await server.stop();
+    }
+    const results = new Map<string, Figures | Error>();
+    for (const mode of MODES) {
+      const all = (runs.get(mode.label) ?? []).sort((a, b) => a.deliveriesPerSec - b.deliveriesPerSec);
+      results.set(mode.label, all[Math.floor((all.length - 1) / 2)] ?? failures.get(mode.label) ?? new Error("no run"));
+    }
+    return rows(results);
+  },
+};
