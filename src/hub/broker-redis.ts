@@ -53,7 +53,9 @@ export function createRedisBroker({ url, prefix, historySize, readerSlack = 10_0
         commands.downReason() ?? readerLink.downReason() ?? (reader.position("events").epoch ? undefined : "reading the Redis streams' positions");
       return reason ? { ok: false, reason } : { ok: true };
     },
-    ready: () => reader.ready,
+    ready: async () => {
+      await Promise.all([reader.ready, commands.whenUp()]);
+    },
     async close() {
       reader.close();
       commands.close();
