@@ -5,6 +5,7 @@ import { chromium, type BrowserContext } from "playwright-core";
 
 /** Debian's Chromium, driven by playwright-core (no browser download). Used by tests and bench/. */
 export const CHROMIUM = "/usr/bin/chromium";
+// Test files guard themselves with describeBrowser (./browser.ts), which checks that it is installed.
 
 /** Where tests leave screenshots (git-ignored). */
 export const OUTPUT_DIR = join(import.meta.dir, "..", "..", "test-output");

@@ -1,26 +1,17 @@
 import { spawn, type Subprocess } from "bun";
-import { describe } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { describeIfInstalled, findProgram } from "./requires.ts";
 
 /**
- * Tests that need Redis start their own `redis-server` on a free port. When it is not installed the
- * tests are skipped with a loud reason — except under STREAM_REQUIRE_ALL=1 (CI), where that fails.
+ * Tests that need Redis start their own `redis-server` on a free port (skipped loudly when it is not
+ * installed, a failure under STREAM_REQUIRE_ALL=1).
  */
-const REDIS_SERVER = Bun.which("redis-server") ?? (Bun.file("/usr/bin/redis-server").size > 0 ? "/usr/bin/redis-server" : undefined);
-
-/** Whether Redis tests can run here; throws under STREAM_REQUIRE_ALL=1 when they cannot. */
-function redisAvailable(): boolean {
-  if (REDIS_SERVER) return true;
-  const reason = "redis-server not found on PATH or at /usr/bin/redis-server (Debian: apt-get install redis-server)";
-  if (process.env.STREAM_REQUIRE_ALL === "1") throw new Error(`STREAM_REQUIRE_ALL=1 but ${reason}`);
-  console.warn(`\n*** SKIPPING Redis tests: ${reason} ***\n`);
-  return false;
-}
+const REDIS_SERVER = findProgram("redis-server");
 
 /** `describe`, or `describe.skip` with a loud reason when redis-server is missing. */
-export const describeRedis: typeof describe = (redisAvailable() ? describe : describe.skip) as typeof describe;
+export const describeRedis = describeIfInstalled("redis-server", "Redis tests");
 
 /** A redis-server the test owns: its URL, and how to kill and restart it on the same port and data dir. */
 export interface RedisServer {

@@ -1,0 +1,21 @@
+import { describe } from "bun:test";
+
+/**
+ * Tests that need a program from Debian (redis-server, chromium, firefox-esr) find it themselves. When
+ * it is missing they are skipped with a loud reason — except under STREAM_REQUIRE_ALL=1 (CI, whose
+ * .ci/run installs them), where that is a failure.
+ */
+
+/** The program's path: on PATH, or at /usr/bin/<name>; undefined when it is not installed. */
+export function findProgram(name: string): string | undefined {
+  return Bun.which(name) ?? (Bun.file(`/usr/bin/${name}`).size > 0 ? `/usr/bin/${name}` : undefined);
+}
+
+/** `describe` when `program` is installed, else `describe.skip` with a loud reason (or a throw under STREAM_REQUIRE_ALL=1). */
+export function describeIfInstalled(program: string, what: string, aptPackage = program): typeof describe {
+  if (findProgram(program)) return describe;
+  const reason = `${program} not found on PATH or at /usr/bin/${program} (Debian: apt-get install ${aptPackage})`;
+  if (process.env.STREAM_REQUIRE_ALL === "1") throw new Error(`STREAM_REQUIRE_ALL=1 but ${reason}`);
+  console.warn(`\n*** SKIPPING ${what}: ${reason} ***\n`);
+  return describe.skip as typeof describe;
+}
