@@ -56,7 +56,7 @@ export function startServer(config: Config, logger: Logger): RunningServer {
   const startedAt = Date.now();
   const fanout = createFanout();
   const broker = config.redis
-    ? createRedisBroker({ url: config.redis, prefix: config.redisPrefix, historySize: config.historySize, deliver: fanout.deliver, logger })
+    ? createRedisBroker({ url: config.redis, prefix: config.redisPrefix, ...retention(config), deliver: fanout.deliver, logger })
     : createMemoryBroker({ deliver: fanout.deliver, store: openHistoryStore(retention(config), config.data, config.dataSync) });
   const hub = createHub(broker, fanout);
   const connections = createConnections();

@@ -12,6 +12,8 @@ export interface RedisBrokerOptions {
   prefix: string;
   /** Entries of history promised per channel. */
   historySize: number;
+  /** Entries older than this are dropped from history (ms); unset keeps them until trimmed by size. */
+  historyMaxAgeMs?: number;
   /**
    * Extra entries each stream keeps beyond `historySize` (XADD MAXLEN ~ historySize + slack), so that an
    * instance whose reader falls briefly behind — or a batch larger than the history — still delivers
@@ -31,10 +33,11 @@ const MAX_PAGE = 10_000;
  * subscribers comes back through Redis, by the stream reader — for this instance's publishes too — so
  * every instance delivers the same entries in the same order.
  */
-export function createRedisBroker({ url, prefix, historySize, readerSlack = 10_000, deliver, logger }: RedisBrokerOptions): Broker {
+export function createRedisBroker({ url, prefix, historySize, historyMaxAgeMs, readerSlack = 10_000, deliver, logger }: RedisBrokerOptions): Broker {
   const keys = (channel: Parameters<typeof redisKeys>[1]) => redisKeys(prefix, channel);
   const commands = createRedisLink({ url, role: "publish", logger });
   // XREAD BLOCK holds its connection, so the reader gets one of its own.
+  const cutoff = () => (historyMaxAgeMs ? Date.now() - historyMaxAgeMs : 0);
   const readerLink = createRedisLink({ url, role: "stream reader", logger });
   const reader = createStreamReader({ link: readerLink, keys, deliver, logger });
 
@@ -44,7 +47,7 @@ export function createRedisBroker({ url, prefix, historySize, readerSlack = 10_0
       return entries;
     },
     async read(channel, since, limit) {
-      const page = await readPage(commands, keys(channel), since, Math.max(1, Math.min(limit, MAX_PAGE)));
+      const page = await readPage(commands, keys(channel), since, Math.max(1, Math.min(limit, MAX_PAGE)), cutoff());
       return { entries: page.entries, firstSeq: page.firstSeq, position: { epoch: page.epoch, seq: page.seq } };
     },
     position: (channel) => reader.position(channel),

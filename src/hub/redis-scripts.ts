@@ -8,6 +8,24 @@ import { sequence, type Draft, type Entry } from "./envelope.ts";
  */
 
 /**
+ * Drops entries older than `cutoff` (ms since the Unix epoch; 0 = keep) from the head of the stream —
+ * `--history-max-age` — when history is read, as the memory history does. Entries are appended in time
+ * order, so only the head is looked at: amortised O(1).
+ */
+const EXPIRE_HEAD = `
+local function expire_head(key, cutoff)
+  if cutoff <= 0 then return end
+  for _ = 1, 1000 do
+    local oldest = redis.call('XRANGE', key, '-', '+', 'COUNT', 1)[1]
+    if not oldest then return end
+    local f, m = oldest[2], nil
+    for i = 1, #f, 2 do if f[i] == 'm' then m = tonumber(f[i + 1]) break end end
+    if not m or m >= cutoff then return end
+    redis.call('XDEL', key, oldest[1])
+  end
+end`;
+
+/**
  * Publish: takes the next seqs and appends one stream entry per draft with id `<seq>-0`, so stream ids
  * ARE seqs and every instance agrees on them. Creates the epoch if Redis has none (first use, or data lost).
  * ARGV = maxlen, epoch candidate, fields per entry, then the fields of each entry. Returns {first seq, epoch}.
@@ -31,8 +49,9 @@ const POSITION = `
 redis.call('SET', KEYS[3], ARGV[1], 'NX')
 return {redis.call('GET', KEYS[3]), redis.call('GET', KEYS[2]) or '0'}`;
 
-/** History page: {epoch, last seq, oldest id held, entries from id ARGV[1], at most ARGV[2]}. */
-const READ = `
+/** History page: {epoch, last seq, oldest id held, entries from id ARGV[1], at most ARGV[2]}; ARGV[3] = age cutoff. */
+const READ = `${EXPIRE_HEAD}
+expire_head(KEYS[1], tonumber(ARGV[3]))
 local page = redis.call('XRANGE', KEYS[1], ARGV[1], '+', 'COUNT', ARGV[2])
 local oldest = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)
 return {redis.call('GET', KEYS[3]) or '', redis.call('GET', KEYS[2]) or '0', oldest[1] and oldest[1][1] or '0-0', page}`;
@@ -74,8 +93,8 @@ export async function readPosition(link: RedisLink, keys: ChannelKeys, epochCand
 }
 
 /** Entries with seq > since (at most `limit`), the oldest seq held, and where the stream stands. */
-export async function readPage(link: RedisLink, keys: ChannelKeys, since: number, limit: number) {
-  const [epoch, seq, oldest, raw] = (await run(link, scripts.read, keys, [`${since + 1}-0`, String(limit)])) as [
+export async function readPage(link: RedisLink, keys: ChannelKeys, since: number, limit: number, cutoff: number) {
+  const [epoch, seq, oldest, raw] = (await run(link, scripts.read, keys, [`${since + 1}-0`, String(limit), String(cutoff)])) as [
     string, string, string, RawEntry[],
   ];
   return { epoch, seq: Number(seq), firstSeq: seqOf(oldest), entries: raw.map((r) => decodeEntry(r).entry) };

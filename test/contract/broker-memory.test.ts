@@ -1,4 +1,4 @@
 import { createMemoryBroker } from "../../src/hub/broker-memory.ts";
 import { runBrokerContract } from "./broker.contract.ts";
 
-runBrokerContract("memory", async ({ historySize, deliver }) => createMemoryBroker({ historySize, deliver }));
+runBrokerContract("memory", async (options) => createMemoryBroker(options));

@@ -14,8 +14,8 @@ describeRedis("Redis broker", () => {
   const logger = createLogger({ level: "warn", format: "json", write: () => {} });
   // Each broker gets its own key prefix: fresh, empty streams on the shared redis-server. The slack is
   // small so that the history test's 1,200 entries overflow it.
-  runBrokerContract("redis", async ({ historySize, deliver }) => {
-    const broker = createRedisBroker({ url: redis.url, prefix: uniquePrefix(), historySize, readerSlack: 500, deliver, logger });
+  runBrokerContract("redis", async (options) => {
+    const broker = createRedisBroker({ ...options, url: redis.url, prefix: uniquePrefix(), readerSlack: 500, logger });
     await broker.ready();
     return broker;
   });

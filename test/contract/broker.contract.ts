@@ -10,6 +10,8 @@ import { clockNow, eventDraft, logDraft, type Entry } from "../../src/hub/envelo
  */
 export interface BrokerFactoryOptions {
   historySize: number;
+  /** Entries older than this (ms) are no longer served from history. */
+  historyMaxAgeMs?: number;
   deliver: Deliver;
 }
 
@@ -47,9 +49,9 @@ export function runBrokerContract(name: string, create: BrokerFactory) {
     afterEach(async () => {
       await Promise.all(open.splice(0).map((b) => b.close()));
     });
-    const make = async (historySize = 100) => {
+    const make = async (historySize = 100, historyMaxAgeMs?: number) => {
       const d = deliveries();
-      const broker = await create({ historySize, deliver: d.deliver });
+      const broker = await create({ historySize, ...(historyMaxAgeMs ? { historyMaxAgeMs } : {}), deliver: d.deliver });
       open.push(broker);
       return { broker, d };
     };
@@ -127,6 +129,20 @@ export function runBrokerContract(name: string, create: BrokerFactory) {
       const { broker, d } = await make(10);
       await broker.publish("events", events(300));
       expect((await d.until("events", 300)).map((e) => e.seq)).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
+    });
+
+    test("history no longer serves entries older than the max age", async () => {
+      const { broker, d } = await make(100, 60_000);
+      // Accepted two minutes ago (the clock a draft carries), then now: no waiting needed.
+      const old = new Date(Date.now() - 120_000);
+      const stale = Array.from({ length: 3 }, (_, i) => eventDraft({ type: `old.${i}` }, { ms: old.getTime(), iso: old.toISOString() }));
+      await broker.publish("events", stale);
+      await broker.publish("events", events(2, "fresh"));
+      await d.until("events", 5);
+      const page = await broker.read("events", 0, 100);
+      expect(page.entries.map((e) => e.seq)).toEqual([4, 5]);
+      expect(page.firstSeq).toBe(4);
+      expect(page.position.seq).toBe(5);
     });
 
     test("history keeps at least the most recent `historySize` entries and says where it starts", async () => {
