@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { startBinary, type BinaryServer } from "../helpers/binary.ts";
 import { describeBrowser, launchBrowser, OUTPUT_DIR } from "../helpers/browser.ts";
+import { sampleValue, scrape } from "../helpers/prometheus.ts";
 import { postJson, startTestServer, type TestServer } from "../helpers/server.ts";
 
 // The callbacks given to page.waitForFunction / $$eval run in the browser; the test's tsconfig has no DOM lib.
@@ -262,9 +263,11 @@ test("the compiled executable serves the console page and its assets", async () 
       expect(res.headers.get("content-type")).toStartWith(type);
       expect(await res.text()).toContain(marker);
     }
-    const metrics = await fetch(`${srv.url}/metrics`);
-    expect(metrics.status).toBe(200);
-    expect(await metrics.text()).toContain("stream_connects_total");
+    // prom-client inside the executable: our counters and the process metrics it reads from /proc.
+    const { families } = await scrape(srv.url);
+    expect(families.get("stream_connects_total")?.type).toBe("counter");
+    expect(sampleValue(families, "process_resident_memory_bytes")).toBeGreaterThan(1_000_000);
+    expect(sampleValue(families, "stream_info", { version: ((await (await fetch(`${srv.url}/api/health`)).json()) as any).version })).toBe(1);
   } finally {
     await srv.kill();
   }
