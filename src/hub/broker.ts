@@ -28,7 +28,7 @@ export interface Broker {
   publish(channel: Channel, drafts: Draft[]): Promise<Entry[]>;
   /** Entries with seq > `since`, oldest first, at most `limit`. */
   read(channel: Channel, since: number, limit: number): Promise<HistoryPage>;
-  /** The channel's current position (the last delivered seq). */
+  /** The channel's current position (the last delivered seq); epoch "" until the broker has read it (ready()). */
   position(channel: Channel): StreamPosition;
   /** Whether publishes can be stored right now, and if not, why (for /api/health). */
   health(): BrokerHealth;

@@ -55,37 +55,43 @@ export function subscribe(broker: Broker, fanout: Fanout, { channel, filter, res
     };
   };
 
-  const start = broker.position(channel);
-  if (!resume) {
-    subscriber.start({ epoch: start.epoch, seq: fanout.delivered(channel) ?? start.seq }, undefined);
-    goLive();
-    return stop;
-  }
-
-  void (async () => {
-    const position = await caughtUpTo(broker, fanout, channel, resume, start);
-    if (stopped) return;
-    const plan = planResume(resume, position);
-    const history: Entry[] = [];
-    let from = plan.readFrom;
-    for (;;) {
-      const page = await broker.read(channel, from, PAGE);
-      if (stopped) return;
-      for (const entry of page.entries) history.push(entry);
-      if (page.entries.length < PAGE) break;
-      from = page.entries[page.entries.length - 1]!.seq;
-      if (buffer.length > 0 && from >= buffer[0]!.seq) break; // the live buffer holds the rest
+  const begin = () => {
+    const start = broker.position(channel);
+    if (!resume) {
+      subscriber.start({ epoch: start.epoch, seq: fanout.delivered(channel) ?? start.seq }, undefined);
+      goLive();
+      return;
     }
-    // From here to goLive() nothing awaits: no delivery can slip between the replay and live delivery.
-    const horizon = fanout.delivered(channel) ?? position.seq;
-    const resumed = mergeResume({ plan, position, history, live: buffer, horizon, filter });
-    subscriber.start({ epoch: position.epoch, seq: horizon }, resumed);
-    goLive();
-  })().catch((error) => {
-    if (stopped) return;
-    stop();
-    subscriber.fail(error);
-  });
+
+    void (async () => {
+      const position = await caughtUpTo(broker, fanout, channel, resume, start);
+      if (stopped) return;
+      const plan = planResume(resume, position);
+      const history: Entry[] = [];
+      let from = plan.readFrom;
+      for (;;) {
+        const page = await broker.read(channel, from, PAGE);
+        if (stopped) return;
+        for (const entry of page.entries) history.push(entry);
+        if (page.entries.length < PAGE) break;
+        from = page.entries[page.entries.length - 1]!.seq;
+        if (buffer.length > 0 && from >= buffer[0]!.seq) break; // the live buffer holds the rest
+      }
+      // From here to goLive() nothing awaits: no delivery can slip between the replay and live delivery.
+      const horizon = fanout.delivered(channel) ?? position.seq;
+      const resumed = mergeResume({ plan, position, history, live: buffer, horizon, filter });
+      subscriber.start({ epoch: position.epoch, seq: horizon }, resumed);
+      goLive();
+    })().catch((error) => {
+      if (stopped) return;
+      stop();
+      subscriber.fail(error);
+    });
+  };
+  // A shared broker (Redis) that has not reached its store yet knows no position (epoch ""): the subscriber
+  // stays connected and starts — hello first — once it does.
+  if (broker.position(channel).epoch === "") void broker.ready().then(() => !stopped && begin());
+  else begin();
   return stop;
 }
 

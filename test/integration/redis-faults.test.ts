@@ -132,14 +132,23 @@ describeRedis("--redis when Redis fails", () => {
     expect(h.status).toBe("degraded");
     expect(h.reason).toContain(`Redis at ${url}`);
     expect((await publish(srv, "too.early")).status).toBe(503);
+    // A subscriber may connect meanwhile: it stays connected and gets its hello once Redis answered.
+    const early = await connect(srv.ws("/ws"));
     await eventually(() => srv.logs.some((l) => l.level === "warn" && /waiting for Redis at .*retrying in/.test(String(l.msg))), "a log line naming what it waits for");
     expect(ready).toBe(false);
+    expect(early.raw).toEqual([]); // no hello while the position is unknown
 
     const redis = await startRedis({ port });
     cleanup.push(() => redis.stop());
     await srv.server.ready;
-    expect((await publish(srv, "on.time")).status).toBe(200);
+    const hello = await early.next();
+    expect(hello).toMatchObject({ kind: "hello", seq: 0 });
+    expect(hello.epoch).toMatch(/^\S+$/);
+    const res = await publish(srv, "on.time");
+    expect(res.status).toBe(200);
     expect((await health(srv)).status).toBe("ok");
+    expect(await early.next()).toMatchObject({ kind: "event", seq: res.body.items[0].seq, type: "on.time" });
+    early.close();
   }, 60_000);
 
   test("--redis with a malformed URL is refused at startup, naming the flag", async () => {
