@@ -169,8 +169,9 @@ export function createMetrics({ hub, connections, refusals }: MetricsDeps): Metr
     publishAnswered: (channel, status) => bump(t.requests, `${channel} ${status}`),
     fannedOut(channel, frames, acceptedAt) {
       bump(t.published, channel, frames);
+      // With --redis, acceptedAt comes from the instance that took the publish (its clock, via Redis).
       const seconds = (performance.timeOrigin + performance.now() - acceptedAt) / 1000;
-      latency.observe({ channel }, Math.max(0, seconds));
+      if (Number.isFinite(seconds)) latency.observe({ channel }, Math.max(0, seconds));
     },
     delivered(channel, subscribers, size) {
       bump(t.delivered, channel, subscribers);
