@@ -56,7 +56,7 @@ export function subscribe(broker: Broker, fanout: Fanout, { channel, filter, res
   };
 
   const begin = () => {
-    const start = broker.position(channel);
+    const start = { ...broker.position(channel) }; // a snapshot: some brokers hand out their live position object
     if (!resume) {
       subscriber.start({ epoch: start.epoch, seq: fanout.delivered(channel) ?? start.seq }, undefined);
       goLive();

@@ -1,0 +1,63 @@
+import { afterEach, expect, test } from "bun:test";
+import { connect, type TestSocket } from "../helpers/client.ts";
+import { describeRedis, startRedis, uniquePrefix } from "../helpers/redis.ts";
+import { postJson, startTestServer, type TestServer } from "../helpers/server.ts";
+
+/**
+ * Resume on the Redis broker, where reading history is a real network round trip: events published while a
+ * resuming client's history read is in flight must reach it through the live buffer, once each, in order.
+ * (With the memory broker the read is synchronous, so this window hardly exists; here it does.)
+ */
+describeRedis("resume with --redis under a concurrent publisher", () => {
+  const cleanup: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const fn of cleanup.splice(0).reverse()) await fn();
+  });
+
+  test("clients resuming on B while A publishes get every seq once, in order, then live", async () => {
+    const redis = await startRedis();
+    cleanup.push(() => redis.stop());
+    const prefix = uniquePrefix();
+    const instances: TestServer[] = [];
+    for (let i = 0; i < 2; i++) {
+      const srv = startTestServer(["--redis", redis.url, "--redis-prefix", prefix, "--publish-rate", "0"]);
+      cleanup.push(() => srv.stop());
+      await srv.server.ready;
+      instances.push(srv);
+    }
+    const [a, b] = instances as [TestServer, TestServer];
+    const publish = async (n: number) => {
+      const res = await postJson(`${a.url}/api/events`, Array.from({ length: n }, (_, i) => ({ type: "busy", data: { i } })));
+      expect(res.status).toBe(200);
+    };
+    await publish(1000);
+    await publish(1000);
+    await publish(1000);
+
+    // A publisher runs on its own while clients resume from early seqs: each client's history read
+    // (thousands of entries from Redis) overlaps many publishes delivered to B meanwhile.
+    let published = 3000;
+    const publisher = (async () => {
+      for (let i = 0; i < 60; i++) {
+        await publish(20);
+        published += 20;
+      }
+    })();
+    const clients: Array<{ since: number; ws: Promise<TestSocket> }> = [];
+    for (let i = 0; i < 6; i++) {
+      const since = i * 100;
+      clients.push({ since, ws: connect(b.ws(`/ws?since=${since}`)) });
+      await clients.at(-1)!.ws;
+    }
+    await publisher;
+    const end = published;
+    for (const { since, ws } of clients) {
+      const socket = await ws;
+      const frames = [await socket.next()];
+      while (frames.at(-1)!.seq !== end || frames.length === 1) frames.push(await socket.next());
+      expect(frames[0]).toMatchObject({ kind: "hello", resume: { since, complete: true } });
+      expect(frames.slice(1).map((f) => f.seq)).toEqual(Array.from({ length: end - since }, (_, k) => since + 1 + k));
+      socket.close();
+    }
+  }, 60_000);
+});
