@@ -10,6 +10,7 @@ import { parseArgs } from "node:util";
 import { ratios, table } from "./lib/report.ts";
 import type { BenchContext, Row, Scenario } from "./lib/scenario.ts";
 import { buildStreamServer, RESULTS_DIR } from "./lib/targets.ts";
+import { churn } from "./scenarios/churn.ts";
 import { consoleScenario } from "./scenarios/console.ts";
 import { fanout } from "./scenarios/fanout.ts";
 import { history } from "./scenarios/history.ts";
@@ -19,7 +20,7 @@ import { latency } from "./scenarios/latency.ts";
 import { redis } from "./scenarios/redis.ts";
 
 /** The registry: add a scenario here (one import, one entry) and it runs by name or in the default set. */
-const SCENARIOS: Scenario[] = [fanout, latency, idle, httpPublish, history, consoleScenario, redis];
+const SCENARIOS: Scenario[] = [fanout, latency, idle, httpPublish, history, consoleScenario, redis, churn];
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
