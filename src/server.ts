@@ -5,6 +5,7 @@ import type { Config } from "./config.ts";
 import { createMemoryBroker } from "./hub/broker-memory.ts";
 import { openHistoryStore, retention } from "./hub/history-store.ts";
 import { createRedisBroker } from "./hub/broker-redis.ts";
+import { closeRecreated } from "./ws/recreated.ts";
 import { createFanout } from "./hub/fanout.ts";
 import { createHub, type Hub } from "./hub/hub.ts";
 import { createApp } from "./http/app.ts";
@@ -55,8 +56,12 @@ export class PortInUseError extends Error {
 export function startServer(config: Config, logger: Logger): RunningServer {
   const startedAt = Date.now();
   const fanout = createFanout();
+  const sockets = new Set<ServerWebSocket<SocketData>>();
   const broker = config.redis
-    ? createRedisBroker({ url: config.redis, prefix: config.redisPrefix, ...retention(config), deliver: fanout.deliver, logger })
+    ? createRedisBroker({
+        url: config.redis, prefix: config.redisPrefix, ...retention(config), deliver: fanout.deliver, logger,
+        onRecreated: (channel, epoch) => closeRecreated(sockets, channel, epoch),
+      })
     : createMemoryBroker({ deliver: fanout.deliver, store: openHistoryStore(retention(config), config.data, config.dataSync) });
   const hub = createHub(broker, fanout);
   const connections = createConnections();
@@ -66,7 +71,6 @@ export function startServer(config: Config, logger: Logger): RunningServer {
   const access = createAccess(config, refusals);
   const admission = createAdmission(config, refusals);
   const inflight = createInflight();
-  const sockets = new Set<ServerWebSocket<SocketData>>();
   const watchdog = createSlowConsumerWatchdog({ sockets, maxBufferedBytes: config.maxBufferedBytes, logger, refusals, metrics });
   const app = createApp({ config, hub, logger, connections, schemas, startedAt, metrics, access, inflight });
   const upgrade = createUpgrade({ access, admission, logger });

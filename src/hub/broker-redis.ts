@@ -1,5 +1,6 @@
 import type { Logger } from "../log/logger.ts";
 import { newEpoch, type Broker, type Deliver } from "./broker.ts";
+import type { Channel } from "./channels.ts";
 import { redisKeys } from "./redis-keys.ts";
 import { createRedisLink } from "./redis-link.ts";
 import { createStreamReader } from "./redis-reader.ts";
@@ -22,6 +23,8 @@ export interface RedisBrokerOptions {
   readerSlack?: number;
   deliver: Deliver;
   logger: Logger;
+  /** Redis lost a channel's stream (a new epoch): local subscribers must be told. */
+  onRecreated?: (channel: Channel, epoch: string) => void;
 }
 
 /** Most entries one history read asks Redis for. */
@@ -33,13 +36,14 @@ const MAX_PAGE = 10_000;
  * subscribers comes back through Redis, by the stream reader — for this instance's publishes too — so
  * every instance delivers the same entries in the same order.
  */
-export function createRedisBroker({ url, prefix, historySize, historyMaxAgeMs, readerSlack = 10_000, deliver, logger }: RedisBrokerOptions): Broker {
-  const keys = (channel: Parameters<typeof redisKeys>[1]) => redisKeys(prefix, channel);
+export function createRedisBroker(options: RedisBrokerOptions): Broker {
+  const { url, prefix, historySize, historyMaxAgeMs, readerSlack = 10_000, deliver, logger, onRecreated } = options;
+  const keys = (channel: Channel) => redisKeys(prefix, channel);
   const commands = createRedisLink({ url, role: "publish", logger });
   // XREAD BLOCK holds its connection, so the reader gets one of its own.
   const cutoff = () => (historyMaxAgeMs ? Date.now() - historyMaxAgeMs : 0);
   const readerLink = createRedisLink({ url, role: "stream reader", logger });
-  const reader = createStreamReader({ link: readerLink, keys, deliver, logger });
+  const reader = createStreamReader({ link: readerLink, keys, deliver, logger, onRecreated });
 
   return {
     async publish(channel, drafts) {

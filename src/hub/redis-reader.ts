@@ -28,12 +28,14 @@ export interface StreamReaderOptions {
   logger: Logger;
   /** How long one XREAD waits for new entries (ms); when idle, epochs are re-checked this often. */
   blockMs?: number;
+  /** Called when a channel's epoch changed (Redis lost the stream), before the new stream is delivered. */
+  onRecreated?: (channel: Channel, epoch: string) => void;
 }
 
 const BATCH = 1000;
 
 /** Starts following the streams from their current end. */
-export function createStreamReader({ link, keys, deliver, logger, blockMs = 1000 }: StreamReaderOptions): StreamReader {
+export function createStreamReader({ link, keys, deliver, logger, blockMs = 1000, onRecreated }: StreamReaderOptions): StreamReader {
   const places = new Map<Channel, StreamPosition>();
   const byKey = new Map(CHANNELS.map((c) => [keys(c).stream, c]));
   const streamKeys = CHANNELS.map((c) => keys(c).stream);
@@ -52,9 +54,10 @@ export function createStreamReader({ link, keys, deliver, logger, blockMs = 1000
       } else if (known.epoch !== now.epoch) {
         logger.warn(`Redis lost the ${channel} stream (epoch ${known.epoch} is gone, now ${now.epoch}); following the new stream from its start`, {
           lastDelivered: known.seq,
-          hint: "run Redis with persistence (appendonly yes) so that a restart keeps the streams; clients resuming from the old epoch get a reset",
+          hint: "run Redis with persistence (appendonly yes) so that a restart keeps the streams; subscribers are closed (1012) and get a reset when they resume",
         });
         places.set(channel, { epoch: now.epoch, seq: 0 });
+        onRecreated?.(channel, now.epoch);
       }
     }
   };

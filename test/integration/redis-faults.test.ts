@@ -90,7 +90,7 @@ describeRedis("--redis when Redis fails", () => {
     onB.close();
   }, 60_000);
 
-  test("Redis lost its data (restart without persistence): a new epoch, and the stream starts again at seq 1", async () => {
+  test("Redis lost its data (restart without persistence): a new epoch, subscribers closed to resume, a reset for the old epoch", async () => {
     const redis = await redisServer(false);
     const srv = await server(redis);
     await srv.server.ready;
@@ -99,6 +99,10 @@ describeRedis("--redis when Redis fails", () => {
       const h = await health(srv);
       return h.channels.events.seq === 1 && h.channels.events;
     }, "the event to be delivered");
+    const live = await connect(srv.ws("/ws"));
+    expect((await live.next()).kind).toBe("hello");
+    const logs = await connect(srv.ws("/ws/logs"));
+    expect((await logs.next()).kind).toBe("hello");
 
     await redis.kill();
     await redis.restart();
@@ -112,7 +116,13 @@ describeRedis("--redis when Redis fails", () => {
       return h.channels.events.epoch !== before.epoch && h.channels.events.seq === 1 && h.channels.events;
     }, "the new epoch to show in health");
     expect(after.epoch).not.toBe(before.epoch);
-    // A client resuming from the lost epoch is told so, then gets the new stream.
+    // A connected subscriber is closed rather than silently shown seqs that start again at 1 ...
+    const closed = await live.closed;
+    expect(closed.code).toBe(1012);
+    expect(closed.reason).toContain("the events stream was recreated");
+    expect(live.raw.some((r) => JSON.parse(r).kind === "event")).toBe(false);
+    expect((await logs.closed).code).toBe(1012);
+    // ... and, resuming from the lost epoch like any client that reconnects, is told so, then gets the new stream. from the lost epoch is told so, then gets the new stream.
     const ws = await connect(srv.ws(`/ws?since=1&epoch=${before.epoch}`));
     expect(await ws.next()).toMatchObject({ kind: "hello", epoch: after.epoch, resume: { since: 1, complete: false } });
     expect(await ws.next()).toMatchObject({ kind: "reset", reason: "epoch_changed", epoch: after.epoch, next: 1 });
