@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { startBinary, type BinaryServer } from "../helpers/binary.ts";
+import { connect } from "../helpers/client.ts";
 import { describeBrowser, launchBrowser, OUTPUT_DIR } from "../helpers/browser.ts";
 import { sampleValue, scrape } from "../helpers/prometheus.ts";
 import { postJson, startTestServer, type TestServer } from "../helpers/server.ts";
@@ -139,9 +140,21 @@ describeBrowser("web console at /", () => {
     expect(await page.textContent('#events-rows .row.ev[data-type="console.sent"] .src')).toBe("console-test");
   }, STEP_MS);
 
+  test("a dropped connection resumes from the last seq: what was published meanwhile arrives, no gap mark", async () => {
+    const marks = await page.locator("#events-rows .row.marker").count();
+    // Drop the page's events socket (as a network blip would) and publish while it is away.
+    await page.evaluate("streams.events.ws.close()");
+    await publish([{ type: "while.away", data: { n: 1 } }, { type: "while.away", data: { n: 2 } }]);
+    await page.waitForFunction(() => document.querySelector("#events-rows .row.ev")?.getAttribute("data-seq") === "10");
+    expect((await seqsShown()).slice(0, 4)).toEqual([10, 9, 8, 7]);
+    expect(await page.locator("#events-rows .row.marker").count()).toBe(marks);
+    expect(await page.getAttribute("#events-state", "data-state")).toBe("live");
+  }, STEP_MS);
+
   test("reconnects by itself when the server is killed and restarted, and marks the gap", async () => {
     await page.screenshot({ path: join(OUTPUT_DIR, "console-desktop.png") });
     const port = srv.port;
+    const before = ((await (await fetch(`${srv.url}/api/health`)).json()) as any).channels.events;
     await srv.kill("SIGKILL");
     await page.waitForSelector("#events-state[data-state=reconnecting]");
     expect(await page.textContent("#events-state")).toContain("retrying");
@@ -152,8 +165,12 @@ describeBrowser("web console at /", () => {
     // The new process has a new history (no --data): the console says so before the next event.
     await publish({ type: "after.restart", source: "strategy/alpha" });
     await page.waitForSelector('#events-rows .row.ev[data-type="after.restart"]');
+    // The mark carries the server's own reset message: what a client resuming from the page's position hears.
+    const probe = await connect(`ws://127.0.0.1:${port}/ws?since=${before.seq}&epoch=${before.epoch}`);
+    const reset = await probe.nextMatching((f) => f.kind === "reset");
+    probe.close();
     const marker = page.locator("#events-rows .row.marker").first();
-    expect(await marker.textContent()).toMatch(/restarted|Gap/);
+    expect(await marker.textContent()).toContain(`Gap: ${reset.message}`);
     // The marker sits right below the first event from the new server.
     expect(await page.$eval("#events-rows .row.ev", (r) => r.nextElementSibling?.classList.contains("marker"))).toBe(true);
     expect(await page.$eval("#events-rows .row.ev", (r) => (r as any).dataset.seq)).toBe("1");
