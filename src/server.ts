@@ -72,7 +72,7 @@ export function startServer(config: Config, logger: Logger): RunningServer {
   const admission = createAdmission(config, refusals);
   const inflight = createInflight();
   const watchdog = createSlowConsumerWatchdog({ sockets, maxBufferedBytes: config.maxBufferedBytes, logger, refusals, metrics });
-  const app = createApp({ config, hub, logger, connections, schemas, startedAt, metrics, access, inflight });
+  const app = createApp({ config, hub, logger, connections, schemas, startedAt, metrics, access, inflight, admission });
   const upgrade = createUpgrade({ access, admission, logger });
 
   let server: Server<SocketData>;

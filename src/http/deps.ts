@@ -7,6 +7,7 @@ import type { Logger } from "../log/logger.ts";
 import type { Metrics } from "../metrics/metrics.ts";
 import type { InputSchemas } from "../protocol/inputs.ts";
 import type { Inflight } from "../shutdown.ts";
+import type { Admission } from "../ws/admission.ts";
 import type { Connections } from "../ws/connections.ts";
 
 /** Per-request values the middleware sets. */
@@ -33,4 +34,6 @@ export interface AppDeps {
   access: Access;
   /** Publishes in flight, for graceful shutdown. */
   inflight: Inflight;
+  /** Connection limits, shared by WebSockets and Server-Sent Events streams. */
+  admission: Admission;
 }

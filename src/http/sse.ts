@@ -20,6 +20,8 @@ export interface EventStreamOptions {
   signal: AbortSignal;
   /** Aborts when the server shuts down: the stream ends with a comment saying to reconnect. */
   closing?: AbortSignal;
+  /** Called once when the stream ends, for whatever reason (connection limits count it until then). */
+  onEnd?: () => void;
 }
 
 /** A client that lets this much SSE output pile up unread is dropped rather than holding memory forever. */
@@ -36,7 +38,7 @@ function message(frame: OutFrame): string {
  * (one listener per SSE client, never a loop over WebSocket clients), filtered in JS; a comment line every
  * `heartbeatMs` keeps proxies from closing an idle stream.
  */
-export function eventStream({ hub, logger, connections, metrics, request, path, remote, heartbeatMs, signal, closing }: EventStreamOptions): Response {
+export function eventStream({ hub, logger, connections, metrics, request, path, remote, heartbeatMs, signal, closing, onEnd }: EventStreamOptions): Response {
   const encoder = new TextEncoder();
   let cleanup = () => {};
   const body = new ReadableStream<Uint8Array>(
@@ -89,6 +91,7 @@ export function eventStream({ hub, logger, connections, metrics, request, path, 
           if (!open) return;
           open = false;
           closing?.removeEventListener("abort", shutDown);
+          onEnd?.();
           stop();
           clearInterval(heartbeat);
           signal.removeEventListener("abort", cleanup);

@@ -53,6 +53,31 @@ describe("connection limits", () => {
   });
 });
 
+describe("Server-Sent Events and connection limits", () => {
+  test("an SSE stream counts as a connection: refused with 503 when full, its slot freed when it ends", async () => {
+    const s = start(["--max-connections", "2"]);
+    const ws = await connect(s.ws("/ws"));
+    await ws.next();
+    const controller = new AbortController();
+    const sse = await fetch(`${s.url}/api/events/stream`, { headers: { accept: "text/event-stream" }, signal: controller.signal });
+    expect(sse.status).toBe(200);
+    const reader = sse.body!.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toContain('"kind":"hello"');
+
+    expect((await rawConnect(s.server.port, "/ws")).status).toBe(503);
+    const second = await fetch(`${s.url}/api/logs/stream`, { headers: { accept: "text/event-stream" } });
+    expect(second.status).toBe(503);
+    expect(((await second.json()) as any).error).toBe("too_many_connections");
+
+    controller.abort();
+    await s.waitForLog((l) => l.msg === "Server-Sent Events client disconnected");
+    const again = await rawConnect(s.server.port, "/ws");
+    expect(again.status).toBe(101);
+    again.end();
+    ws.close();
+  });
+});
+
 describe("frame and name limits", () => {
   test("a client frame over --max-frame-bytes closes that client with 1009; others are unaffected", async () => {
     const s = start(["--max-frame-bytes", "1024"]);

@@ -62,6 +62,14 @@ test(
       last = seq;
     }
     expect(last).toBeGreaterThan(prefill);
+
+    // It reconnects from the last seq it saw and gets the rest of the burst from history: nothing lost.
+    const resumed = await connect(s.ws(`/ws?since=${last}`));
+    await resumed.next();
+    const lastSeq = firstSeq + BURST - 1;
+    const rest = await resumed.take(lastSeq - last);
+    expect(rest.map((f) => f.seq)).toEqual(Array.from({ length: lastSeq - last }, (_, i) => last + 1 + i));
+    resumed.close();
     others.forEach((c) => c.close());
   },
   120_000,

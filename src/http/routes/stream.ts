@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import type { Channel } from "../../hub/channels.ts";
 import { EventStreamQuery, LastEventIdHeader, LogStreamQuery, subscribeRequest } from "../../protocol/subscription.ts";
 import type { App, AppDeps, AppEnv } from "../deps.ts";
+import { refuse } from "../auth.ts";
 import { problemResponseDoc } from "../problem.ts";
 import { eventStream } from "../sse.ts";
 
@@ -22,6 +23,10 @@ export function wantsEventStream(c: Context): boolean {
 export function serveEventStream(c: Context<AppEnv>, deps: AppDeps, channel: Channel, query: EventStreamQuery | LogStreamQuery, lastEventId?: number) {
   const request = subscribeRequest(channel, query, lastEventId);
   const server = c.env?.server;
+  const remote = server?.requestIP(c.req.raw)?.address ?? "unknown";
+  // An SSE stream holds a connection as a WebSocket does: the same --max-connections limits apply.
+  const refused = deps.admission.opened(remote);
+  if (refused) return refuse(c, refused);
   // Bun closes connections idle for 10 s; the heartbeat keeps this one busy, and ending it is the client's call.
   server?.timeout(c.req.raw, 0);
   return eventStream({
@@ -31,10 +36,11 @@ export function serveEventStream(c: Context<AppEnv>, deps: AppDeps, channel: Cha
     metrics: deps.metrics,
     request,
     path: c.req.path,
-    remote: server?.requestIP(c.req.raw)?.address ?? "unknown",
+    remote,
     heartbeatMs: deps.config.sseHeartbeatMs,
     signal: c.req.raw.signal,
     closing: deps.inflight.closing,
+    onEnd: () => deps.admission.closed(remote),
   });
 }
 
@@ -51,6 +57,7 @@ export function registerStreams(app: App, deps: AppDeps) {
       responses: {
         200: { description: "An endless text/event-stream", content: { "text/event-stream": { schema: z.string() } } },
         400: problemResponseDoc("A query parameter or Last-Event-ID is not valid; `issues` names it"),
+        503: problemResponseDoc("--max-connections or --max-connections-per-address is reached; retry after Retry-After seconds"),
       },
     });
     app.openapi(route, (c) => serveEventStream(c, deps, channel, c.req.valid("query"), c.req.valid("header")["last-event-id"]));
