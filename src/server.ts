@@ -10,6 +10,7 @@ import { createFanout } from "./hub/fanout.ts";
 import { createHub, type Hub } from "./hub/hub.ts";
 import { createApp } from "./http/app.ts";
 import { problemResponse } from "./http/problem.ts";
+import { createLogFeed } from "./log/feed.ts";
 import type { Logger } from "./log/logger.ts";
 import { createMetrics, attachMetered, type Metrics } from "./metrics/metrics.ts";
 import { inputSchemas } from "./protocol/inputs.ts";
@@ -115,7 +116,8 @@ export function startServer(config: Config, logger: Logger): RunningServer {
   });
   const warning = access.warning();
   if (warning) logger.warn(warning);
-  logger.feed((line) => hub.publishLogs([line]));
+  const feed = createLogFeed((lines) => hub.publishLogs(lines), config.maxBatch);
+  logger.feed(feed.push);
 
   const url = new URL(`http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${server.port}`);
   return {
@@ -129,6 +131,7 @@ export function startServer(config: Config, logger: Logger): RunningServer {
     backlog: () => watchdog.backlog(),
     async stop() {
       await server.stop(true);
+      await feed.flush();
       await hub.close();
     },
     async shutdown(timeoutMs) {
@@ -143,6 +146,7 @@ export function startServer(config: Config, logger: Logger): RunningServer {
         logger.warn("shutdown: clients did not close in time; cutting them off", { timeoutMs });
         await server.stop(true);
       }
+      await feed.flush();
       await hub.close();
     },
   };
