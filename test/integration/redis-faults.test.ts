@@ -1,3 +1,4 @@
+import { RedisClient } from "bun";
 import { afterEach, expect, test } from "bun:test";
 import { connect } from "../helpers/client.ts";
 import { describeRedis, eventually, freePort, startRedis, uniquePrefix, type RedisServer } from "../helpers/redis.ts";
@@ -129,6 +130,26 @@ describeRedis("--redis when Redis fails", () => {
     expect(await ws.next()).toMatchObject({ kind: "event", seq: 1, type: "new" });
     ws.close();
     expect(srv.logs.some((l) => l.level === "warn" && String(l.msg).includes("Redis lost the events stream"))).toBe(true);
+  }, 60_000);
+
+  test("Redis emptied under a running instance (FLUSHALL, no reconnect): noticed while idle, subscribers closed to resume", async () => {
+    const redis = await redisServer(false);
+    const srv = await server(redis);
+    await srv.server.ready;
+    expect((await publish(srv, "old")).status).toBe(200);
+    const live = await connect(srv.ws("/ws"));
+    const hello = await live.next();
+    const client = new RedisClient(redis.url);
+    await client.send("FLUSHALL", []);
+    client.close();
+    expect((await live.closed).code).toBe(1012);
+    const again = await connect(srv.ws(`/ws?since=1&epoch=${hello.epoch}`));
+    expect(await again.next()).toMatchObject({ kind: "hello", resume: { since: 1, complete: false } });
+    expect(await again.next()).toMatchObject({ kind: "reset", reason: "epoch_changed" });
+    const res = await publish(srv, "new");
+    expect(res.body.items[0].seq).toBe(1);
+    expect(await again.next()).toMatchObject({ kind: "event", seq: 1, type: "new" });
+    again.close();
   }, 60_000);
 
   test("an instance that starts while Redis is down waits, says what for, and serves once Redis is up", async () => {
