@@ -63,8 +63,7 @@ async function publishToCrowd(p: GeneratorParams) {
   const error = await drain(crowd, gate);
   const m = measure();
   measuring = false;
-  pub.close();
-  crowd.close();
+  crowds.push(crowd);
 
   const deliveries = crowd.deliveries() - deliveredBefore;
   const events = gate.sent() - sentBefore;
@@ -102,14 +101,27 @@ async function idle(p: GeneratorParams): Promise<GeneratorResult> {
   Bun.gc(true);
   const rssAfterKb = rssKb(p.serverPid);
   const held = crowd.subs.length;
-  crowd.close();
+  crowds.push(crowd);
   return { connections: held, openMs, rssBeforeKb, rssAfterKb, kbPerConnection: (rssAfterKb - rssBeforeKb) / held };
+}
+
+/** Crowds still connected after their measurement; see `settle`. */
+const crowds: Crowd[] = [];
+
+/**
+ * After the result is out, the server is stopped and closes every connection. Leaving the closing to
+ * the server matters: the side that closes first keeps each connection in TIME_WAIT for a minute, and
+ * 19,000 client ports in TIME_WAIT would starve the next run's connects (the ephemeral range is ~28,000).
+ */
+async function settle() {
+  await Promise.race([Promise.all(crowds.map((c) => c.closed())), Bun.sleep(30_000)]);
 }
 
 async function main() {
   const p = JSON.parse(process.argv[2] ?? "{}") as GeneratorParams;
   const result = p.mode === "idle" ? await idle(p) : await publishToCrowd(p);
   process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
+  await settle();
   process.exit(0);
 }
 

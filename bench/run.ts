@@ -1,5 +1,5 @@
 /**
- * `bun run bench [scenario…] [--repeat N] [--quick] [--list]`: runs the scenarios side by side against
+ * `bun run bench [scenario…] [--repeat N] [--quick] [--profile] [--list]`: runs the scenarios side by side against
  * stream-server and the baselines, prints one table, and writes the figures to bench/results/.
  * Never part of `bun test`. See bench/README.md.
  */
@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ratios, table } from "./lib/report.ts";
 import type { BenchContext, Row, Scenario } from "./lib/scenario.ts";
-import { buildStreamServer, RESULTS_DIR } from "./lib/targets.ts";
+import { buildStreamServer, compareAgainst, profileStreamServer, RESULTS_DIR } from "./lib/targets.ts";
 import { churn } from "./scenarios/churn.ts";
 import { consoleScenario } from "./scenarios/console.ts";
 import { fanout } from "./scenarios/fanout.ts";
@@ -26,7 +26,15 @@ async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { repeat: { type: "string", default: "1" }, quick: { type: "boolean", default: false }, list: { type: "boolean", default: false } },
+    options: {
+      repeat: { type: "string", default: "1" },
+      quick: { type: "boolean", default: false },
+      list: { type: "boolean", default: false },
+      profile: { type: "boolean", default: false },
+      only: { type: "string" },
+      case: { type: "string" },
+      against: { type: "string" },
+    },
   });
   if (values.list) {
     for (const s of SCENARIOS) console.log(`${s.name.padEnd(10)} ${s.title}${s.inDefault ? "" : "  (only when named)"}`);
@@ -47,11 +55,20 @@ async function main(argv: string[]): Promise<number> {
     repeat,
     timeScale: values.quick ? 0.4 : 1,
     progress: (m) => process.stderr.write(`· ${m}\n`),
+    only: values.only?.split(","),
+    caseFilter: values.case,
   };
 
-  ctx.progress("building the stream-server executable");
-  await buildStreamServer();
   const started = new Date();
+  if (values.against) compareAgainst(values.against);
+  if (values.profile) {
+    const dir = join(RESULTS_DIR, `profiles-${started.toISOString().replace(/[:.]/g, "-")}`);
+    profileStreamServer(dir);
+    ctx.progress(`profiling: stream-server runs from source under bun --cpu-prof; profiles go to ${dir}`);
+  } else {
+    ctx.progress("building the stream-server executable");
+    await buildStreamServer();
+  }
   const rows: Row[] = [];
   for (const scenario of chosen) rows.push(...(await scenario.run(ctx)));
 

@@ -33,14 +33,26 @@ export interface GeneratorParams {
 /** Numbers a generator run reports (which ones depends on the mode). */
 export type GeneratorResult = Record<string, number | string | undefined>;
 
-/** Runs the generator in its own process against `target`; rejects with its stderr if it fails. */
+/**
+ * Runs the generator in its own process against `target` and resolves with its result as soon as it is
+ * printed; rejects with its stderr if it fails. The generator then waits for the server to close its
+ * connections (stopping the target does that) and exits on its own; it is killed if still there later.
+ */
 export async function runGenerator(target: Target, params: Omit<GeneratorParams, "host" | "port" | "serverPid">): Promise<GeneratorResult> {
   const full: GeneratorParams = { ...params, host: target.host, port: target.port, serverPid: target.pid };
   const proc = spawn(["bun", join(import.meta.dir, "..", "generator.ts"), JSON.stringify(full)], { stdout: "pipe", stderr: "pipe" });
-  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-  const line = out.split("\n").find((l) => l.startsWith("RESULT "));
-  if (code !== 0 || !line) {
-    throw new Error(`generator (${params.mode} against ${target.name}) failed with code ${code}: ${err.trim() || out.trim()}\nserver said: ${target.output().slice(-1000)}`);
+  const err = new Response(proc.stderr).text();
+  let out = "";
+  const decoder = new TextDecoder();
+  for await (const chunk of proc.stdout) {
+    out += decoder.decode(chunk, { stream: true });
+    const line = out.split("\n").find((l) => l.startsWith("RESULT ") && out.includes("\n", out.indexOf(l)));
+    if (line) {
+      const timer = setTimeout(() => proc.kill("SIGKILL"), 40_000);
+      void proc.exited.then(() => clearTimeout(timer));
+      return JSON.parse(line.slice("RESULT ".length)) as GeneratorResult;
+    }
   }
-  return JSON.parse(line.slice("RESULT ".length)) as GeneratorResult;
+  const code = await proc.exited;
+  throw new Error(`generator (${params.mode} against ${target.name}) failed with code ${code}: ${(await err).trim() || out.trim()}\nserver said: ${target.output().slice(-1000)}`);
 }

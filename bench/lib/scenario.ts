@@ -1,4 +1,4 @@
-import { startTarget, type Target, type TargetName } from "./targets.ts";
+import { standardTargets, startTarget, type Target, type TargetName } from "./targets.ts";
 
 /**
  * The scenario registry's vocabulary. A scenario runs one or more cases; each case measures several
@@ -22,6 +22,10 @@ export interface BenchContext {
   timeScale: number;
   /** Progress line on stderr. */
   progress(message: string): void;
+  /** Measure only these servers (--only), e.g. while profiling. */
+  only?: string[];
+  /** Run only the cases whose name contains this text (--case). */
+  caseFilter?: string;
 }
 
 /** One server's figures in one case. */
@@ -45,9 +49,9 @@ export interface ServerSpec {
   start(): Promise<Target>;
 }
 
-/** The built-in targets, stream-server first. `flags` go to stream-server. */
-export function standardServers(flags: string[] = [], names: readonly TargetName[] = ["stream-server", "bare-bun", "node-ws"]): ServerSpec[] {
-  return names.map((name) => ({ label: name, start: () => startTarget(name, name === "stream-server" ? flags : []) }));
+/** The built-in targets, stream-server first. `flags` go to stream-server (and "previous"). */
+export function standardServers(flags: string[] = [], names: readonly TargetName[] = standardTargets()): ServerSpec[] {
+  return names.map((name) => ({ label: name, start: () => startTarget(name, name === "stream-server" || name === "previous" ? flags : []) }));
 }
 
 export interface CaseSpec<R extends Record<string, unknown>> {
@@ -65,6 +69,8 @@ export interface CaseSpec<R extends Record<string, unknown>> {
  * shared machine spreads over all of them; keeps each server's median run.
  */
 export async function runCase<R extends Record<string, unknown>>(ctx: BenchContext, spec: CaseSpec<R>): Promise<Row[]> {
+  if (ctx.caseFilter && !spec.case.includes(ctx.caseFilter)) return [];
+  spec = { ...spec, servers: spec.servers.filter((s) => !ctx.only || ctx.only.includes(s.label)) };
   const runs = new Map<string, R[]>(spec.servers.map((s) => [s.label, []]));
   const failures = new Map<string, string>();
   for (let i = 0; i < ctx.repeat; i++) {

@@ -38,6 +38,8 @@ export interface Crowd {
   reordered(): number;
   /** Resolves when every subscriber has received `count` events (or rejects after `timeoutMs`). */
   allReceived(count: number, timeoutMs: number): Promise<void>;
+  /** Resolves once every connection has closed (see `settle` in generator.ts). */
+  closed(): Promise<void>;
   close(): void;
 }
 
@@ -96,6 +98,7 @@ export async function openCrowd({ host, port, path, size, concurrency = 200, onC
         waiter = { count, resolve: () => { clearTimeout(timer); waiter = undefined; resolve(); } };
       });
     },
+    closed: () => Promise.all(subs.map((s) => s.ws.closed)).then(() => undefined),
     close() {
       for (const s of subs) s.ws.close();
     },

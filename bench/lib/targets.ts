@@ -7,8 +7,20 @@ import { buildBinary } from "../../test/helpers/binary.ts";
 export const ROOT = join(import.meta.dir, "..", "..");
 export const RESULTS_DIR = join(ROOT, "bench", "results");
 
-export type TargetName = "stream-server" | "bare-bun" | "node-ws";
+export type TargetName = "stream-server" | "bare-bun" | "node-ws" | "previous";
 export const TARGETS: readonly TargetName[] = ["stream-server", "bare-bun", "node-ws"];
+
+let previousBinary: string | undefined;
+
+/** Also measure another stream-server executable (--against PATH), as the target "previous", for before/after figures. */
+export function compareAgainst(binary: string) {
+  previousBinary = binary;
+}
+
+/** The targets every standard case measures: stream-server first, then the baselines (and "previous", if set). */
+export function standardTargets(): TargetName[] {
+  return previousBinary ? ["stream-server", "previous", "bare-bun", "node-ws"] : [...TARGETS];
+}
 
 /** A server under test, listening on 127.0.0.1. */
 export interface Target {
@@ -31,11 +43,21 @@ export const buildStreamServer = buildBinary;
  */
 const UNGUARDED = ["--publish-rate", "0", "--max-connections", "10000000", "--max-connections-per-address", "10000000"];
 
+let profileDir: string | undefined;
+
+/** From now on, run stream-server from source under `bun --cpu-prof`, writing a profile per run into `dir`. */
+export function profileStreamServer(dir: string) {
+  profileDir = dir;
+}
+
 /** The command line that starts each target on a free port. `flags` go to stream-server only. */
 async function command(name: TargetName, flags: string[]): Promise<string[]> {
   switch (name) {
     case "stream-server":
+      if (profileDir) return ["bun", "--cpu-prof", "--cpu-prof-dir", profileDir, join(ROOT, "src/main.ts"), "--port", "0", "--host", "127.0.0.1", ...UNGUARDED, ...flags];
       return [await buildStreamServer(), "--port", "0", "--host", "127.0.0.1", ...UNGUARDED, ...flags];
+    case "previous":
+      return [previousBinary!, "--port", "0", "--host", "127.0.0.1", ...UNGUARDED, ...flags];
     case "bare-bun":
       return ["bun", join(ROOT, "bench/baselines/bun-pubsub.ts"), "0"];
     case "node-ws":

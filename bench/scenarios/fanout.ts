@@ -34,5 +34,13 @@ export const fanout: Scenario = {
 export function cpuDetails(r: GeneratorResult, extra: Row["details"] = {}): Row["details"] {
   const ms = r.elapsedMs as number;
   const pct = (cpu: unknown) => `${Math.round(((cpu as number) / ms) * 100)}%`;
-  return { ...extra, "server cpu": pct(r.serverCpuMs), "gen cpu": pct(r.generatorCpuMs), ...(r.error ? { error: r.error } : {}) };
+  const perEvent = ((r.serverCpuMs as number) * 1000) / (r.events as number);
+  return {
+    ...extra,
+    "server cpu": pct(r.serverCpuMs),
+    "gen cpu": pct(r.generatorCpuMs),
+    // Less sensitive to a busy machine than throughput: what one event cost the server.
+    "server µs/event": fmt(perEvent),
+    ...(r.error ? { error: r.error } : {}),
+  };
 }

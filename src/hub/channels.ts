@@ -35,11 +35,32 @@ export function logTopic(level: string, source?: string): string {
   return source === undefined ? `logs:level:${level}` : `logs:level:${level}:source:${source}`;
 }
 
-/** Every topic an entry is published to: its channel's, then its filter topics. */
-export function entryTopics(channel: Channel, entry: Entry): string[] {
-  if (channel === "logs") return [channelTopic(channel), logTopic(entry.key), logTopic(entry.key, entry.source)];
-  const type = entry.key;
-  const topics = [channelTopic(channel), eventTypeTopic(type)];
+/**
+ * Every topic an entry is published to: its channel's, then its filter topics. Read-only: the same
+ * array serves every entry of that type (or level and source), so the hot path builds no strings.
+ */
+export function entryTopics(channel: Channel, entry: Entry): readonly string[] {
+  const cache = topicCache[channel];
+  const cacheKey = channel === "logs" ? `${entry.key}\u0000${entry.source}` : entry.key;
+  let topics = cache.get(cacheKey);
+  if (topics === undefined) {
+    topics = channel === "logs" ? logEntryTopics(entry.key, entry.source) : eventEntryTopics(entry.key);
+    // Bounded: a flood of distinct types or sources must not grow memory; rebuilding is cheap.
+    if (cache.size >= TOPIC_CACHE_SIZE) cache.clear();
+    cache.set(cacheKey, topics);
+  }
+  return topics;
+}
+
+const TOPIC_CACHE_SIZE = 4096;
+const topicCache: Record<Channel, Map<string, readonly string[]>> = { events: new Map(), logs: new Map() };
+
+function logEntryTopics(level: string, source: string): readonly string[] {
+  return [channelTopic("logs"), logTopic(level), logTopic(level, source)];
+}
+
+function eventEntryTopics(type: string): readonly string[] {
+  const topics = [channelTopic("events"), eventTypeTopic(type)];
   for (let dot = type.indexOf("."); dot !== -1; dot = type.indexOf(".", dot + 1)) topics.push(eventPrefixTopic(type.slice(0, dot + 1)));
   return topics;
 }

@@ -17,38 +17,51 @@ export interface Draft {
   id?: string;
 }
 
-/** A stored, sequenced envelope: the frame text every subscriber receives. */
-export interface Entry extends Draft {
+/**
+ * A stored, sequenced envelope: the frame text every subscriber receives. It keeps the frame, not the
+ * draft's tail: history holds thousands of entries, and the frame already contains the tail.
+ */
+export interface Entry extends Omit<Draft, "tail"> {
   seq: number;
   frame: string;
 }
 
 const DEFAULT_SOURCE = "api";
+const DEFAULT_SOURCE_JSON = JSON.stringify(DEFAULT_SOURCE);
 
 /** Builds an event draft; `now` is computed once per publish call, not per event. */
 export function eventDraft(input: EventInput, now: Clock): Draft {
+  // What the server makes itself (a UUID, the default source, its ISO clock) needs no JSON escaping.
   const id = input.id ?? crypto.randomUUID();
   const source = input.source ?? DEFAULT_SOURCE;
-  const time = input.time ?? now.iso;
   const tail =
-    `,"id":${JSON.stringify(id)},"type":${JSON.stringify(input.type)},"source":${JSON.stringify(source)}` +
-    `,"time":${JSON.stringify(time)},"data":${JSON.stringify(input.data ?? null)}}`;
+    `,"id":${input.id === undefined ? `"${id}"` : JSON.stringify(id)},"type":${JSON.stringify(input.type)}` +
+    `,"source":${input.source === undefined ? DEFAULT_SOURCE_JSON : JSON.stringify(source)}` +
+    `,"time":${input.time === undefined ? `"${now.iso}"` : JSON.stringify(input.time)},"data":${input.data === undefined ? "null" : JSON.stringify(input.data)}}`;
   return { kind: "event", tail, key: input.type, source, time: now.ms, id };
 }
 
 /** Builds a log-line draft. */
 export function logDraft(input: LogInput, now: Clock): Draft {
   const source = input.source ?? DEFAULT_SOURCE;
-  const time = input.time ?? now.iso;
   const tail =
-    `,"time":${JSON.stringify(time)},"level":${JSON.stringify(input.level)},"message":${JSON.stringify(input.message)}` +
-    `,"source":${JSON.stringify(source)},"fields":${JSON.stringify(input.fields ?? {})}}`;
+    `,"time":${input.time === undefined ? `"${now.iso}"` : JSON.stringify(input.time)},"level":${JSON.stringify(input.level)}` +
+    `,"message":${JSON.stringify(input.message)},"source":${JSON.stringify(source)},"fields":${input.fields === undefined ? "{}" : JSON.stringify(input.fields)}}`;
   return { kind: "log", tail, key: input.level, source, time: now.ms };
 }
 
 /** Gives a draft its place in the stream. */
 export function sequence(draft: Draft, seq: number): Entry {
-  return { ...draft, seq, frame: `{"kind":"${draft.kind}","seq":${seq}${draft.tail}` };
+  // Spelled out rather than spread: one object shape per kind, and no reference to the tail.
+  const { kind, key, source, time, id } = draft;
+  const frame = `{"kind":"${kind}","seq":${seq}${draft.tail}`;
+  return id === undefined ? { kind, key, source, time, seq, frame } : { kind, key, source, time, id, seq, frame };
+}
+
+/** The JSON tail of a stored entry (its frame after `"seq":N`), for stores that keep drafts' columns. */
+export function tailOf(entry: Entry): string {
+  // `{"kind":"` + kind + `","seq":` + digits
+  return entry.frame.slice(9 + entry.kind.length + 8 + String(entry.seq).length);
 }
 
 /** One reading of the clock, shared by every item of a publish call. */

@@ -3,7 +3,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { newEpoch, type StreamPosition } from "./broker.ts";
 import type { Channel } from "./channels.ts";
-import { sequence, type Entry } from "./envelope.ts";
+import { sequence, tailOf, type Entry } from "./envelope.ts";
 import type { HistoryStore, Retention } from "./history-store.ts";
 
 /** The file the history lives in, inside the --data directory. */
@@ -83,7 +83,7 @@ export function openSqliteStore({ dir, sync, historySize, historyMaxAgeMs }: Sql
 
   let lastPrune = 0;
   const append = db.transaction((channel: Channel, entries: Entry[]) => {
-    for (const e of entries) insertEntry.run(channel, e.seq, e.kind, e.key, e.source, e.time, e.id ?? null, e.tail);
+    for (const e of entries) insertEntry.run(channel, e.seq, e.kind, e.key, e.source, e.time, e.id ?? null, tailOf(e));
     const last = entries[entries.length - 1]!.seq;
     updateSeq.run(last, channel);
     if (last > historySize) evictUpTo.run(channel, last - historySize);
