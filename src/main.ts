@@ -2,6 +2,7 @@ import { ConfigError, helpText, loadConfig } from "./config.ts";
 import { createLogger } from "./log/logger.ts";
 import { PortInUseError, startServer } from "./server.ts";
 import { exitOnSignals } from "./shutdown.ts";
+import { guardProcess } from "./crash-guard.ts";
 import { VERSION } from "./version.ts";
 import { runHealthcheck } from "./healthcheck.ts";
 
@@ -20,6 +21,7 @@ async function main(argv: string[]): Promise<number | undefined> {
   if (healthcheck) return runHealthcheck(config);
 
   const logger = createLogger({ level: config.logLevel, format: config.logFormat });
+  guardProcess(logger);
   const server = startServer(config, logger);
   await server.ready;
   logger.info(`listening on ${server.url.origin}`, { version: VERSION, docs: `${server.url.origin}/docs` });
