@@ -16,6 +16,8 @@ export interface EventStreamOptions {
   path: string;
   remote: string;
   heartbeatMs: number;
+  /** A client that lets more than this much output pile up unread is dropped (--max-buffered-bytes, as for WebSocket). */
+  maxBufferedBytes: number;
   /** Aborts when the client goes away. */
   signal: AbortSignal;
   /** Aborts when the server shuts down: the stream ends with a comment saying to reconnect. */
@@ -23,9 +25,6 @@ export interface EventStreamOptions {
   /** Called once when the stream ends, for whatever reason (connection limits count it until then). */
   onEnd?: () => void;
 }
-
-/** A client that lets this much SSE output pile up unread is dropped rather than holding memory forever. */
-const SLOW_CLIENT_BYTES = 8 * 1024 * 1024;
 
 /** One SSE message: `id: <seq>` on data frames (so `Last-Event-ID` resumes), the frame as `data:`. */
 function message(frame: OutFrame): string {
@@ -38,7 +37,7 @@ function message(frame: OutFrame): string {
  * (one listener per SSE client, never a loop over WebSocket clients), filtered in JS; a comment line every
  * `heartbeatMs` keeps proxies from closing an idle stream.
  */
-export function eventStream({ hub, logger, connections, metrics, request, path, remote, heartbeatMs, signal, closing, onEnd }: EventStreamOptions): Response {
+export function eventStream({ hub, logger, connections, metrics, request, path, remote, heartbeatMs, maxBufferedBytes, signal, closing, onEnd }: EventStreamOptions): Response {
   const encoder = new TextEncoder();
   let cleanup = () => {};
   const body = new ReadableStream<Uint8Array>(
@@ -52,7 +51,7 @@ export function eventStream({ hub, logger, connections, metrics, request, path, 
           } catch {
             return cleanup();
           }
-          if ((controller.desiredSize ?? 0) < -SLOW_CLIENT_BYTES) {
+          if ((controller.desiredSize ?? 0) < -maxBufferedBytes) {
             logger.warn("Server-Sent Events client too slow: closing its stream", { path, remote, unreadBytes: -(controller.desiredSize ?? 0) });
             controller.enqueue(encoder.encode(`: closing: you read too slowly; reconnect with Last-Event-ID to resume\n\n`));
             controller.close();

@@ -38,6 +38,7 @@ export function serveEventStream(c: Context<AppEnv>, deps: AppDeps, channel: Cha
     path: c.req.path,
     remote,
     heartbeatMs: deps.config.sseHeartbeatMs,
+    maxBufferedBytes: deps.config.maxBufferedBytes,
     signal: c.req.raw.signal,
     closing: deps.inflight.closing,
     onEnd: () => deps.admission.closed(remote),
