@@ -23,15 +23,15 @@ async function main(argv: string[]): Promise<number | undefined> {
   const logger = createLogger({ level: config.logLevel, format: config.logFormat });
   guardProcess(logger);
   const server = startServer(config, logger);
-  await server.ready;
-  logger.info(`listening on ${server.url.origin}`, { version: VERSION, docs: `${server.url.origin}/docs` });
-
+  // Signals are handled from here on, also while waiting for Redis (--redis) below.
   exitOnSignals(logger, async (signal) => {
     logger.info(`received ${signal}: shutting down (at most ${config.shutdownTimeout} s; send it again to exit at once)`);
     await server.shutdown(config.shutdownTimeout * 1000);
     logger.info("stopped");
     return 0;
   });
+  await server.ready;
+  logger.info(`listening on ${server.url.origin}`, { version: VERSION, docs: `${server.url.origin}/docs` });
   return undefined;
 }
 

@@ -1,7 +1,8 @@
+import { spawn } from "bun";
 import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
 import { buildBinary, startBinary, type BinaryServer } from "../helpers/binary.ts";
 import { connect, type TestSocket } from "../helpers/client.ts";
-import { describeRedis, startRedis, uniquePrefix, type RedisServer } from "../helpers/redis.ts";
+import { describeRedis, freePort, startRedis, uniquePrefix, type RedisServer } from "../helpers/redis.ts";
 import { postJson } from "../helpers/server.ts";
 
 /** Several compiled executables on one Redis behave as one server. */
@@ -49,6 +50,22 @@ describeRedis("several instances on one Redis", () => {
     // REST history on C reads the shared stream: the same frame.
     const history = (await (await fetch(`${c!.url}/api/events?since=0`)).json()) as any;
     expect(JSON.stringify(history.items[0])).toBe(raw[0]!);
+  }, 60_000);
+
+  test("an instance waiting for Redis at start logs what it waits for and stops cleanly on SIGTERM", async () => {
+    const port = await freePort();
+    const proc = spawn([await buildBinary(), "--port", "0", "--host", "127.0.0.1", "--redis", `redis://127.0.0.1:${port}`], {
+      stdin: "ignore", stdout: "pipe", stderr: "pipe", env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+    });
+    let out = "";
+    const decoder = new TextDecoder();
+    for await (const chunk of proc.stdout) {
+      out += decoder.decode(chunk, { stream: true });
+      if (/waiting for Redis at redis:\/\/127\.0\.0\.1:\d+ .*retrying in/.test(out)) break;
+    }
+    expect(out).not.toContain("listening on");
+    proc.kill("SIGTERM");
+    expect(await proc.exited).toBe(0);
   }, 60_000);
 
   test("5,000 events published alternately to A and B reach every subscriber of every instance in one order, with no gap", async () => {
