@@ -98,7 +98,10 @@ export function openSqliteStore({ dir, sync, historySize, historyMaxAgeMs }: Sql
   return {
     load(channel) {
       const row = selectStream.get(channel);
-      if (row) return { epoch: row.epoch, seq: row.seq } satisfies StreamPosition;
+      if (row) {
+        if (row.seq > historySize) evictUpTo.run(channel, row.seq - historySize); // --history-size may have shrunk
+        return { epoch: row.epoch, seq: row.seq } satisfies StreamPosition;
+      }
       const epoch = newEpoch();
       insertStream.run(channel, epoch);
       return { epoch, seq: 0 };

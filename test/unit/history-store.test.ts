@@ -95,6 +95,18 @@ describe("sqlite history store on disk", () => {
     b.close();
   });
 
+  test("a smaller --history-size on restart applies at once", () => {
+    const dir = tempDir();
+    const a = openSqliteStore({ dir, sync: "normal", historySize: 100 });
+    a.load("events");
+    a.append("events", range(1, 50));
+    a.close();
+    const b = openSqliteStore({ dir, sync: "normal", historySize: 10 });
+    b.load("events");
+    expect(b.read("events", 0, 100, 2000).firstSeq).toBe(41);
+    b.close();
+  });
+
   test("a second store on the same directory is refused, naming the reason", () => {
     const dir = tempDir();
     const a = openSqliteStore({ dir, sync: "normal", historySize: 100 });
