@@ -31,7 +31,8 @@ async function main(argv: string[]): Promise<number | undefined> {
     return 0;
   });
   await server.ready;
-  logger.info(`listening on ${server.url.origin}`, { version: VERSION, docs: `${server.url.origin}/docs` });
+  // Announced only once signals are handled: a supervisor that reads this line may stop us right away.
+  logger.announce(`listening on ${server.url.origin}`, { version: VERSION, docs: `${server.url.origin}/docs` });
   return undefined;
 }
 

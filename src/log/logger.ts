@@ -9,6 +9,8 @@ export interface Logger {
   info(message: string, fields?: LogFields): void;
   warn(message: string, fields?: LogFields): void;
   error(message: string, fields?: LogFields): void;
+  /** An info record written whatever the level: the start-up line users and scripts look for. */
+  announce(message: string, fields?: LogFields): void;
   /** Whether records of this level are written at all (to skip building costly fields). */
   enabled(level: LogLevel): boolean;
   /** Also sends every record to the `logs` channel (set once the hub exists). */
@@ -39,8 +41,8 @@ export function createLogger({ level, format, write = (line) => process.stdout.w
     feedFailing = false;
   };
 
-  const emit = (lvl: LogLevel, message: string, fields: LogFields = {}) => {
-    if (RANK[lvl] < min) return;
+  const emit = (lvl: LogLevel, message: string, fields: LogFields = {}, always = false) => {
+    if (RANK[lvl] < min && !always) return;
     const time = new Date().toISOString();
     write(format === "json" ? jsonLine(time, lvl, message, fields) : prettyLine(time, lvl, message, fields));
     if (!publish) return;
@@ -57,6 +59,7 @@ export function createLogger({ level, format, write = (line) => process.stdout.w
     info: (m, f) => emit("info", m, f),
     warn: (m, f) => emit("warn", m, f),
     error: (m, f) => emit("error", m, f),
+    announce: (m, f) => emit("info", m, f, true),
     enabled: (lvl) => RANK[lvl] >= min,
     feed(next) {
       publish = next;

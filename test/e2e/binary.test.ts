@@ -65,6 +65,15 @@ describe("the compiled executable", () => {
     expect(res.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
   });
 
+  test("the start-up line with the URL is printed even at --log-level error", async () => {
+    const quiet = await startBinary(["--log-level", "error", "--log-format", "json"]);
+    try {
+      expect(JSON.parse(quiet.output().trim().split("\n")[0]!)).toMatchObject({ level: "info", msg: `listening on ${quiet.url}` });
+    } finally {
+      expect(await quiet.kill()).toBe(0);
+    }
+  });
+
   test("healthcheck reads PORT from the environment, as in the Docker image", async () => {
     const res = await runBinary(["healthcheck"], { PORT: String(srv.port), HOST: "127.0.0.1" });
     expect(res.code).toBe(0);
