@@ -63,7 +63,11 @@ export function startServer(config: Config, logger: Logger): RunningServer {
         url: config.redis, prefix: config.redisPrefix, ...retention(config), deliver: fanout.deliver, logger,
         onRecreated: (channel, epoch) => closeRecreated(sockets, channel, epoch),
       })
-    : createMemoryBroker({ deliver: fanout.deliver, store: openHistoryStore(retention(config), config.data, config.dataSync) });
+    : createMemoryBroker({
+        deliver: fanout.deliver,
+        store: openHistoryStore(retention(config), config.data, config.dataSync),
+        groupCommit: config.data !== undefined, // one fsync per turn of the event loop, not per request
+      });
   const hub = createHub(broker, fanout);
   const connections = createConnections();
   const schemas = inputSchemas(config);

@@ -34,3 +34,58 @@ describe("memory broker over a history store that fails", () => {
     expect(broker.health()).toEqual({ ok: true });
   });
 });
+
+describe("memory broker with group commit", () => {
+  const setup = () => {
+    const store = createMemoryStore({ historySize: 100 });
+    const appends: number[][] = [];
+    let failing = false;
+    const counted: HistoryStore = {
+      ...store,
+      append(channel, entries) {
+        if (failing) throw new Error("disk full");
+        appends.push(entries.map((e) => e.seq));
+        store.append(channel, entries);
+      },
+    };
+    const delivered: number[] = [];
+    const broker = createMemoryBroker({ store: counted, groupCommit: true, deliver: (_c, entries) => delivered.push(...entries.map((e) => e.seq)) });
+    const drafts = (n: number) => Array.from({ length: n }, () => eventDraft({ type: "t" }, clockNow()));
+    return { broker, appends, delivered, drafts, fail: (on: boolean) => (failing = on) };
+  };
+
+  test("publishes of one turn share one store write; each is answered with its own seqs, after it is stored", async () => {
+    const { broker, appends, delivered, drafts } = setup();
+    const a = broker.publish("events", drafts(2));
+    const b = broker.publish("events", drafts(1));
+    const c = broker.publish("events", drafts(3));
+    expect(delivered).toEqual([]); // nothing delivered before it is stored
+    expect(broker.position("events").seq).toBe(0);
+    expect((await a).map((e) => e.seq)).toEqual([1, 2]);
+    expect((await b).map((e) => e.seq)).toEqual([3]);
+    expect((await c).map((e) => e.seq)).toEqual([4, 5, 6]);
+    expect(appends).toEqual([[1, 2, 3, 4, 5, 6]]);
+    expect(delivered).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(broker.position("events").seq).toBe(6);
+    await broker.publish("events", drafts(1));
+    expect(appends).toEqual([[1, 2, 3, 4, 5, 6], [7]]);
+  });
+
+  test("a failed group write rejects every publish in it; the seqs are handed out again", async () => {
+    const { broker, delivered, drafts, fail } = setup();
+    fail(true);
+    const results = await Promise.allSettled([broker.publish("events", drafts(2)), broker.publish("events", drafts(1))]);
+    for (const r of results) expect(r.status === "rejected" && r.reason instanceof BrokerUnavailableError).toBe(true);
+    fail(false);
+    expect((await broker.publish("events", drafts(1))).map((e) => e.seq)).toEqual([1]);
+    expect(delivered).toEqual([1]);
+  });
+
+  test("close stores what is waiting", async () => {
+    const { broker, appends, drafts } = setup();
+    const pending = broker.publish("events", drafts(2));
+    await broker.close();
+    expect(appends).toEqual([[1, 2]]);
+    expect((await pending).map((e) => e.seq)).toEqual([1, 2]);
+  });
+});
