@@ -5,6 +5,8 @@ import type { Fanout } from "./fanout.ts";
 import { isEverything, matches, type Filter } from "./filter.ts";
 import { mergeResume, planResume, type ResumeRequest, type Resumed } from "./resume.ts";
 
+const NOTHING_TO_STOP = () => {};
+
 /** History is read in pages of this many entries, so one replay never asks a broker for everything at once. */
 const PAGE = 10_000;
 
@@ -34,6 +36,13 @@ export interface Subscriber {
  * read history, merge. Returns a function that stops it (the client left, possibly mid-replay).
  */
 export function subscribe(broker: Broker, fanout: Fanout, { channel, filter, resume }: SubscribeRequest, subscriber: Subscriber): () => void {
+  const now = broker.position(channel);
+  if (!resume && !subscriber.live && now.epoch !== "") {
+    // The common case (a WebSocket that does not resume, the position known): nothing to buffer, forward or
+    // wait for, so nothing is kept per connection — thousands of idle clients each hold no closures here.
+    subscriber.start({ epoch: now.epoch, seq: fanout.delivered(channel) ?? now.seq }, undefined);
+    return NOTHING_TO_STOP;
+  }
   let stopped = false;
   const buffer: Entry[] = [];
   let forward: ((entries: Entry[]) => void) | undefined;
