@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runGenerator, type GeneratorResult } from "../lib/generate.ts";
-import { fmt, runCase, type Row, type Scenario, type ServerSpec } from "../lib/scenario.ts";
+import type { GeneratorResult } from "../lib/generate.ts";
+import { fmt, runCase, type Scenario, type ServerSpec } from "../lib/scenario.ts";
 import { startTarget, type Target } from "../lib/targets.ts";
-import { cpuDetails } from "./fanout.ts";
+import { publishCases } from "./http-publish.ts";
 
 /**
  * The price of durable history: publish throughput in memory vs --data (SQLite, fsync per publish by
@@ -73,22 +73,7 @@ export const history: Scenario = {
   title: "durable history: publish throughput memory vs --data; replay of 10,000 events",
   inDefault: true,
   async run(ctx) {
-    const rows: Row[] = [];
-    for (const batch of [1, 100]) {
-      rows.push(...(await runCase<GeneratorResult>(ctx, {
-        scenario: "history",
-        case: batch === 1 ? "publish, single event per POST" : `publish, batch of ${batch} per POST`,
-        servers,
-        measure: (target) => runGenerator(target, {
-          mode: "http", path: "/ws", subscribers: 1, publisher: "http", batch, httpConnections: 32,
-          durationMs: 5000 * ctx.timeScale, warmupMs: 1000 * ctx.timeScale,
-        }),
-        headline: (r) => ({
-          value: r.eventsPerSec as number, unit: "events/s", higherIsBetter: true,
-          details: cpuDetails(r, { "requests/s": fmt(r.requestsPerSec as number), failures: r.failures, lost: r.lost }),
-        }),
-      })));
-    }
+    const rows = await publishCases(ctx, "history", "publish, ", servers);
     rows.push(...(await runCase<GeneratorResult>(ctx, {
       scenario: "history",
       case: `replay ${REPLAYED} events to a client resuming from 0`,
