@@ -6,12 +6,17 @@ COPY package.json bun.lock ./
 RUN bun install --frozen-lockfile
 COPY . .
 RUN bun run typecheck && bun test && bun run build
+# distroless has no shell to mkdir with: prepare the history directory here, owned by its nonroot user.
+RUN mkdir -p /data && chown 65532:65532 /data
 
 # The executable needs only glibc: distroless/cc has it, plus a non-root user and nothing else.
 FROM gcr.io/distroless/cc-debian12:nonroot
 COPY --from=build /app/stream-server /usr/local/bin/stream-server
+COPY --from=build --chown=65532:65532 /data /data
 USER nonroot
 ENV PORT=8000 HOST=0.0.0.0
+# Durable history is opt-in (-e STREAM_DATA=/data), since it cannot be combined with --redis.
+VOLUME ["/data"]
 EXPOSE 8000
 # No curl in this image: the executable checks its own /api/health (reads PORT like the server does).
 HEALTHCHECK --interval=10s --timeout=5s --start-period=5s --retries=3 CMD ["/usr/local/bin/stream-server", "healthcheck"]
