@@ -1,4 +1,4 @@
-import { LOG_LEVELS, type LogInput, type LogLevel } from "../protocol/inputs.ts";
+import type { LogInput, LogLevel } from "../protocol/inputs.ts";
 
 export type LogFormat = "pretty" | "json";
 export type LogFields = Record<string, unknown>;
@@ -65,11 +65,6 @@ export function createLogger({ level, format, write = (line) => process.stdout.w
       publish = next;
     },
   };
-}
-
-/** True when `value` names a log level. */
-export function isLogLevel(value: string): value is LogLevel {
-  return (LOG_LEVELS as readonly string[]).includes(value);
 }
 
 function jsonLine(time: string, level: LogLevel, msg: string, fields: LogFields): string {

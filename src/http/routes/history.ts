@@ -1,6 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Channel } from "../../hub/channels.ts";
-import { readPage } from "../../hub/page.ts";
 import { EventFrame, LogFrame } from "../../protocol/frames.ts";
 import { EventHistoryQuery, filterOf, LogHistoryQuery } from "../../protocol/subscription.ts";
 import type { App, AppDeps } from "../deps.ts";
