@@ -8,7 +8,7 @@ import { createRedisBroker } from "./hub/broker-redis.ts";
 import { closeRecreated } from "./ws/recreated.ts";
 import { createFanout } from "./hub/fanout.ts";
 import { createHub, type Hub } from "./hub/hub.ts";
-import { createApp } from "./http/app.ts";
+import { createHttp } from "./http/app.ts";
 import { problemResponse } from "./http/problem.ts";
 import { createLogFeed } from "./log/feed.ts";
 import type { Logger } from "./log/logger.ts";
@@ -77,7 +77,7 @@ export function startServer(config: Config, logger: Logger): RunningServer {
   const admission = createAdmission(config, refusals);
   const inflight = createInflight();
   const watchdog = createSlowConsumerWatchdog({ sockets, maxBufferedBytes: config.maxBufferedBytes, logger, refusals, metrics });
-  const app = createApp({ config, hub, logger, connections, schemas, startedAt, metrics, access, inflight, admission });
+  const http = createHttp({ config, hub, logger, connections, schemas, startedAt, metrics, access, inflight, admission });
   const upgrade = createUpgrade({ access, admission, logger });
 
   let server: Server<SocketData>;
@@ -89,7 +89,7 @@ export function startServer(config: Config, logger: Logger): RunningServer {
       // answers from Content-Length, or stops reading a chunked body at the limit), not a bare 413 from Bun.
       maxRequestBodySize: Math.max(config.maxBodyBytes * 16, 1 << 30),
       fetch(req, srv) {
-        if (req.headers.get("upgrade")?.toLowerCase() !== "websocket") return app.fetch(req, { server: srv });
+        if (req.headers.get("upgrade")?.toLowerCase() !== "websocket") return http(req, srv);
         return upgrade(req, srv);
       },
       websocket: {

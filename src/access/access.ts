@@ -24,8 +24,8 @@ export interface Access {
   checkOrigin(req: Request): Refusal | undefined;
   /** Whose publishes a request carries, for the rate: its publish token, or else its address. */
   publisher(req: Request, url: URL, remote: string): string;
-  /** Counts one publish against `publisher`'s rate; refuses it past --publish-rate. */
-  throttle(publisher: string): Refusal | undefined;
+  /** Counts one publish against the publisher's rate; refuses it past --publish-rate. Asks who only when a rate is set. */
+  throttle(publisher: () => string): Refusal | undefined;
   /** Whether the request's token allows publishing (for publish frames on a WebSocket). */
   mayPublish(req: Request, url: URL): boolean;
   /** One line for the start-up log: what is open to everyone. */
@@ -91,7 +91,8 @@ export function createAccess(config: Config, refusals: Refusals): Access {
     publisher: (req, url, remote) => tokenOf(req, url, "publisher") ?? `address ${remote}`,
 
     throttle(publisher) {
-      const taken = limiter.take(publisher, Date.now());
+      if (config.publishRate <= 0) return undefined;
+      const taken = limiter.take(publisher(), Date.now());
       if (taken.ok) return undefined;
       refusals.rateLimited++;
       const seconds = Math.max(1, Math.ceil(taken.retryAfterMs / 1000));

@@ -1,38 +1,45 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Server } from "bun";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
-import { BrokerUnavailableError } from "../hub/unavailable.ts";
+import { logAnswer } from "./access-log.ts";
 import { accessGuard } from "./auth.ts";
+import { corsOrigins } from "./cors.ts";
 import type { App, AppDeps, AppEnv } from "./deps.ts";
-import { meterPublishes } from "./metering.ts";
+import { failureAnswer } from "./failure.ts";
 import { problem } from "./problem.ts";
+import { createPublishEndpoint } from "./publish-endpoint.ts";
 import { registerConsole } from "./routes/console.ts";
 import { registerDocs } from "./routes/docs.ts";
 import { registerHealth } from "./routes/health.ts";
 import { registerMetrics } from "./routes/metrics.ts";
-import { registerPublish } from "./routes/publish.ts";
+import { PUBLISH_PATHS, registerPublishDocs } from "./routes/publish.ts";
 import { registerHistory } from "./routes/history.ts";
 import { registerStreams } from "./routes/stream.ts";
 import { registerWebSocketPaths } from "./routes/websocket.ts";
 import { validationHook } from "./validation.ts";
 
-/** Builds the Hono app: every REST route, the docs, and one place that turns failures into JSON. */
+/** Serves one HTTP request (WebSocket upgrades are handled before this). */
+export type HttpHandler = (req: Request, server: Server<unknown>) => Response | Promise<Response>;
+
+/** Every HTTP route: publishes go to the publish endpoint, the rest to the Hono app. */
+export function createHttp(deps: AppDeps): HttpHandler {
+  const publish = createPublishEndpoint({ ...deps, maxBodyBytes: deps.config.maxBodyBytes, corsOrigin: deps.config.corsOrigin });
+  const app = createApp(deps);
+  return (req, server) => publish(req, server) ?? app.fetch(req, { server });
+}
+
+/** Builds the Hono app: every REST route but publishing, the docs, and one place that turns failures into JSON. */
 export function createApp(deps: AppDeps): App {
   const { config, logger } = deps;
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
-  app.use(meterPublishes(deps.metrics));
-  // Access log: refusals at warn with what was tried and why; the rest at debug (no per-event line by default).
   app.use(async (c, next) => {
     await next();
-    const status = c.res.status;
-    const fields = { method: c.req.method, path: c.req.path, status };
-    if (status >= 500) logger.error("request failed", { ...fields, error: c.get("problem") });
-    else if (status >= 400) logger.warn("request refused", { ...fields, error: c.get("problem") });
-    else if (logger.enabled("debug")) logger.debug("request", fields);
+    logAnswer(logger, c.req.method, c.req.path, c.res.status, c.get("problem"));
   });
-  app.use(cors({ origin: config.corsOrigin.includes("*") ? "*" : config.corsOrigin, maxAge: 600 }));
+  app.use(cors({ origin: corsOrigins(config.corsOrigin), maxAge: 600 }));
   // After CORS, so refusals carry CORS headers and preflights stay open.
   app.use(accessGuard(deps.access));
   app.on(["POST", "PUT", "PATCH"], "*", bodyLimit({
@@ -41,7 +48,7 @@ export function createApp(deps: AppDeps): App {
   }));
 
   registerHealth(app, deps);
-  registerPublish(app, deps);
+  registerPublishDocs(app, deps);
   registerWebSocketPaths(app, deps);
   registerStreams(app, deps);
   registerHistory(app, deps);
@@ -64,22 +71,20 @@ export function createApp(deps: AppDeps): App {
       const message = err.status === 400 ? `request body is not valid JSON: ${err.message}` : err.message;
       return problem(c, err.status, code, message);
     }
-    if (err instanceof BrokerUnavailableError) {
-      c.header("Retry-After", "1");
-      const outcome = c.req.method === "GET" ? "the history cannot be read" : "nothing was stored";
-      return problem(c, 503, "unavailable", `${err.message}; ${outcome}, retry shortly`);
-    }
-    const requestId = crypto.randomUUID();
-    logger.error("unexpected error while handling a request", { method: c.req.method, path: c.req.path, requestId, error: err });
-    return problem(c, 500, "internal_error", `the server failed to handle this request; quote request id ${requestId} when reporting it`, { requestId });
+    const answer = failureAnswer(err, c.req.method, c.req.path, logger);
+    for (const [name, value] of Object.entries(answer.headers ?? {})) c.header(name, value);
+    return problem(c, answer.status as 500, answer.error, answer.message, answer.details);
   });
 
   return app;
 }
 
-/** Methods registered for `path` (ignoring middleware), for 405 answers. */
+const PUBLISH_PATH_SET = new Set(Object.values(PUBLISH_PATHS));
+
+/** Methods served on `path` (ignoring middleware), for 405 answers. */
 function allowedMethods(app: App, path: string): string[] {
   const methods = new Set<string>();
+  if (PUBLISH_PATH_SET.has(path)) methods.add("POST"); // served by the publish endpoint, not a Hono route
   for (const r of app.routes) if (r.method !== "ALL" && r.path === path) methods.add(r.method);
   return [...methods];
 }

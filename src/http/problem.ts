@@ -24,8 +24,22 @@ export function problem<S extends ContentfulStatusCode>(c: Context, status: S, e
 }
 
 /** A Response with a JSON error body, for code outside a Hono context (the WebSocket upgrade). */
-export function problemResponse(status: number, error: string, message: string, extra: object = {}): Response {
-  return Response.json({ error, message, ...extra }, { status });
+export function problemResponse(status: number, error: string, message: string, extra: object = {}, headers?: Record<string, string>): Response {
+  return Response.json({ error, message, ...extra }, { status, headers });
+}
+
+/** An error answer before it is sent: its status, code, sentence, and any headers and details. */
+export interface ProblemAnswer {
+  status: number;
+  error: string;
+  message: string;
+  headers?: Record<string, string>;
+  details?: object;
+}
+
+/** Sends a ProblemAnswer outside Hono, with `extraHeaders` (CORS) added. */
+export function answerProblem(p: ProblemAnswer, extraHeaders?: Record<string, string>): Response {
+  return problemResponse(p.status, p.error, p.message, p.details, extraHeaders ? { ...p.headers, ...extraHeaders } : p.headers);
 }
 
 /** OpenAPI response entry for an error status. */

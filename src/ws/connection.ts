@@ -64,7 +64,7 @@ export function createSocketHandlers(deps: ConnectionDeps): WebSocketHandler<Soc
       refusals.forbidden++;
       return reply(ws, { kind: "error", code: "forbidden", message: "this connection's token does not allow publishing; connect with a --publish-token (Authorization: Bearer or ?token=)", ...id });
     }
-    const limited = access.throttle(ws.data.publisher);
+    const limited = access.throttle(() => ws.data.publisher);
     if (limited) return reply(ws, { kind: "error", code: "rate_limited", message: limited.message, ...id });
     if (inflight.draining) return reply(ws, { kind: "error", code: "unavailable", message: "the server is shutting down; publish again after reconnecting", ...id });
     const done = inflight.begin();

@@ -1,7 +1,6 @@
 import type { Server } from "bun";
 import type { Access } from "../access/access.ts";
-import { refusalResponse } from "../http/auth.ts";
-import { problemResponse } from "../http/problem.ts";
+import { answerProblem, problemResponse } from "../http/problem.ts";
 import { queryProblem } from "../http/validation.ts";
 import type { Logger } from "../log/logger.ts";
 import { parseStreamQuery } from "../protocol/subscription.ts";
@@ -36,7 +35,7 @@ export function createUpgrade({ access, admission, logger }: UpgradeDeps) {
     const refusal = access.checkOrigin(req) ?? access.authorize(req, url, "subscriber") ?? admission.check(remote);
     if (refusal) {
       logger.warn("WebSocket upgrade refused", { path, remote, status: refusal.status, error: refusal.message });
-      return refusalResponse(refusal);
+      return answerProblem(refusal);
     }
     const query = parseStreamQuery(endpoint.channel, url.searchParams);
     if (!query.ok) {

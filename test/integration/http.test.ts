@@ -47,6 +47,8 @@ describe("wrong turns get clear answers", () => {
     expect(await res.json()).toMatchObject({ error: "method_not_allowed", allowed: ["GET"] });
     const put = await fetch(`${srv.url}/api/events`, { method: "PUT" });
     expect(put.status).toBe(405);
+    // Publishing is served ahead of the Hono routes; the 405 still names it.
+    expect(put.headers.get("allow")).toBe("POST, GET");
   });
 
   test("a body that is not JSON: 400 bad_json", async () => {
@@ -107,6 +109,9 @@ describe("wrong turns get clear answers", () => {
     });
     expect(res.status).toBeLessThan(300);
     expect(res.headers.get("access-control-allow-origin")).toBe("*");
+    const post = await fetch(`${srv.url}/api/events`, { method: "POST", headers: { origin: "https://app.example.com", "content-type": "application/json" }, body: '{"type":"a"}' });
+    expect(post.status).toBe(200);
+    expect(post.headers.get("access-control-allow-origin")).toBe("*");
   });
 });
 
@@ -118,6 +123,15 @@ describe("CORS with listed origins", () => {
       expect(ok.headers.get("access-control-allow-origin")).toBe("https://b.example.com");
       const other = await fetch(`${s.url}/api/health`, { headers: { origin: "https://evil.example.com" } });
       expect(other.headers.get("access-control-allow-origin")).toBeNull();
+      // Publishes answer with the same CORS headers as every other route, refusals included.
+      for (const body of ['{"type":"a"}', "{oops"]) {
+        const listed = await fetch(`${s.url}/api/events`, { method: "POST", headers: { origin: "https://a.example.com", "content-type": "application/json" }, body });
+        expect(listed.headers.get("access-control-allow-origin")).toBe("https://a.example.com");
+        expect(listed.headers.get("vary")).toBe("Origin");
+      }
+      const unlisted = await fetch(`${s.url}/api/events`, { method: "POST", headers: { origin: "https://evil.example.com", "content-type": "application/json" }, body: '{"type":"a"}' });
+      expect(unlisted.status).toBe(200); // CORS is the browser's guard; tokens are the server's
+      expect(unlisted.headers.get("access-control-allow-origin")).toBeNull();
     } finally {
       await s.stop();
     }

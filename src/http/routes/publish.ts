@@ -1,11 +1,7 @@
-import { createRoute, z } from "@hono/zod-openapi";
-import type { MiddlewareHandler } from "hono";
+import { z } from "@hono/zod-openapi";
 import type { Channel } from "../../hub/channels.ts";
-import type { Accepted } from "../../hub/hub.ts";
-import { publishRate } from "../auth.ts";
 import type { App, AppDeps } from "../deps.ts";
-import { trackPublish } from "../inflight.ts";
-import { problem, problemResponseDoc } from "../problem.ts";
+import { problemResponseDoc } from "../problem.ts";
 
 const PublishResult = z
   .object({
@@ -19,17 +15,6 @@ const PublishResult = z
 /** The HTTP publish route of each channel. */
 export const PUBLISH_PATHS: Readonly<Record<Channel, string>> = { events: "/api/events", logs: "/api/logs" };
 
-const JSON_TYPE = /^application\/([\w.-]+\+)?json\s*(;|$)/i;
-
-/** Refuses bodies that are not declared JSON, rather than validating an empty object. */
-const requireJson: MiddlewareHandler = async (c, next) => {
-  const type = c.req.header("content-type") ?? "";
-  if (!JSON_TYPE.test(type)) {
-    return problem(c, 415, "unsupported_media_type", `send the body as JSON with "Content-Type: application/json" (got ${type ? `"${type}"` : "none"})`);
-  }
-  await next();
-};
-
 const errors = {
   400: problemResponseDoc("The body is not JSON or fails validation; `issues` lists each field"),
   401: problemResponseDoc("A publish token is configured and the request carries none (`Authorization: Bearer …`)"),
@@ -42,14 +27,16 @@ const errors = {
   ),
 };
 
-/** POST /api/events and POST /api/logs: one item or a batch, validated by the same schema as WebSocket input. */
-export function registerPublish(app: App, { hub, schemas, config, access, inflight }: AppDeps) {
+/**
+ * Documents POST /api/events and POST /api/logs: one item or a batch, validated by the same schema as
+ * WebSocket input. They are served ahead of Hono, by `../publish-endpoint.ts`, for speed.
+ */
+export function registerPublishDocs(app: App, { schemas, config }: AppDeps) {
   const channels = [
     {
       path: PUBLISH_PATHS.events,
       tag: "events",
       schema: schemas.EventPublish,
-      publish: (items: unknown[]) => hub.publishEvents(items as never),
       summary: "Publish one event or a batch",
       description: `Delivers each event to every subscriber of \`/ws\` and \`/api/stream\`. A batch is an array of at most ${config.maxBatch} events; each gets the next seq, in order.`,
       example: { type: "order.filled", source: "strategy/alpha", data: { qty: 5 } },
@@ -58,7 +45,6 @@ export function registerPublish(app: App, { hub, schemas, config, access, inflig
       path: PUBLISH_PATHS.logs,
       tag: "logs",
       schema: schemas.LogPublish,
-      publish: (items: unknown[]) => hub.publishLogs(items as never),
       summary: "Publish one log line or a batch",
       description: `Delivers each line to every subscriber of \`/ws/logs\`. A batch is an array of at most ${config.maxBatch} lines.`,
       example: { level: "warn", message: "risk limit at 90%", source: "risk-engine", fields: { used: 0.9 } },
@@ -66,24 +52,17 @@ export function registerPublish(app: App, { hub, schemas, config, access, inflig
   ];
 
   for (const ch of channels) {
-    const route = createRoute({
+    app.openAPIRegistry.registerPath({
       method: "post",
       path: ch.path,
       tags: [ch.tag],
       summary: ch.summary,
       description: ch.description,
-      middleware: [publishRate(access), trackPublish(inflight), requireJson] as const,
       request: { body: { required: true, content: { "application/json": { schema: ch.schema, example: ch.example } } } },
       responses: {
         200: { description: "Stored and delivered", content: { "application/json": { schema: PublishResult } } },
         ...errors,
       },
-    });
-    app.openapi(route, async (c) => {
-      const body = c.req.valid("json") as unknown;
-      const items = Array.isArray(body) ? body : [body];
-      const accepted: Accepted[] = await ch.publish(items);
-      return c.json({ accepted: accepted.length, items: accepted }, 200);
     });
   }
 }

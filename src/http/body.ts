@@ -1,0 +1,17 @@
+/**
+ * Reads a request body as text, at most `maxBytes` of it; undefined when it is larger. A declared
+ * Content-Length over the limit is refused before reading; a chunked body is read only up to it.
+ */
+export async function readBodyText(req: Request, maxBytes: number): Promise<string | undefined> {
+  const declared = req.headers.get("content-length");
+  if (declared !== null) return Number(declared) > maxBytes ? undefined : await req.text();
+  if (req.body === null) return "";
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of req.body) {
+    size += chunk.byteLength;
+    if (size > maxBytes) return undefined; // leaving the loop cancels the stream: the rest is never read
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}

@@ -1,0 +1,14 @@
+/** The browser origins that may read answers (--cors-origin), as Hono's cors middleware takes them. */
+export function corsOrigins(configured: readonly string[]): "*" | string[] {
+  return configured.includes("*") ? "*" : [...configured];
+}
+
+/**
+ * The CORS headers of an answer outside Hono (the publish endpoint), matching what Hono's cors
+ * middleware sets on the other routes: the allowed origin, and `Vary: Origin` when it depends on it.
+ */
+export function corsHeaders(origins: "*" | readonly string[], origin: string | null): Record<string, string> | undefined {
+  if (origins === "*") return { "access-control-allow-origin": "*" };
+  const vary = { vary: "Origin" };
+  return origin !== null && origins.includes(origin) ? { ...vary, "access-control-allow-origin": origin } : vary;
+}
