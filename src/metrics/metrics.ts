@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, Gauge, Registry } from "prom-client";
 import type { Refusals } from "../access/counters.ts";
 import { CHANNELS, type Channel } from "../hub/channels.ts";
 import type { Fanout } from "../hub/fanout.ts";
@@ -6,6 +6,7 @@ import type { Hub } from "../hub/hub.ts";
 import { VERSION } from "../version.ts";
 import type { Connections } from "../ws/connections.ts";
 import { WS_PATHS } from "../ws/endpoints.ts";
+import { registerHistogram } from "./histogram.ts";
 import { registerProcessMetrics } from "./process.ts";
 
 /**
@@ -117,12 +118,12 @@ export function createMetrics({ hub, connections, refusals }: MetricsDeps): Metr
     });
   }
 
-  const latency = new Histogram({
+  const latency = registerHistogram(registry, {
     name: "stream_publish_fanout_seconds",
     help: "Time from the hub accepting a publish to its frames being handed to every subscriber's socket (millisecond resolution)",
-    labelNames: ["channel"],
+    labelName: "channel",
+    labelValues: CHANNELS,
     buckets: LATENCY_BUCKETS,
-    registers: [registry],
   });
 
   new Gauge({
@@ -171,7 +172,7 @@ export function createMetrics({ hub, connections, refusals }: MetricsDeps): Metr
       bump(t.published, channel, frames);
       // With --redis, acceptedAt comes from the instance that took the publish (its clock, via Redis).
       const seconds = (performance.timeOrigin + performance.now() - acceptedAt) / 1000;
-      if (Number.isFinite(seconds)) latency.observe({ channel }, Math.max(0, seconds));
+      if (Number.isFinite(seconds)) latency.observe(channel, Math.max(0, seconds));
     },
     delivered(channel, subscribers, size) {
       bump(t.delivered, channel, subscribers);
