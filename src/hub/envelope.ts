@@ -70,8 +70,15 @@ export interface Clock {
   iso: string;
 }
 
-/** Reads the clock once. */
+let lastMs = Number.NaN;
+let lastIso = "";
+
+/** Reads the clock once; the ISO text is formatted once per millisecond, however many publishes share it. */
 export function clockNow(): Clock {
-  const d = new Date();
-  return { ms: d.getTime(), iso: d.toISOString() };
+  const ms = Date.now();
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return { ms, iso: lastIso };
 }

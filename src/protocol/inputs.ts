@@ -62,8 +62,9 @@ export function inputSchemas(limits: Limits = DEFAULT_LIMITS) {
   return {
     EventInput,
     LogInput,
-    /** A batch alone (WebSocket publish frames say which they send); the same limits as in EventPublish. */
+    /** A batch alone (WebSocket publish frames say which they send, HTTP bodies show it); the same limits as in EventPublish. */
     EventBatch,
+    LogBatch,
     EventPublish: z.union([EventInput, EventBatch]).openapi("EventPublish"),
     LogPublish: z.union([LogInput, LogBatch]).openapi("LogPublish"),
   };
