@@ -49,7 +49,7 @@ export function createAccess(config: Config, refusals: Refusals): Access {
 
   return {
     authorize(req, url, role = roleFor(req.method, url.pathname)) {
-      if (role === "open") return undefined;
+      if (role === "open" || checks[role].open) return undefined;
       const token = tokenOf(req, url, role);
       let verdict = checks[role].check(token);
       // Whoever may publish may also read: a publisher's WebSocket carries one token, not two.

@@ -32,13 +32,15 @@ export function createTokenCheck(tokens: readonly string[]): TokenCheck {
   };
 }
 
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+
 /**
  * The token a request carries: `Authorization: Bearer …`, or `?token=` where `fromQuery` allows it
  * (browsers cannot set headers on a WebSocket or an EventSource).
  */
 export function presentedToken(req: Request, url: URL, fromQuery: boolean): string | undefined {
   // A header in another scheme (Basic …) carries no bearer token: the answer is 401, which names the scheme.
-  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.get("authorization") ?? "")?.[1];
+  const bearer = BEARER.exec(req.headers.get("authorization") ?? "")?.[1];
   if (bearer) return bearer;
   if (fromQuery) return url.searchParams.get("token") || undefined;
   return undefined;
