@@ -4,7 +4,9 @@
  */
 import type { GeneratorParams, GeneratorResult } from "./lib/generate.ts";
 import { cpuMs, cpuPressure, rssKb, selfCpuMs } from "./lib/proc.ts";
-import { openGate, openPublisher, rateGate, windowGate, type Gate } from "./lib/publisher.ts";
+import { latencyRecorder } from "./lib/latency-recorder.ts";
+import { eventsIn, openPacedPublisher } from "./lib/paced-publisher.ts";
+import { openGate, openPublisher, windowGate, type Gate } from "./lib/publisher.ts";
 import { openCrowd, type Crowd } from "./lib/subscribers.ts";
 
 /** Measures elapsed time and server and generator CPU from now on. */
@@ -21,53 +23,63 @@ function meter(serverPid: number) {
   });
 }
 
-/** Waits until every subscriber has every event sent so far; returns the error text if some never arrive. */
-async function drain(crowd: Crowd, gate: Gate): Promise<string | undefined> {
-  return crowd.allReceived(gate.sent(), 15_000).then(() => undefined, (e: Error) => e.message);
+/** Waits until every subscriber has `sent` events; returns the error text if some never arrive. */
+async function drain(crowd: Crowd, sent: number): Promise<string | undefined> {
+  return crowd.allReceived(sent, 15_000).then(() => undefined, (e: Error) => e.message);
 }
 
-/** Publishes (window, rate or closed loop) to a crowd; warms up first, then measures one run. */
-async function publishToCrowd(p: GeneratorParams) {
-  let gate: Gate;
-  const sendTimes: number[] = [];
-  const latencies: number[] = [];
-  let measuring = false;
-  const crowd = await openCrowd({
-    host: p.host, port: p.port, path: p.path, size: p.subscribers,
-    onCounter(n, index) {
-      if (p.mode === "latency") {
-        if (measuring) latencies.push(performance.now() - sendTimes[n]!);
-      } else if (index === 0 && n % ackEvery === 0) gate.wake(); // the sentinel acks every K-th event
-    },
-  });
-  await crowd.ready;
-  const window = p.window ?? 100;
-  const ackEvery = p.ackEvery ?? 10;
-  gate = p.mode === "latency" ? rateGate(p.rate ?? 100, (n) => (sendTimes[n] = performance.now()))
-    : p.mode === "http" ? openGate()
-    : windowGate(window, () => crowd.subs[0]!.count);
+/** What publishes to the crowd: a gated publisher (fanout, http) or a paced one (latency, `PacedPublisher`). */
+interface Source {
+  run(ms: number): Promise<void>;
+  /** Events published so far. */
+  sent(): number;
+  /** Frames or requests sent so far, and failed requests. */
+  stats(): { sends: number; failures: number };
+}
+
+/** The publisher for fanout (bounded window, acked by the sentinel) and http (closed loop). */
+async function gatedSource(p: GeneratorParams, gate: Gate): Promise<Source> {
   const pub = await openPublisher({
     host: p.host, port: p.port, path: p.path, via: p.publisher ?? "ws", gate,
     httpConnections: p.httpConnections, batch: p.batch, payloadBytes: p.payloadBytes,
   });
+  return { run: pub.run, sent: gate.sent, stats: pub.stats };
+}
 
-  await pub.run(p.warmupMs ?? 1000);
-  const warmError = await drain(crowd, gate);
+/** Publishes (window, closed loop, or fixed rate) to a crowd; warms up first, then measures one run. */
+async function publishToCrowd(p: GeneratorParams) {
+  let gate: Gate | undefined;
+  const ackEvery = p.ackEvery ?? 10;
+  const latency = p.mode === "latency" ? latencyRecorder() : undefined;
+  const crowd = await openCrowd({
+    host: p.host, port: p.port, path: p.path, size: p.subscribers,
+    // the sentinel acks every K-th event
+    onCounter: p.mode === "fanout" ? (n, index) => index === 0 && n % ackEvery === 0 && gate!.wake() : undefined,
+    onLatency: latency?.record,
+  });
+  await crowd.ready;
+  const rate = p.rate ?? 100;
+  const paced = latency ? await openPacedPublisher({ host: p.host, port: p.port, path: p.path, rate }) : undefined;
+  if (!paced) gate = p.mode === "http" ? openGate() : windowGate(p.window ?? 100, () => crowd.subs[0]!.count);
+  const source: Source = paced ?? (await gatedSource(p, gate!));
+
+  await source.run(p.warmupMs ?? 1000);
+  const warmError = await drain(crowd, source.sent());
   if (warmError) throw new Error(`during warm-up: ${warmError}`);
   const deliveredBefore = crowd.deliveries();
-  const sentBefore = gate.sent();
-  const sendsBefore = pub.stats().sends;
+  const sentBefore = source.sent();
+  const sendsBefore = source.stats().sends;
+  latency?.measure(sentBefore, eventsIn(p.durationMs, rate), p.subscribers);
   const measure = meter(p.serverPid);
-  measuring = true;
-  await pub.run(p.durationMs);
-  const error = await drain(crowd, gate);
+  await source.run(p.durationMs);
+  const error = await drain(crowd, source.sent());
   const m = measure();
-  measuring = false;
+  paced?.close();
   crowds.push(crowd);
 
   const deliveries = crowd.deliveries() - deliveredBefore;
-  const events = gate.sent() - sentBefore;
-  const sends = pub.stats().sends - sendsBefore;
+  const events = source.sent() - sentBefore;
+  const sends = source.stats().sends - sendsBefore;
   const result: GeneratorResult = {
     ...m,
     events,
@@ -75,17 +87,13 @@ async function publishToCrowd(p: GeneratorParams) {
     deliveriesPerSec: (deliveries / m.elapsedMs) * 1000,
     eventsPerSec: (events / m.elapsedMs) * 1000,
     requestsPerSec: (sends / m.elapsedMs) * 1000,
-    failures: pub.stats().failures,
-    lost: crowd.lost(gate.sent()),
+    failures: source.stats().failures,
+    lost: crowd.lost(source.sent()),
     reordered: crowd.reordered(),
     error,
   };
-  if (p.mode === "fanout") Object.assign(result, { window, ackEvery });
-  if (p.mode === "latency") {
-    latencies.sort((a, b) => a - b);
-    const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
-    Object.assign(result, { p50Ms: at(0.5), p99Ms: at(0.99), maxMs: latencies.at(-1) ?? NaN, samples: latencies.length });
-  }
+  if (p.mode === "fanout") Object.assign(result, { window: p.window ?? 100, ackEvery });
+  if (latency) Object.assign(result, latency.summary(), { sendLateP99Ms: paced!.lateP99Ms() });
   return result;
 }
 

@@ -9,9 +9,12 @@ import { clientFrame, openRawWs } from "./raw-ws.ts";
 
 export const EVENT_TYPE = "bench.tick";
 
-/** Event `n` as JSON; its data ends with `"n":N}` so every server's frame ends with `N}}`. */
-export const eventJson = (n: number, pad: string) =>
-  `{"type":"${EVENT_TYPE}","data":${pad ? `{"pad":"${pad}","n":${n}}` : `{"n":${n}}`}}`;
+/**
+ * Event `n` as JSON; its data ends with `"n":N}` so every server's frame ends with `N}}`. With `sentUs`
+ * (the send time, see `sharedMicros`) the data ends `"t":MICROS,"n":N}`, for `trailingSendTime`.
+ */
+export const eventJson = (n: number, pad: string, sentUs?: number) =>
+  `{"type":"${EVENT_TYPE}","data":{${pad ? `"pad":"${pad}",` : ""}${sentUs === undefined ? "" : `"t":${sentUs},`}"n":${n}}}`;
 
 /** Hands out event numbers while there is room, and wakes publishers when room appears. */
 export interface Gate {

@@ -1,4 +1,5 @@
 import type { Socket } from "bun";
+import { sharedNow } from "./clock.ts";
 
 /**
  * A minimal WebSocket client on raw TCP (`Bun.connect`): it parses the server's unmasked frames itself
@@ -6,8 +7,12 @@ import type { Socket } from "bun";
  * Bun's own WebSocket client tops out well below what the server can send; this one does not.
  */
 
-/** Called once per text frame with the payload at `buf[start, end)`. */
-export type OnFrame = (buf: Uint8Array, start: number, end: number) => void;
+/**
+ * Called once per text frame with the payload at `buf[start, end)`. `arrivedMs` is when the TCP read
+ * holding the frame's last byte was handed to the client, on the shared clock (`sharedNow`), taken once
+ * per read before any parsing: the frames of one read all arrived by then.
+ */
+export type OnFrame = (buf: Uint8Array, start: number, end: number, arrivedMs: number) => void;
 
 export interface RawWs {
   /** Sends a prebuilt client frame (see `clientFrame`). */
@@ -92,7 +97,7 @@ export function openRawWs({ host, port, path, onFrame, onClose }: RawWsOptions):
       closed,
     };
 
-    const parse = (s: Socket<undefined>, buf: Uint8Array) => {
+    const parse = (s: Socket<undefined>, buf: Uint8Array, arrivedMs: number) => {
       let i = 0;
       const len = buf.length;
       while (len - i >= 2) {
@@ -112,7 +117,7 @@ export function openRawWs({ host, port, path, onFrame, onClose }: RawWsOptions):
         const opcode = b0 & 0x0f;
         if (opcode === 0x1) {
           if ((b0 & 0x80) === 0) throw new Error("fragmented frames are not expected from the server under test");
-          onFrame(buf, p, p + n);
+          onFrame(buf, p, p + n, arrivedMs);
         } else if (opcode === 0x9) {
           const pong = new Uint8Array(6 + n);
           pong[0] = 0x8a;
@@ -140,6 +145,7 @@ export function openRawWs({ host, port, path, onFrame, onClose }: RawWsOptions):
           );
         },
         data(s, chunk) {
+          const arrivedMs = sharedNow();
           let buf: Uint8Array = chunk;
           if (pending) {
             const joined = new Uint8Array(pending.length + chunk.length);
@@ -164,7 +170,7 @@ export function openRawWs({ host, port, path, onFrame, onClose }: RawWsOptions):
             resolve(ws);
             buf = buf.subarray(end + 4);
           }
-          parse(s, buf);
+          parse(s, buf, arrivedMs);
         },
         drain(s) {
           flush(s);
@@ -191,26 +197,49 @@ function indexOf(buf: Uint8Array, needle: Uint8Array): number {
   return -1;
 }
 
+/** Where the key of the last number `numberBefore` read begins (its opening quote). */
+let keyAt = -1;
+
+/**
+ * Reads the whole number whose last digit is `buf[i - 1]` (scanning back, not past `start`) and checks
+ * that `"<key>":` precedes it; sets `keyAt`. Returns -1 when there is no such number. Allocates nothing:
+ * it runs for every frame received.
+ */
+function numberBefore(buf: Uint8Array, start: number, i: number, key: number): number {
+  let n = 0;
+  let mul = 1;
+  for (i--; i >= start; i--) {
+    const c = buf[i]!;
+    if (c < 0x30 || c > 0x39) break;
+    n += (c - 0x30) * mul;
+    mul *= 10;
+  }
+  if (mul === 1 || i - 3 < start || buf[i] !== 0x3a /* : */ || buf[i - 1] !== 0x22 /* " */ || buf[i - 2] !== key || buf[i - 3] !== 0x22) return -1;
+  keyAt = i - 3;
+  return n;
+}
+
+/** Whether the frame ends with `}}`: an event whose data object closes it, as every server under test sends. */
+const endsWithData = (buf: Uint8Array, start: number, end: number) => end - 3 >= start && buf[end - 1] === 0x7d && buf[end - 2] === 0x7d;
+
 /**
  * Reads the generator's counter from an event frame. Every server under test ends its frame with the
  * event's `data`, and the generator's data ends with `"n":N}`: so the frame ends with `N}}`.
  * Returns -1 when the frame is not one of ours (hello, ack, log).
  */
 export function trailingCounter(buf: Uint8Array, start: number, end: number): number {
-  let i = end - 1;
-  if (i - 2 < start || buf[i] !== 0x7d || buf[i - 1] !== 0x7d) return -1;
-  i -= 2;
-  let n = 0;
-  let mul = 1;
-  while (i >= start) {
-    const c = buf[i]!;
-    if (c < 0x30 || c > 0x39) break;
-    n += (c - 0x30) * mul;
-    mul *= 10;
-    i--;
-  }
-  if (mul === 1 || buf[i] !== 0x3a /* : */ || buf[i - 1] !== 0x22 /* " */ || buf[i - 2] !== 0x6e /* n */) return -1;
-  return n;
+  return endsWithData(buf, start, end) ? numberBefore(buf, start, end - 2, 0x6e /* n */) : -1;
+}
+
+/**
+ * Reads the send time a paced publisher wrote into the event (`eventJson`'s `sentUs`): its data ends
+ * with `"t":MICROS,"n":N}`. Returns the time in ms on the shared clock (`sharedNow`), or NaN when the
+ * frame carries none.
+ */
+export function trailingSendTime(buf: Uint8Array, start: number, end: number): number {
+  if (trailingCounter(buf, start, end) < 0 || buf[keyAt - 1] !== 0x2c /* , */) return NaN;
+  const us = numberBefore(buf, start, keyAt - 1, 0x74 /* t */);
+  return us < 0 ? NaN : us / 1000;
 }
 
 const SEQ_PREFIX = new TextEncoder().encode('{"kind":"event","seq":');

@@ -1,4 +1,4 @@
-import { leadingSeq, openRawWs, trailingCounter, type RawWs } from "./raw-ws.ts";
+import { leadingSeq, openRawWs, trailingCounter, trailingSendTime, type RawWs } from "./raw-ws.ts";
 
 /**
  * A crowd of raw WebSocket subscribers that check what they receive: the server's `seq` must go up by
@@ -26,6 +26,11 @@ export interface CrowdOptions {
   concurrency?: number;
   /** Called with the generator's counter of every event any subscriber receives; keep it cheap. */
   onCounter?: (n: number, index: number) => void;
+  /**
+   * Called for every event that carries its send time (a paced publisher's) with the publish → receive
+   * time in ms: from the send time in the frame to the arrival of the TCP read holding it (see `OnFrame`).
+   */
+  onLatency?: (ms: number, n: number, index: number) => void;
 }
 
 export interface Crowd {
@@ -44,7 +49,7 @@ export interface Crowd {
 }
 
 /** Opens `size` subscribers, `concurrency` handshakes at a time. */
-export async function openCrowd({ host, port, path, size, concurrency = 200, onCounter }: CrowdOptions): Promise<Crowd> {
+export async function openCrowd({ host, port, path, size, concurrency = 200, onCounter, onLatency }: CrowdOptions): Promise<Crowd> {
   const subs: Subscriber[] = [];
   let greeted = 0;
   let onGreeted: (() => void) | undefined;
@@ -56,7 +61,7 @@ export async function openCrowd({ host, port, path, size, concurrency = 200, onC
     let greetedThis = false;
     sub.ws = await openRawWs({
       host, port, path,
-      onFrame(buf, start, end) {
+      onFrame(buf, start, end, arrivedMs) {
         if (!greetedThis) {
           greetedThis = true;
           if (++greeted === size) onGreeted?.();
@@ -70,7 +75,11 @@ export async function openCrowd({ host, port, path, size, concurrency = 200, onC
         }
         if (seq > sub.lastSeq) sub.lastSeq = seq;
         if (++sub.count === waiter?.count && --behind === 0) waiter.resolve();
-        if (onCounter) onCounter(trailingCounter(buf, start, end), index);
+        if (onCounter || onLatency) {
+          const n = trailingCounter(buf, start, end);
+          onCounter?.(n, index);
+          onLatency?.(arrivedMs - trailingSendTime(buf, start, end), n, index);
+        }
       },
     });
     subs[index] = sub;
