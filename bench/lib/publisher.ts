@@ -67,8 +67,8 @@ export function openGate(): Gate {
   };
 }
 
-/** A gate that lets `perSecond` events through, evenly, from the first call to `take`. */
-export function rateGate(perSecond: number, onSend?: (n: number) => void): Gate {
+/** A gate that lets `perSecond` events through, evenly, from the first call to `take` (a steady load; latency uses `PacedPublisher`). */
+export function rateGate(perSecond: number): Gate {
   let sent = 0;
   let t0 = 0;
   return {
@@ -77,7 +77,6 @@ export function rateGate(perSecond: number, onSend?: (n: number) => void): Gate 
       const now = performance.now();
       if (t0 === 0) t0 = now;
       if (sent >= ((now - t0) * perSecond) / 1000) return undefined;
-      for (let i = 0; i < count; i++) onSend?.(sent + i);
       sent += count;
       return sent - count;
     },

@@ -1,6 +1,7 @@
 import { startRedis, uniquePrefix, type RedisServer } from "../../test/helpers/redis.ts";
 import { cpuMs } from "../lib/proc.ts";
-import { openPublisher, rateGate, windowGate, type Gate } from "../lib/publisher.ts";
+import { openPacedPublisher } from "../lib/paced-publisher.ts";
+import { openPublisher, windowGate, type Gate } from "../lib/publisher.ts";
 import { fmt, type BenchContext, type Row, type Scenario } from "../lib/scenario.ts";
 import { openCrowd, type Crowd } from "../lib/subscribers.ts";
 import { startTarget, type Target } from "../lib/targets.ts";
@@ -51,7 +52,6 @@ async function startMode(mode: Mode, redis: RedisServer): Promise<Target[]> {
 /** Fan-out (bounded window, WebSocket publisher on the first instance), then latency at a fixed rate. */
 async function measure(instances: Target[], redis: RedisServer, ctx: BenchContext): Promise<Figures> {
   let gate: Gate | undefined;
-  const sendTimes: number[] = [];
   const latencies: number[] = [];
   let timing = false;
   const per = Math.ceil(SUBSCRIBERS / instances.length);
@@ -60,9 +60,10 @@ async function measure(instances: Target[], redis: RedisServer, ctx: BenchContex
     crowds.push(await openCrowd({
       host: t.host, port: t.port, path: "/ws", size: per,
       onCounter(n, index) {
-        if (index !== 0) return;
-        if (timing) latencies.push(performance.now() - sendTimes[n]!);
-        else if (n % ACK_EVERY === 0) gate?.wake();
+        if (index === 0 && !timing && n % ACK_EVERY === 0) gate?.wake();
+      },
+      onLatency(ms, _n, index) {
+        if (index === 0 && timing) latencies.push(ms);
       },
     }));
   }
@@ -92,11 +93,10 @@ async function measure(instances: Target[], redis: RedisServer, ctx: BenchContex
   const reordered = crowds.reduce((a, c) => a + c.reordered(), 0);
 
   // Latency: a fixed, light rate, so the figure is the path (publish → Redis → every instance), not a queue.
-  gate = rateGate(LATENCY_RATE, (n) => (sendTimes[n] = performance.now()));
-  const paced = await openPublisher({ host: first.host, port: first.port, path: "/ws", via: "ws", gate });
+  const paced = await openPacedPublisher({ host: first.host, port: first.port, path: "/ws", rate: LATENCY_RATE });
   timing = true;
   await paced.run(3000 * ctx.timeScale);
-  await Promise.all(crowds.map((c) => c.allReceived(sentBefore + events + gate!.sent(), 30_000)));
+  await Promise.all(crowds.map((c) => c.allReceived(sentBefore + events + paced.sent(), 30_000)));
   timing = false;
   paced.close();
   crowds.forEach((c) => c.close());
