@@ -64,8 +64,8 @@ export function createMetrics({ hub, connections, refusals }: MetricsDeps): Metr
     delivered: perChannel(),
     replayed: perChannel(),
     bytes: perChannel(),
-    /** Keyed by "channel status". */
-    requests: new Map<string, number>(),
+    /** Per channel, per status: numbers as keys, so counting a request builds no string. */
+    requests: new Map<Channel, Map<number, number>>(CHANNELS.map((c) => [c, new Map()])),
   };
   const byPath = (path: string) => ({ path });
   const byChannel = (channel: string) => ({ channel });
@@ -103,9 +103,15 @@ export function createMetrics({ hub, connections, refusals }: MetricsDeps): Metr
     t.bytes,
     byChannel,
   );
-  counter("stream_publish_requests_total", "HTTP publish requests answered, per channel and status code", ["channel", "status"], t.requests, (key) => {
-    const [channel, status] = key.split(" ");
-    return { channel: channel!, status: status! };
+  scrapedCounter(registry, {
+    name: "stream_publish_requests_total",
+    help: "HTTP publish requests answered, per channel and status code",
+    labelNames: ["channel", "status"],
+    tally: () => [...t.requests].flatMap(([channel, byStatus]) => [...byStatus].map(([status, n]) => [`${channel} ${status}`, n] as [string, number])),
+    labels: (key) => {
+      const [channel, status] = key.split(" ");
+      return { channel: channel!, status: status! };
+    },
   });
 
   if (refusals) {
@@ -167,7 +173,7 @@ export function createMetrics({ hub, connections, refusals }: MetricsDeps): Metr
     connected: (path) => bump(t.connects, path),
     disconnected: (path) => bump(t.disconnects, path),
     slowConsumerClosed: (path) => bump(t.slowCloses, path),
-    publishAnswered: (channel, status) => bump(t.requests, `${channel} ${status}`),
+    publishAnswered: (channel, status) => bump(t.requests.get(channel)!, status),
     fannedOut(channel, frames, acceptedAt) {
       bump(t.published, channel, frames);
       // With --redis, acceptedAt comes from the instance that took the publish (its clock, via Redis).
@@ -200,7 +206,7 @@ export function createMetrics({ hub, connections, refusals }: MetricsDeps): Metr
 
 type Labels = Record<string, string>;
 
-function bump(tally: Map<string, number>, key: string, n = 1) {
+function bump<K>(tally: Map<K, number>, key: K, n = 1) {
   tally.set(key, (tally.get(key) ?? 0) + n);
 }
 
