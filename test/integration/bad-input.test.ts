@@ -99,6 +99,30 @@ describe("bad input over HTTP", () => {
   });
 });
 
+describe("chunked bodies (no Content-Length)", () => {
+  test("under --max-body-bytes, split mid-character, are read whole and published", async () => {
+    const ws = await connect(srv.ws(`/ws?token=${SUB}`));
+    expect((await ws.next()).kind).toBe("hello");
+    const bytes = new TextEncoder().encode(JSON.stringify([{ type: "chunked.one", data: "naïve ✓" }, { type: "chunked.two" }]));
+    const cut = bytes.indexOf(0xe2) + 1; // inside the three bytes of ✓
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(bytes.subarray(0, cut));
+        controller.enqueue(bytes.subarray(cut));
+        controller.close();
+      },
+    });
+    const res = await fetch(`${srv.url}/api/events`, { method: "POST", headers: { "content-type": json, ...auth }, body });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as any).accepted).toBe(2);
+    const [first, second] = await ws.take(2);
+    expect(first.type).toBe("chunked.one");
+    expect(first.data).toBe("naïve ✓");
+    expect(second.type).toBe("chunked.two");
+    ws.close();
+  });
+});
+
 interface UpgradeCase {
   name: string;
   path: string;
