@@ -8,7 +8,8 @@ import { accessGuard } from "./auth.ts";
 import { corsOrigins } from "./cors.ts";
 import type { App, AppDeps, AppEnv } from "./deps.ts";
 import { failureAnswer } from "./failure.ts";
-import { problem } from "./problem.ts";
+import { bodyTooLarge } from "./body.ts";
+import { problem, sendProblem } from "./problem.ts";
 import { createPublishEndpoint } from "./publish-endpoint.ts";
 import { registerConsole } from "./routes/console.ts";
 import { registerDocs } from "./routes/docs.ts";
@@ -44,7 +45,7 @@ export function createApp(deps: AppDeps): App {
   app.use(accessGuard(deps.access));
   app.on(["POST", "PUT", "PATCH"], "*", bodyLimit({
     maxSize: config.maxBodyBytes,
-    onError: (c) => problem(c, 413, "body_too_large", `request body is larger than ${config.maxBodyBytes} bytes (--max-body-bytes); split it into smaller batches`),
+    onError: (c) => sendProblem(c, bodyTooLarge(config.maxBodyBytes)),
   }));
 
   registerHealth(app, deps);
@@ -71,9 +72,7 @@ export function createApp(deps: AppDeps): App {
       const message = err.status === 400 ? `request body is not valid JSON: ${err.message}` : err.message;
       return problem(c, err.status, code, message);
     }
-    const answer = failureAnswer(err, c.req.method, c.req.path, logger);
-    for (const [name, value] of Object.entries(answer.headers ?? {})) c.header(name, value);
-    return problem(c, answer.status as 500, answer.error, answer.message, answer.details);
+    return sendProblem(c, failureAnswer(err, c.req.method, c.req.path, logger));
   });
 
   return app;

@@ -1,12 +1,6 @@
-import type { Context, MiddlewareHandler } from "hono";
-import type { Access, Refusal } from "../access/access.ts";
-import { problem } from "./problem.ts";
-
-/** Answers a refusal inside Hono: its status, headers and JSON body. */
-export function refuse(c: Context, refusal: Refusal) {
-  for (const [name, value] of Object.entries(refusal.headers ?? {})) c.header(name, value);
-  return problem(c, refusal.status, refusal.error, refusal.message, refusal.details);
-}
+import type { MiddlewareHandler } from "hono";
+import type { Access } from "../access/access.ts";
+import { sendProblem } from "./problem.ts";
 
 /**
  * Guards every Hono route by the policy table (`src/access/policy.ts`): tokens per role. Applied once,
@@ -16,7 +10,7 @@ export function accessGuard(access: Access): MiddlewareHandler {
   return async function accessGuard(c, next) {
     const url = new URL(c.req.url);
     const refusal = access.authorize(c.req.raw, url);
-    if (refusal) return refuse(c, refusal);
+    if (refusal) return sendProblem(c, refusal);
     await next();
   };
 }

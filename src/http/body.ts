@@ -1,3 +1,14 @@
+import type { ProblemAnswer } from "./problem.ts";
+
+/** The 413 for a body over --max-body-bytes, the same from the publish endpoint and the Hono routes. */
+export function bodyTooLarge(maxBytes: number): ProblemAnswer {
+  return {
+    status: 413,
+    error: "body_too_large",
+    message: `request body is larger than ${maxBytes} bytes (--max-body-bytes); split it into smaller batches`,
+  };
+}
+
 /**
  * Reads a request body as text, at most `maxBytes` of it; undefined when it is larger. A declared
  * Content-Length over the limit is refused before reading; a chunked body is read only up to it.

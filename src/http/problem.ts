@@ -37,6 +37,12 @@ export interface ProblemAnswer {
   details?: object;
 }
 
+/** Sends a ProblemAnswer inside Hono: its headers, status and JSON body. */
+export function sendProblem(c: Context, p: ProblemAnswer) {
+  for (const [name, value] of Object.entries(p.headers ?? {})) c.header(name, value);
+  return problem(c, p.status as ContentfulStatusCode, p.error, p.message, p.details);
+}
+
 /** Sends a ProblemAnswer outside Hono, with `extraHeaders` (CORS) added. */
 export function answerProblem(p: ProblemAnswer, extraHeaders?: Record<string, string>): Response {
   return problemResponse(p.status, p.error, p.message, p.details, extraHeaders ? { ...p.headers, ...extraHeaders } : p.headers);

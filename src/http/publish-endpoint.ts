@@ -9,7 +9,7 @@ import type { EventInput, InputSchemas, LogInput } from "../protocol/inputs.ts";
 import { describeIssues, flattenIssues } from "../protocol/issues.ts";
 import type { Inflight } from "../shutdown.ts";
 import { logAnswer } from "./access-log.ts";
-import { readBodyText } from "./body.ts";
+import { bodyTooLarge, readBodyText } from "./body.ts";
 import { corsHeaders, corsOrigins } from "./cors.ts";
 import { failureAnswer } from "./failure.ts";
 import { answerProblem, type ProblemAnswer } from "./problem.ts";
@@ -58,11 +58,7 @@ export function createPublishEndpoint(deps: PublishEndpointDeps): PublishEndpoin
     [PUBLISH_PATHS.events, { channel: "events", path: PUBLISH_PATHS.events, item: schemas.EventInput, batch: schemas.EventBatch, publish: (items) => hub.publishEvents(items as EventInput[]) }],
     [PUBLISH_PATHS.logs, { channel: "logs", path: PUBLISH_PATHS.logs, item: schemas.LogInput, batch: schemas.LogBatch, publish: (items) => hub.publishLogs(items as LogInput[]) }],
   ]);
-  const tooLarge: ProblemAnswer = {
-    status: 413,
-    error: "body_too_large",
-    message: `request body is larger than ${maxBodyBytes} bytes (--max-body-bytes); split it into smaller batches`,
-  };
+  const tooLarge = bodyTooLarge(maxBodyBytes);
   // With every origin allowed (the default) the success headers never change: build them once.
   const anyOrigin = origins === "*" ? { ...corsHeaders(origins, null), ...JSON_HEADERS } : undefined;
 

@@ -3,8 +3,7 @@ import type { Context } from "hono";
 import type { Channel } from "../../hub/channels.ts";
 import { EventStreamQuery, LastEventIdHeader, LogStreamQuery, subscribeRequest } from "../../protocol/subscription.ts";
 import type { App, AppDeps, AppEnv } from "../deps.ts";
-import { refuse } from "../auth.ts";
-import { problemResponseDoc } from "../problem.ts";
+import { problemResponseDoc, sendProblem } from "../problem.ts";
 import { eventStream } from "../sse.ts";
 
 export const SSE_DOC = [
@@ -26,7 +25,7 @@ export function serveEventStream(c: Context<AppEnv>, deps: AppDeps, channel: Cha
   const remote = server?.requestIP(c.req.raw)?.address ?? "unknown";
   // An SSE stream holds a connection as a WebSocket does: the same --max-connections limits apply.
   const refused = deps.admission.opened(remote);
-  if (refused) return refuse(c, refused);
+  if (refused) return sendProblem(c, refused);
   // Bun closes connections idle for 10 s; the heartbeat keeps this one busy, and ending it is the client's call.
   server?.timeout(c.req.raw, 0);
   return eventStream({
