@@ -6,13 +6,13 @@ import type { Accepted, Hub } from "../hub/hub.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Recorder } from "../metrics/metrics.ts";
 import type { EventInput, InputSchemas, LogInput } from "../protocol/inputs.ts";
-import { describeIssues, flattenIssues } from "../protocol/issues.ts";
 import type { Inflight } from "../shutdown.ts";
 import { logAnswer } from "./access-log.ts";
 import { bodyTooLarge, readBodyText } from "./body.ts";
 import { corsHeaders, corsOrigins } from "./cors.ts";
 import { failureAnswer } from "./failure.ts";
 import { answerProblem, type ProblemAnswer } from "./problem.ts";
+import { validationProblem } from "./validation.ts";
 import { PUBLISH_PATHS } from "./routes/publish.ts";
 
 /**
@@ -88,10 +88,7 @@ export function createPublishEndpoint(deps: PublishEndpointDeps): PublishEndpoin
       }
       const isBatch = Array.isArray(body);
       const parsed = (isBatch ? route.batch : route.item).safeParse(body);
-      if (!parsed.success) {
-        const issues = flattenIssues(parsed.error.issues);
-        return { status: 400, error: "invalid_body", message: `request body failed validation: ${describeIssues(issues)}`, details: { issues } };
-      }
+      if (!parsed.success) return validationProblem("body", parsed.error.issues);
       const accepted = await route.publish(isBatch ? (parsed.data as unknown[]) : [parsed.data]);
       return JSON.stringify({ accepted: accepted.length, items: accepted });
     } finally {

@@ -9,23 +9,12 @@ export interface Issue {
 }
 
 /**
- * Turns zod issues into `{path, message}` pairs. A "one item or a batch" union reports both branches;
- * keep the branch that matches what was sent, so the user reads about their fields, not about arrays.
+ * Turns zod issues into `{path, message}` pairs, each path under `prefix`. Inputs are validated against
+ * the item or the batch schema by their shape, never the "one item or a batch" union, so no union's
+ * branches need sorting out here.
  */
 export function flattenIssues(issues: readonly z.core.$ZodIssue[], prefix: PropertyKey[] = []): Issue[] {
-  const out: Issue[] = [];
-  for (const issue of issues) {
-    const path = [...prefix, ...issue.path];
-    if (issue.code === "invalid_union" && issue.errors.length > 0) {
-      const relevant = issue.errors.filter((branch) => !branch.some((i) => i.code === "invalid_type" && i.path.length === 0));
-      if (relevant.length > 0) {
-        out.push(...relevant.flatMap((branch) => flattenIssues(branch, path)));
-        continue;
-      }
-    }
-    out.push({ path: path.map(String).join(".") || "(body)", message: issue.message });
-  }
-  return out;
+  return issues.map((issue) => ({ path: [...prefix, ...issue.path].map(String).join(".") || "(body)", message: issue.message }));
 }
 
 /** Describes issues in one sentence. */
