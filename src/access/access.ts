@@ -91,7 +91,7 @@ export function createAccess(config: Config, refusals: Refusals): Access {
     publisher: (req, url, remote) => tokenOf(req, url, "publisher") ?? `address ${remote}`,
 
     throttle(publisher) {
-      if (config.publishRate <= 0) return undefined;
+      if (!limiter.enabled) return undefined;
       const taken = limiter.take(publisher(), Date.now());
       if (taken.ok) return undefined;
       refusals.rateLimited++;

@@ -4,6 +4,8 @@
  * map as small as the set of currently busy publishers.
  */
 export interface RateLimiter {
+  /** False when the rate is 0: every `take` succeeds, and callers may skip working out the key. */
+  readonly enabled: boolean;
   /** Takes `cost` from `key`'s bucket at time `now`; when empty, says how long until it would succeed. */
   take(key: string, now: number, cost?: number): { ok: true } | { ok: false; retryAfterMs: number };
   /** Buckets currently held (for tests and metrics). */
@@ -23,6 +25,7 @@ export interface RateLimitOptions {
 export function createRateLimiter({ ratePerSecond, burst, pruneAbove = 10_000 }: RateLimitOptions): RateLimiter {
   const buckets = new Map<string, { level: number; at: number }>();
   const perMs = ratePerSecond / 1000;
+  const enabled = ratePerSecond > 0;
 
   const refill = (b: { level: number; at: number }, now: number) => {
     if (now > b.at) {
@@ -39,8 +42,9 @@ export function createRateLimiter({ ratePerSecond, burst, pruneAbove = 10_000 }:
   };
 
   return {
+    enabled,
     take(key, now, cost = 1) {
-      if (ratePerSecond <= 0) return { ok: true };
+      if (!enabled) return { ok: true };
       let b = buckets.get(key);
       if (!b) {
         if (buckets.size >= pruneAbove) prune(now);

@@ -8,8 +8,9 @@ import type { StreamPosition } from "./broker.ts";
  * has reached, once each, in order — or a gap, said plainly, where neither holds it.
  */
 
-/** Why a subscriber does not get exactly what followed its `since`. */
-export type ResetReason = "history_exceeded" | "epoch_changed" | "since_ahead";
+/** Why a subscriber does not get exactly what followed its `since` (the `reset` frame's reason). */
+export const RESET_REASONS = ["history_exceeded", "epoch_changed", "since_ahead"] as const;
+export type ResetReason = (typeof RESET_REASONS)[number];
 
 /** What the client asked for: the last seq it saw, and the epoch that seq belongs to (when it knows). */
 export interface ResumeRequest {

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { CHANNELS } from "../hub/channels.ts";
+import { RESET_REASONS } from "../hub/resume.ts";
 import { LOG_LEVELS, type InputSchemas } from "./inputs.ts";
 
 /**
@@ -24,8 +25,6 @@ export const HelloFrame = z
       .openapi({ description: "Present when the client asked to resume (`?since=`)" }),
   })
   .openapi("HelloFrame");
-
-export const RESET_REASONS = ["history_exceeded", "epoch_changed", "since_ahead"] as const;
 
 export const ResetFrame = z
   .object({
