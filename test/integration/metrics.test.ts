@@ -1,17 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ConfigError, loadConfig } from "../../src/config.ts";
 import { connect } from "../helpers/client.ts";
+import { eventually } from "../helpers/eventually.ts";
 import { parsePrometheus, sampleValue, scrape } from "../helpers/prometheus.ts";
 import { postJson, startTestServer, type TestServer } from "../helpers/server.ts";
-
-/** Resolves once `condition` holds (checked every 10 ms); for state the server changes after a client acts. */
-async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(10);
-  }
-}
 
 describe("GET /metrics", () => {
   let srv: TestServer;
@@ -42,7 +34,7 @@ describe("GET /metrics", () => {
     const frameBytes = a.raw.slice(1, 5).reduce((n, text) => n + Buffer.byteLength(text), 0);
 
     b.close();
-    await until(() => srv.server.connections.byPath()["/ws"] === 1, "the server to see the close");
+    await eventually(() => srv.server.connections.byPath()["/ws"] === 1, "the server to see the close");
 
     const { families: after, contentType } = await scrape(srv.url);
     expect(contentType).toStartWith("text/plain; version=0.0.4");
@@ -116,7 +108,7 @@ describe("GET /metrics", () => {
   });
 
   test("a filtered subscriber counts only the frames its filter topics carry", async () => {
-    await until(() => srv.server.connections.total() === 0, "earlier clients to be gone");
+    await eventually(() => srv.server.connections.total() === 0, "earlier clients to be gone");
     const filtered = await connect(srv.ws("/ws?types=f.*"));
     await filtered.next();
     const before = (await scrape(srv.url)).families;
@@ -130,7 +122,7 @@ describe("GET /metrics", () => {
   });
 
   test("Server-Sent Events streams count as connections and deliveries on their path", async () => {
-    await until(() => srv.server.connections.total() === 0, "earlier clients to be gone");
+    await eventually(() => srv.server.connections.total() === 0, "earlier clients to be gone");
     const before = (await scrape(srv.url)).families;
     const abort = new AbortController();
     const res = await fetch(`${srv.url}/api/events/stream`, { signal: abort.signal });
@@ -151,7 +143,7 @@ describe("GET /metrics", () => {
     expect(delta("stream_bytes_sent_total", { channel: "events" })).toBe(dataBytes);
 
     abort.abort();
-    await until(() => srv.server.connections.total() === 0, "the server to see the stream end");
+    await eventually(() => srv.server.connections.total() === 0, "the server to see the stream end");
     const after = (await scrape(srv.url)).families;
     expect(sampleValue(after, "stream_disconnects_total", { path: "/api/events/stream" }) - sampleValue(before, "stream_disconnects_total", { path: "/api/events/stream" })).toBe(1);
   });

@@ -1,7 +1,8 @@
 import { RedisClient } from "bun";
 import { afterEach, expect, test } from "bun:test";
 import { connect } from "../helpers/client.ts";
-import { describeRedis, eventually, freePort, startRedis, uniquePrefix, type RedisServer } from "../helpers/redis.ts";
+import { eventually } from "../helpers/eventually.ts";
+import { describeRedis, freePort, startRedis, uniquePrefix, type RedisServer } from "../helpers/redis.ts";
 import { postJson, startTestServer, type TestServer } from "../helpers/server.ts";
 
 /**
