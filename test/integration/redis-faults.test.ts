@@ -124,7 +124,7 @@ describeRedis("--redis when Redis fails", () => {
     expect(closed.reason).toContain("the events stream was recreated");
     expect(live.raw.some((r) => JSON.parse(r).kind === "event")).toBe(false);
     expect((await logs.closed).code).toBe(1012);
-    // ... and, resuming from the lost epoch like any client that reconnects, is told so, then gets the new stream. from the lost epoch is told so, then gets the new stream.
+    // ... and, resuming from the lost epoch like any client that reconnects, is told so, then gets the new stream.
     const ws = await connect(srv.ws(`/ws?since=1&epoch=${before.epoch}`));
     expect(await ws.next()).toMatchObject({ kind: "hello", epoch: after.epoch, resume: { since: 1, complete: false } });
     expect(await ws.next()).toMatchObject({ kind: "reset", reason: "epoch_changed", epoch: after.epoch, next: 1 });
