@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { rawRequest, upgradeHead } from "../helpers/raw.ts";
+import { rawConnect } from "../helpers/raw-socket.ts";
 import { postJson, startTestServer, type TestServer } from "../helpers/server.ts";
 
 let srv: TestServer;
@@ -12,18 +12,19 @@ const WS_PATHS = ["/ws", "/api/stream", "/ws/logs"];
 
 describe("wrong turns get clear answers", () => {
   test("a WebSocket upgrade on an unknown path: 404 naming the path and the WebSocket endpoints", async () => {
-    const res = await rawRequest(srv.server.port, upgradeHead("/api/strem"));
+    const res = await rawConnect(srv.server.port, "/api/strem");
     expect(res.status).toBe(404);
     expect(res.headers["content-type"]).toContain("application/json");
-    const body = JSON.parse(res.body);
+    const body = res.body;
     expect(body).toMatchObject({ error: "not_found", path: "/api/strem", websocketEndpoints: WS_PATHS });
     expect(body.message).toContain("/api/strem");
     expect(srv.logs.some((l) => l.msg === "WebSocket upgrade refused: no such endpoint" && l.path === "/api/strem")).toBe(true);
   });
 
   test("a WebSocket upgrade on a real path switches protocols", async () => {
-    const res = await rawRequest(srv.server.port, upgradeHead("/api/stream"));
+    const res = await rawConnect(srv.server.port, "/api/stream");
     expect(res.status).toBe(101);
+    res.end();
   });
 
   test.each(WS_PATHS)("a plain GET on %s: 426 with a hint", async (path) => {

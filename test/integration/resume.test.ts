@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { connect, type TestSocket } from "../helpers/client.ts";
-import { rawRequest, upgradeHead } from "../helpers/raw.ts";
+import { rawConnect } from "../helpers/raw-socket.ts";
 import { postJson, startTestServer, type TestServer } from "../helpers/server.ts";
 
 let srv: TestServer;
@@ -171,10 +171,9 @@ describe("filters", () => {
     ["/ws/logs?level=loud", "level", "level must be one of debug, info, warn, error"],
   ])("a bad query on upgrade (%s): 400 naming the parameter, no upgrade", async (path, field, message) => {
     srv = startTestServer();
-    const res = await rawRequest(srv.server.port, upgradeHead(path));
+    const res = await rawConnect(srv.server.port, path);
     expect(res.status).toBe(400);
-    const body = JSON.parse(res.body);
-    expect(body).toMatchObject({ error: "invalid_query", issues: [{ path: field, message: expect.stringContaining(message) }] });
+    expect(res.body).toMatchObject({ error: "invalid_query", issues: [{ path: field, message: expect.stringContaining(message) }] });
     expect(srv.logs.some((l) => l.msg === "WebSocket upgrade refused: bad query string")).toBe(true);
   });
 });
