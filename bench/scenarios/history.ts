@@ -11,19 +11,16 @@ import { publishCases } from "./http-publish.ts";
  * default, or --data-sync normal), and the time to replay 10,000 events to a client resuming from seq 0.
  */
 
-/** The per-address publish rate limit would cap the figures at its own value: off for this measurement. */
-const UNLIMITED = ["--publish-rate", "0"];
-
 /** stream-server in memory, then with --data in a fresh directory (removed when it stops). */
 const servers: ServerSpec[] = [
-  { label: "memory", start: () => startTarget("stream-server", UNLIMITED) },
+  { label: "memory", start: () => startTarget("stream-server") },
   { label: "--data", start: () => withData("full") },
   { label: "--data-sync normal", start: () => withData("normal") },
 ];
 
 async function withData(sync: "full" | "normal"): Promise<Target> {
   const dir = mkdtempSync(join(tmpdir(), "stream-bench-data-"));
-  const target = await startTarget("stream-server", [...UNLIMITED, "--data", dir, "--data-sync", sync]);
+  const target = await startTarget("stream-server", ["--data", dir, "--data-sync", sync]);
   return {
     ...target,
     async stop() {

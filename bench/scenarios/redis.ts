@@ -40,12 +40,9 @@ interface Figures {
   max: number;
 }
 
-/** The load comes from one address: no publish rate limit, so the figure is the server's, not the limiter's. */
-const UNLIMITED = ["--publish-rate", "0"];
-
 async function startMode(mode: Mode, redis: RedisServer): Promise<Target[]> {
-  if (mode.label === "single node") return [await startTarget("stream-server", UNLIMITED)];
-  const flags = [...UNLIMITED, "--redis", redis.url, "--redis-prefix", uniquePrefix()];
+  if (mode.label === "single node") return [await startTarget("stream-server")];
+  const flags = ["--redis", redis.url, "--redis-prefix", uniquePrefix()];
   return Promise.all(Array.from({ length: mode.instances }, () => startTarget("stream-server", flags)));
 }
 
