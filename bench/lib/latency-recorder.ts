@@ -52,6 +52,6 @@ export function latencyRecorder(): LatencyRecorder {
 }
 
 /** The `q` quantile of sorted values (NaN when empty). */
-function quantile(sorted: Float64Array, q: number): number {
+export function quantile(sorted: ArrayLike<number>, q: number): number {
   return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }

@@ -1,5 +1,6 @@
 /** The paced publisher's thread (see `paced-publisher.ts`): sends `{"kind":"publish"}` frames on schedule. */
 import { sharedMicros, sharedNow } from "./clock.ts";
+import { quantile } from "./latency-recorder.ts";
 import { eventsIn, type PacedCommand, type PacedReply } from "./paced-publisher.ts";
 import { eventJson } from "./publisher.ts";
 import { clientFrame, openRawWs, type RawWs } from "./raw-ws.ts";
@@ -24,8 +25,7 @@ async function run(ms: number) {
     ws!.send(clientFrame(`{"kind":"publish","event":${eventJson(next++, "", sentUs)}}`));
     late.push(sentUs / 1000 - due);
   }
-  late.sort((a, b) => a - b);
-  return late[Math.floor(late.length * 0.99)] ?? NaN;
+  return quantile(late.sort((a, b) => a - b), 0.99);
 }
 
 self.onmessage = async (e: MessageEvent<PacedCommand>) => {

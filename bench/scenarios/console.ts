@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { launchBrowser } from "../../test/helpers/chromium.ts";
+import { quantile } from "../lib/latency-recorder.ts";
 import { cpuMs, cpuPressure } from "../lib/proc.ts";
 import { fmt, runCase, type Row, type Scenario } from "../lib/scenario.ts";
 import { startTarget, type Target } from "../lib/targets.ts";
@@ -163,9 +164,4 @@ async function publishAtRate(base: string, rate: number, durationMs: number): Pr
     await Bun.sleep(20);
   }
   return sent;
-}
-
-function quantile(sorted: number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }

@@ -1,4 +1,5 @@
 import { startRedis, uniquePrefix, type RedisServer } from "../../test/helpers/redis.ts";
+import { quantile } from "../lib/latency-recorder.ts";
 import { cpuMs } from "../lib/proc.ts";
 import { openPacedPublisher } from "../lib/paced-publisher.ts";
 import { openPublisher, windowGate, type Gate } from "../lib/publisher.ts";
@@ -99,7 +100,6 @@ async function measure(instances: Target[], redis: RedisServer, ctx: BenchContex
   crowds.forEach((c) => c.close());
 
   const sorted = latencies.sort((a, b) => a - b);
-  const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
   const pct = (ms: number) => (ms / (seconds * 1000)) * 100;
   return {
     deliveriesPerSec: delivered / seconds,
@@ -107,7 +107,7 @@ async function measure(instances: Target[], redis: RedisServer, ctx: BenchContex
     lost, reordered,
     serverCpu: pct(cpu1.server - cpu0.server),
     redisCpu: pct(cpu1.redis - cpu0.redis),
-    p50: q(0.5), p99: q(0.99), max: sorted.at(-1) ?? NaN,
+    p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), max: sorted.at(-1) ?? NaN,
   };
 }
 
