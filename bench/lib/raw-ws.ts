@@ -17,8 +17,6 @@ export type OnFrame = (buf: Uint8Array, start: number, end: number, arrivedMs: n
 export interface RawWs {
   /** Sends a prebuilt client frame (see `clientFrame`). */
   send(frame: Uint8Array): void;
-  /** Bytes queued because the socket was full. */
-  queued(): number;
   close(): void;
   closed: Promise<void>;
 }
@@ -60,8 +58,7 @@ export function openRawWs({ host, port, path, onFrame, onClose }: RawWsOptions):
   return new Promise((resolve, reject) => {
     let upgraded = false;
     let pending: Uint8Array | undefined; // bytes of an incomplete frame (or of the handshake answer)
-    let out: Uint8Array[] = [];
-    let outBytes = 0;
+    const out: Uint8Array[] = [];
     let sock: Socket<undefined> | undefined;
     let resolveClosed!: () => void;
     const closed = new Promise<void>((r) => (resolveClosed = r));
@@ -70,7 +67,6 @@ export function openRawWs({ host, port, path, onFrame, onClose }: RawWsOptions):
       while (out.length > 0) {
         const first = out[0]!;
         const n = s.write(first);
-        outBytes -= Math.max(n, 0);
         if (n < first.length) {
           if (n > 0) out[0] = first.subarray(n);
           return;
@@ -88,9 +84,7 @@ export function openRawWs({ host, port, path, onFrame, onClose }: RawWsOptions):
           frame = frame.subarray(Math.max(n, 0));
         }
         out.push(frame);
-        outBytes += frame.length;
       },
-      queued: () => outBytes,
       close() {
         sock?.end();
       },
