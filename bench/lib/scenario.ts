@@ -1,4 +1,4 @@
-import { standardTargets, startTarget, type Target, type TargetName } from "./targets.ts";
+import { standardTargets, startTarget, type Target } from "./targets.ts";
 
 /**
  * The scenario registry's vocabulary. A scenario runs one or more cases; each case measures several
@@ -50,8 +50,8 @@ export interface ServerSpec {
 }
 
 /** The built-in targets, stream-server first. `flags` go to stream-server (and "previous"). */
-export function standardServers(flags: string[] = [], names: readonly TargetName[] = standardTargets()): ServerSpec[] {
-  return names.map((name) => ({ label: name, start: () => startTarget(name, name === "stream-server" || name === "previous" ? flags : []) }));
+export function standardServers(flags: string[] = []): ServerSpec[] {
+  return standardTargets().map((name) => ({ label: name, start: () => startTarget(name, name === "stream-server" || name === "previous" ? flags : []) }));
 }
 
 export interface CaseSpec<R extends Record<string, unknown>> {
