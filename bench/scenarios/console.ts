@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { launchBrowser } from "../../test/helpers/chromium.ts";
 import { quantile } from "../lib/latency-recorder.ts";
-import { cpuMs, cpuPressure } from "../lib/proc.ts";
+import { cpuMs, cpuPressure, statFields } from "../lib/proc.ts";
 import { fmt, runCase, type Row, type Scenario } from "../lib/scenario.ts";
 import { startTarget, type Target } from "../lib/targets.ts";
 
@@ -126,8 +126,7 @@ function chromiumCpuMs(): number {
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      parentOf.set(Number(entry), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+      parentOf.set(Number(entry), Number(statFields(Number(entry))[1]));
     } catch {
       // the process exited meanwhile
     }
