@@ -1,5 +1,6 @@
 import { spawn } from "bun";
 import { join } from "node:path";
+import { fmt, type Row } from "./scenario.ts";
 import type { Target } from "./targets.ts";
 
 /** What one generator run does. */
@@ -55,4 +56,19 @@ export async function runGenerator(target: Target, params: Omit<GeneratorParams,
   }
   const code = await proc.exited;
   throw new Error(`generator (${params.mode} against ${target.name}) failed with code ${code}: ${(await err).trim() || out.trim()}\nserver said: ${target.output().slice(-1000)}`);
+}
+
+/** Server and generator CPU as a share of one core over the measured run, plus extra details. */
+export function cpuDetails(r: GeneratorResult, extra: Row["details"] = {}): Row["details"] {
+  const ms = r.elapsedMs as number;
+  const pct = (cpu: unknown) => `${Math.round(((cpu as number) / ms) * 100)}%`;
+  const perEvent = ((r.serverCpuMs as number) * 1000) / (r.events as number);
+  return {
+    ...extra,
+    "server cpu": pct(r.serverCpuMs),
+    "gen cpu": pct(r.generatorCpuMs),
+    // Less sensitive to a busy machine than throughput: what one event cost the server.
+    "server µs/event": fmt(perEvent),
+    ...(r.error ? { error: r.error } : {}),
+  };
 }

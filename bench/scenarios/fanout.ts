@@ -1,4 +1,4 @@
-import { runGenerator, type GeneratorResult } from "../lib/generate.ts";
+import { cpuDetails, runGenerator, type GeneratorResult } from "../lib/generate.ts";
 import { fmt, runCase, standardServers, type Row, type Scenario } from "../lib/scenario.ts";
 
 /** Fan-out throughput: one publisher, N subscribers, a bounded window of events in flight. */
@@ -29,18 +29,3 @@ export const fanout: Scenario = {
     return rows;
   },
 };
-
-/** Server and generator CPU as a share of one core over the measured run, plus extra details. */
-export function cpuDetails(r: GeneratorResult, extra: Row["details"] = {}): Row["details"] {
-  const ms = r.elapsedMs as number;
-  const pct = (cpu: unknown) => `${Math.round(((cpu as number) / ms) * 100)}%`;
-  const perEvent = ((r.serverCpuMs as number) * 1000) / (r.events as number);
-  return {
-    ...extra,
-    "server cpu": pct(r.serverCpuMs),
-    "gen cpu": pct(r.generatorCpuMs),
-    // Less sensitive to a busy machine than throughput: what one event cost the server.
-    "server µs/event": fmt(perEvent),
-    ...(r.error ? { error: r.error } : {}),
-  };
-}

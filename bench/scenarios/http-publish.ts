@@ -1,6 +1,5 @@
-import { runGenerator, type GeneratorResult } from "../lib/generate.ts";
+import { cpuDetails, runGenerator, type GeneratorResult } from "../lib/generate.ts";
 import { fmt, runCase, standardServers, type BenchContext, type Row, type Scenario, type ServerSpec } from "../lib/scenario.ts";
-import { cpuDetails } from "./fanout.ts";
 
 /** HTTP publish: POST /api/events answered per second, single events and batches of 100, one subscriber. */
 export const httpPublish: Scenario = {

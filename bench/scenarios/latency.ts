@@ -1,6 +1,5 @@
-import { runGenerator, type GeneratorResult } from "../lib/generate.ts";
+import { cpuDetails, runGenerator, type GeneratorResult } from "../lib/generate.ts";
 import { fmt, runCase, standardServers, type Row, type Scenario } from "../lib/scenario.ts";
-import { cpuDetails } from "./fanout.ts";
 
 /**
  * Latency at a fixed rate, publish → receive of every delivery (paced publisher in its own thread, send
