@@ -67,51 +67,42 @@ export function createMetrics({ hub, connections, refusals }: MetricsDeps): Metr
     /** Per channel, per status: numbers as keys, so counting a request builds no string. */
     requests: new Map<Channel, Map<number, number>>(CHANNELS.map((c) => [c, new Map()])),
   };
-  const byPath = (path: string) => ({ path });
-  const byChannel = (channel: string) => ({ channel });
-  const counter = (name: string, help: string, labelNames: string[], tally: Map<string, number>, labels: (key: string) => Labels) =>
-    scrapedCounter(registry, { name, help, labelNames, tally: () => tally, labels });
+  /** A counter with one label whose values are the tally's keys. */
+  const counter = (name: string, help: string, label: "path" | "channel", tally: Map<string, number>) =>
+    scrapedCounter(registry, { name, help, labelNames: [label], samples: () => [...tally].map(([key, n]) => [{ [label]: key }, n]) });
 
-  counter("stream_connects_total", "WebSocket and Server-Sent Events connections opened, per path", ["path"], t.connects, byPath);
-  counter("stream_disconnects_total", "WebSocket and Server-Sent Events connections closed (by either side), per path", ["path"], t.disconnects, byPath);
+  counter("stream_connects_total", "WebSocket and Server-Sent Events connections opened, per path", "path", t.connects);
+  counter("stream_disconnects_total", "WebSocket and Server-Sent Events connections closed (by either side), per path", "path", t.disconnects);
   counter(
     "stream_slow_consumer_closes_total",
     "Clients closed (code 1013) because they stopped reading and their send buffer passed the limit, per path",
-    ["path"],
+    "path",
     t.slowCloses,
-    byPath,
   );
-  counter("stream_frames_published_total", "Event and log frames handed to this server's fan-out, per channel", ["channel"], t.published, byChannel);
+  counter("stream_frames_published_total", "Event and log frames handed to this server's fan-out, per channel", "channel", t.published);
   counter(
     "stream_frames_delivered_total",
     "Frames queued to subscribers: each published frame counts once per subscriber of its topic",
-    ["channel"],
+    "channel",
     t.delivered,
-    byChannel,
   );
   counter(
     "stream_frames_replayed_total",
     "Frames sent from history to clients that resumed with ?since= (not counted in stream_frames_delivered_total)",
-    ["channel"],
+    "channel",
     t.replayed,
-    byChannel,
   );
   counter(
     "stream_bytes_sent_total",
     "Payload bytes of event/log frames queued to subscribers, live and replayed (excludes WebSocket framing and control frames)",
-    ["channel"],
+    "channel",
     t.bytes,
-    byChannel,
   );
   scrapedCounter(registry, {
     name: "stream_publish_requests_total",
     help: "HTTP publish requests answered, per channel and status code",
     labelNames: ["channel", "status"],
-    tally: () => [...t.requests].flatMap(([channel, byStatus]) => [...byStatus].map(([status, n]) => [`${channel} ${status}`, n] as [string, number])),
-    labels: (key) => {
-      const [channel, status] = key.split(" ");
-      return { channel: channel!, status: status! };
-    },
+    samples: () => [...t.requests].flatMap(([channel, byStatus]) => [...byStatus].map(([status, n]): Sample => [{ channel, status: String(status) }, n])),
   });
 
   if (refusals) {
@@ -119,8 +110,7 @@ export function createMetrics({ hub, connections, refusals }: MetricsDeps): Metr
       name: "stream_refusals_total",
       help: "Requests, upgrades and clients turned away, by reason (unauthorized, forbidden, forbiddenOrigin, connectionLimit, rateLimited, slowConsumers, oversizeFrames)",
       labelNames: ["reason"],
-      tally: () => Object.entries(refusals),
-      labels: (reason) => ({ reason }),
+      samples: () => Object.entries(refusals).map(([reason, n]): Sample => [{ reason }, n]),
     });
   }
 
@@ -204,7 +194,8 @@ export function createMetrics({ hub, connections, refusals }: MetricsDeps): Metr
   };
 }
 
-type Labels = Record<string, string>;
+/** One value of a counter and the labels it is reported under. */
+type Sample = [labels: Record<string, string>, value: number];
 
 function bump<K>(tally: Map<K, number>, key: K, n = 1) {
   tally.set(key, (tally.get(key) ?? 0) + n);
@@ -216,7 +207,7 @@ function bump<K>(tally: Map<K, number>, key: K, n = 1) {
  */
 function scrapedCounter(
   registry: Registry,
-  { name, help, labelNames, tally, labels }: { name: string; help: string; labelNames: string[]; tally: () => Iterable<[string, number]>; labels: (key: string) => Labels },
+  { name, help, labelNames, samples }: { name: string; help: string; labelNames: string[]; samples: () => Iterable<Sample> },
 ) {
   new Counter({
     name,
@@ -225,7 +216,7 @@ function scrapedCounter(
     registers: [registry],
     collect() {
       this.reset();
-      for (const [key, value] of tally()) this.inc(labels(key), value);
+      for (const [labels, value] of samples()) this.inc(labels, value);
     },
   });
 }
