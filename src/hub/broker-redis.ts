@@ -39,9 +39,9 @@ const MAX_PAGE = 10_000;
 export function createRedisBroker(options: RedisBrokerOptions): Broker {
   const { url, prefix, historySize, historyMaxAgeMs, readerSlack = 10_000, deliver, logger, onRecreated } = options;
   const keys = (channel: Channel) => redisKeys(prefix, channel);
+  const cutoff = () => (historyMaxAgeMs ? Date.now() - historyMaxAgeMs : 0);
   const commands = createRedisLink({ url, role: "publish", logger });
   // XREAD BLOCK holds its connection, so the reader gets one of its own.
-  const cutoff = () => (historyMaxAgeMs ? Date.now() - historyMaxAgeMs : 0);
   const readerLink = createRedisLink({ url, role: "stream reader", logger });
   const reader = createStreamReader({ link: readerLink, keys, deliver, logger, onRecreated });
 
