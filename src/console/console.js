@@ -423,12 +423,11 @@ async function publish(event) {
   const source = $("p-source").value;
   const data = $("p-data").value.trim();
   const token = $("p-token").value.trim();
-  let body = "{";
   const parts = [];
   if (type !== "") parts.push(`"type":${JSON.stringify(type)}`);
   if (source !== "") parts.push(`"source":${JSON.stringify(source)}`);
   if (data !== "") parts.push(`"data":${data}`);
-  body += `${parts.join(",")}}`;
+  const body = `{${parts.join(",")}}`;
   const headers = { "content-type": "application/json" };
   if (token) headers.authorization = `Bearer ${token}`;
   const out = $("publish-result");
