@@ -5,13 +5,11 @@ import { BrokerUnavailableError } from "./unavailable.ts";
 /**
  * One Redis connection that heals itself. Bun's client gives up after a few retries and never
  * resubscribes or resumes blocking reads, so reconnecting is done here, with backoff, and whoever
- * owns the connection is told (`onUp`) so that it can pick up where it left off.
+ * owns the connection waits for it (`whenUp`) so that it can pick up where it left off.
  */
 export interface RedisLink {
   /** Sends a command; a lost connection becomes a BrokerUnavailableError (and starts reconnecting). */
   send(command: string, args: string[]): Promise<any>;
-  /** Whether the connection is up right now. */
-  up(): boolean;
   /** Why it is down (for /api/health), or undefined when up. */
   downReason(): string | undefined;
   /** Resolves once the connection is up (immediately if it is); rejects once closed. */
@@ -24,15 +22,13 @@ export interface RedisLinkOptions {
   /** What this connection is for, in log lines: "publish", "stream reader". */
   role: string;
   logger: Logger;
-  /** Called after every successful (re)connect, before whenUp() waiters resume. */
-  onUp?: () => void;
 }
 
 const FIRST_DELAY_MS = 100;
 const MAX_DELAY_MS = 5_000;
 
 /** Opens a connection to `url` and keeps it open until close(). */
-export function createRedisLink({ url, role, logger, onUp }: RedisLinkOptions): RedisLink {
+export function createRedisLink({ url, role, logger }: RedisLinkOptions): RedisLink {
   const where = redactUrl(url);
   // Our own reconnect loop replaces Bun's: an offline queue would hold publishes we must refuse (503).
   const client = new RedisClient(url, { autoReconnect: false, enableOfflineQueue: false, connectionTimeout: 5_000 });
@@ -70,7 +66,6 @@ export function createRedisLink({ url, role, logger, onUp }: RedisLinkOptions): 
         reason = undefined;
         logger.info(everUp ? `${role} connection to Redis restored` : `${role} connection to Redis open`, { redis: where });
         everUp = true;
-        onUp?.();
         settle((w) => w.resolve());
         break;
       } catch (err) {
@@ -100,7 +95,6 @@ export function createRedisLink({ url, role, logger, onUp }: RedisLinkOptions): 
         throw new BrokerUnavailableError(`lost the connection to Redis at ${where} (${messageOf(err)})`);
       }
     },
-    up: () => isUp,
     downReason: () => (isUp ? undefined : reason),
     whenUp() {
       if (closed) return Promise.reject(new Error("Redis connection closed"));
