@@ -46,10 +46,7 @@ export function createRedisBroker(options: RedisBrokerOptions): Broker {
   const reader = createStreamReader({ link: readerLink, keys, deliver, logger, onRecreated });
 
   return {
-    async publish(channel, drafts) {
-      const { entries } = await appendDrafts(commands, keys(channel), drafts, historySize + readerSlack, newEpoch());
-      return entries;
-    },
+    publish: (channel, drafts) => appendDrafts(commands, keys(channel), drafts, historySize + readerSlack, newEpoch()),
     async read(channel, since, limit) {
       const page = await readPage(commands, keys(channel), since, Math.max(1, Math.min(limit, MAX_PAGE)), cutoff());
       return { entries: page.entries, firstSeq: page.firstSeq, position: { epoch: page.epoch, seq: page.seq } };

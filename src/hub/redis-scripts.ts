@@ -28,7 +28,7 @@ end`;
 /**
  * Publish: takes the next seqs and appends one stream entry per draft with id `<seq>-0`, so stream ids
  * ARE seqs and every instance agrees on them. Creates the epoch if Redis has none (first use, or data lost).
- * ARGV = maxlen, epoch candidate, fields per entry, then the fields of each entry. Returns {first seq, epoch}.
+ * ARGV = maxlen, epoch candidate, fields per entry, then the fields of each entry. Returns the first seq.
  */
 const PUBLISH = `
 local epoch = redis.call('GET', KEYS[3])
@@ -42,7 +42,7 @@ for i = 0, n - 1 do
   for j = 1, per do cmd[8 + j] = ARGV[3 + i * per + j] end
   redis.call(unpack(cmd))
 end
-return {first, epoch}`;
+return first`;
 
 /** Where the stream stands: {epoch, last seq}; creates the epoch if missing. ARGV = epoch candidate. */
 const POSITION = `
@@ -78,12 +78,12 @@ async function run(link: RedisLink, s: Script, keys: ChannelKeys, args: string[]
 // A stream entry's fields: e = epoch (set by the script), then the draft.
 const FIELDS_PER_DRAFT = 12;
 
-/** Appends drafts to the channel's stream; resolves with the stored entries and the epoch they belong to. */
-export async function appendDrafts(link: RedisLink, keys: ChannelKeys, drafts: Draft[], maxLen: number, epochCandidate: string) {
+/** Appends drafts to the channel's stream; resolves with the stored entries. */
+export async function appendDrafts(link: RedisLink, keys: ChannelKeys, drafts: Draft[], maxLen: number, epochCandidate: string): Promise<Entry[]> {
   const args: string[] = [String(maxLen), epochCandidate, String(FIELDS_PER_DRAFT)];
   for (const d of drafts) args.push("k", d.kind, "t", d.tail, "y", d.key, "s", d.source, "m", String(d.time), "i", d.id ?? "");
-  const [first, epoch] = (await run(link, scripts.publish, keys, args)) as [number, string];
-  return { epoch, entries: drafts.map((d, i) => sequence(d, first + i)) };
+  const first = (await run(link, scripts.publish, keys, args)) as number;
+  return drafts.map((d, i) => sequence(d, first + i));
 }
 
 /** The channel's epoch (created if missing) and last seq. */
