@@ -7,7 +7,7 @@ import { sequence, tailOf, type Entry } from "./envelope.ts";
 import type { HistoryStore, Retention } from "./history-store.ts";
 
 /** The file the history lives in, inside the --data directory. */
-export const DATA_FILE = "stream-server.sqlite";
+const DATA_FILE = "stream-server.sqlite";
 
 /** The --data directory cannot be used: the message says why and what to do. */
 export class DataDirError extends Error {

@@ -113,6 +113,6 @@ export function decodeEntry([id, fields]: RawEntry): { entry: Entry; epoch: stri
 }
 
 /** The seq a stream id `<seq>-0` stands for. */
-export function seqOf(id: string): number {
+function seqOf(id: string): number {
   return Number.parseInt(id, 10);
 }
