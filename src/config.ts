@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { z } from "zod";
 import { LOG_LEVELS } from "./protocol/inputs.ts";
 import { DEFAULT_LIMITS } from "./protocol/limits.ts";
+import { messageOf } from "./error-text.ts";
 
 /**
  * Every setting in one table: flag ⇄ environment variable ⇄ default, each value validated by a zod
@@ -221,7 +222,7 @@ export function helpText(): string {
 }
 
 function describeParseError(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
+  const message = messageOf(err);
   const unknown = /Unknown option '([^']+)'/.exec(message);
   if (unknown) return `unknown option ${unknown[1]}; run stream-server --help for the list of options`;
   const missing = /Option '(?:-\w, )?(--[\w-]+) <value>' argument missing/.exec(message);

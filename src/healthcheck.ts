@@ -1,4 +1,5 @@
 import type { Config } from "./config.ts";
+import { messageOf } from "./error-text.ts";
 
 /** `stream-server healthcheck`: GETs /api/health on the local port; exit 0 when the server says ok. For Docker's HEALTHCHECK. */
 export async function runHealthcheck(config: Config): Promise<number> {
@@ -13,7 +14,7 @@ export async function runHealthcheck(config: Config): Promise<number> {
     }
     console.error(`unhealthy: ${url} answered ${res.status} with status ${JSON.stringify(body.status)}`);
   } catch (err) {
-    console.error(`unhealthy: could not reach ${url}: ${err instanceof Error ? err.message : String(err)}`);
+    console.error(`unhealthy: could not reach ${url}: ${messageOf(err)}`);
   }
   return 1;
 }

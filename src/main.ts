@@ -5,6 +5,7 @@ import { exitOnSignals } from "./shutdown.ts";
 import { guardProcess } from "./crash-guard.ts";
 import { VERSION } from "./version.ts";
 import { runHealthcheck } from "./healthcheck.ts";
+import { messageOf } from "./error-text.ts";
 
 /** Entry point: parse the command line, start, stop on signals. No logic of its own. */
 async function main(argv: string[]): Promise<number | undefined> {
@@ -48,7 +49,7 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`stream-server: ${err.message}\n`);
       process.exit(1);
     }
-    process.stderr.write(`stream-server: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`stream-server: failed to start: ${messageOf(err)}\n`);
     process.exit(1);
   },
 );

@@ -3,6 +3,7 @@ import type { Broker, Deliver, StreamPosition } from "./broker.ts";
 import { sequence, type Entry } from "./envelope.ts";
 import { createMemoryStore, type HistoryStore, type Retention } from "./history-store.ts";
 import { BrokerUnavailableError } from "./unavailable.ts";
+import { messageOf } from "../error-text.ts";
 
 export interface MemoryBrokerOptions extends Partial<Retention> {
   deliver: Deliver;
@@ -43,7 +44,7 @@ export function createMemoryBroker({ deliver, store: given, historySize = 10_000
       store.append(channel, entries);
       failure = undefined;
     } catch (err) {
-      failure = `could not store history: ${err instanceof Error ? err.message : String(err)}`;
+      failure = `could not store history: ${messageOf(err)}`;
       assigned.set(channel, p.seq);
       throw new BrokerUnavailableError(`${failure}; nothing was published`);
     }

@@ -5,6 +5,7 @@ import { newEpoch, type StreamPosition } from "./broker.ts";
 import type { Channel } from "./channels.ts";
 import { sequence, tailOf, type Entry } from "./envelope.ts";
 import type { HistoryStore, Retention } from "./history-store.ts";
+import { messageOf } from "../error-text.ts";
 
 /** The file the history lives in, inside the --data directory. */
 const DATA_FILE = "stream-server.sqlite";
@@ -119,8 +120,4 @@ export function openSqliteStore({ dir, sync, historySize, historyMaxAgeMs }: Sql
       db.close();
     },
   };
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -1,6 +1,7 @@
 import { RedisClient } from "bun";
 import type { Logger } from "../log/logger.ts";
 import { BrokerUnavailableError } from "./unavailable.ts";
+import { messageOf } from "../error-text.ts";
 
 /**
  * One Redis connection that heals itself. Bun's client gives up after a few retries and never
@@ -121,8 +122,4 @@ export function redactUrl(url: string): string {
   } catch {
     return "(unparseable Redis URL)";
   }
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
