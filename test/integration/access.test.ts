@@ -2,6 +2,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { connect } from "../helpers/client.ts";
 import { rawConnect } from "../helpers/raw-socket.ts";
 import { postJson, startTestServer, type TestServer } from "../helpers/server.ts";
+import { openEventStream } from "../helpers/sse.ts";
 
 const PUB = "pub-secret-1";
 const PUB2 = "pub-secret-2";
@@ -96,13 +97,10 @@ describe("tokens", () => {
     const refused = await fetch(`${s.url}/api/events/stream`, { headers: { accept: "text/event-stream" } });
     expect(refused.status).toBe(401);
     expect(((await refused.json()) as any).error).toBe("unauthorized");
-    const controller = new AbortController();
-    const sse = await fetch(`${s.url}/api/events/stream?token=${SUB}`, { headers: { accept: "text/event-stream" }, signal: controller.signal });
+    const sse = await openEventStream(`${s.url}/api/events/stream?token=${SUB}`);
     expect(sse.status).toBe(200);
-    const reader = sse.body!.getReader();
-    const first = new TextDecoder().decode((await reader.read()).value);
-    expect(first).toContain('"kind":"hello"');
-    controller.abort();
+    expect((await sse.frame()).kind).toBe("hello");
+    sse.close();
   });
 
   test("CORS preflights are answered without a token", async () => {

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { connect } from "../helpers/client.ts";
 import { OP, rawConnect } from "../helpers/raw-socket.ts";
 import { postJson, startTestServer, type TestServer } from "../helpers/server.ts";
+import { openEventStream } from "../helpers/sse.ts";
 
 let srv: TestServer | undefined;
 afterEach(() => srv?.stop());
@@ -58,18 +59,16 @@ describe("Server-Sent Events and connection limits", () => {
     const s = start(["--max-connections", "2"]);
     const ws = await connect(s.ws("/ws"));
     await ws.next();
-    const controller = new AbortController();
-    const sse = await fetch(`${s.url}/api/events/stream`, { headers: { accept: "text/event-stream" }, signal: controller.signal });
+    const sse = await openEventStream(`${s.url}/api/events/stream`);
     expect(sse.status).toBe(200);
-    const reader = sse.body!.getReader();
-    expect(new TextDecoder().decode((await reader.read()).value)).toContain('"kind":"hello"');
+    expect((await sse.frame()).kind).toBe("hello");
 
     expect((await rawConnect(s.server.port, "/ws")).status).toBe(503);
     const second = await fetch(`${s.url}/api/logs/stream`, { headers: { accept: "text/event-stream" } });
     expect(second.status).toBe(503);
     expect(((await second.json()) as any).error).toBe("too_many_connections");
 
-    controller.abort();
+    sse.close();
     await s.waitForLog((l) => l.msg === "Server-Sent Events client disconnected");
     const again = await rawConnect(s.server.port, "/ws");
     expect(again.status).toBe(101);
