@@ -166,7 +166,7 @@ describeRedis("--redis when Redis fails", () => {
     expect((await publish(srv, "too.early")).status).toBe(503);
     // A subscriber may connect meanwhile: it stays connected and gets its hello once Redis answered.
     const early = await connect(srv.ws("/ws"));
-    await eventually(() => srv.logs.some((l) => l.level === "warn" && /waiting for Redis at .*retrying in/.test(String(l.msg))), "a log line naming what it waits for");
+    await srv.waitForLog((l) => l.level === "warn" && /waiting for Redis at .*retrying in/.test(String(l.msg))); // a log line naming what it waits for
     expect(ready).toBe(false);
     expect(early.raw).toEqual([]); // no hello while the position is unknown
 
