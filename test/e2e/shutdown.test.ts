@@ -2,6 +2,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { connect } from "../helpers/client.ts";
 import { OP, rawConnect } from "../helpers/raw-socket.ts";
 import { buildBinary, startBinary, type BinaryServer } from "../helpers/binary.ts";
+import { openEventStream } from "../helpers/sse.ts";
 
 let srv: BinaryServer | undefined;
 afterEach(async () => {
@@ -68,18 +69,11 @@ describe("graceful shutdown of the compiled executable", () => {
 
   test("Server-Sent Events streams end with a comment saying to reconnect", async () => {
     const s = (srv = await startBinary([]));
-    const res = await fetch(`${s.url}/api/events/stream`, { headers: { accept: "text/event-stream" } });
-    const reader = res.body!.getReader();
-    const decoder = new TextDecoder();
-    let text = decoder.decode((await reader.read()).value);
-    expect(text).toContain('"kind":"hello"');
+    const sse = await openEventStream(`${s.url}/api/events/stream`);
+    expect((await sse.frame()).kind).toBe("hello");
     const exited = s.kill("SIGTERM");
-    for (;;) {
-      const chunk = await reader.read();
-      if (chunk.done) break;
-      text += decoder.decode(chunk.value);
-    }
-    expect(text).toContain(": server shutting down; reconnect with Last-Event-ID to resume");
+    // Throws "event stream ended" if the stream closes without the comment.
+    while ((await sse.next()).comment !== "server shutting down; reconnect with Last-Event-ID to resume");
     expect(await exited).toBe(0);
   });
 
