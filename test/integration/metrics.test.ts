@@ -34,7 +34,7 @@ describe("GET /metrics", () => {
     const frameBytes = a.raw.slice(1, 5).reduce((n, text) => n + Buffer.byteLength(text), 0);
 
     b.close();
-    await eventually(() => srv.server.connections.byPath()["/ws"] === 1, "the server to see the close");
+    await eventually(() => srv.server.connections.byPath()["/ws"] === 1, "the server to see the close", 10_000);
 
     const { families: after, contentType } = await scrape(srv.url);
     expect(contentType).toStartWith("text/plain; version=0.0.4");
@@ -108,7 +108,7 @@ describe("GET /metrics", () => {
   });
 
   test("a filtered subscriber counts only the frames its filter topics carry", async () => {
-    await eventually(() => srv.server.connections.total() === 0, "earlier clients to be gone");
+    await eventually(() => srv.server.connections.total() === 0, "earlier clients to be gone", 10_000);
     const filtered = await connect(srv.ws("/ws?types=f.*"));
     await filtered.next();
     const before = (await scrape(srv.url)).families;
@@ -122,7 +122,7 @@ describe("GET /metrics", () => {
   });
 
   test("Server-Sent Events streams count as connections and deliveries on their path", async () => {
-    await eventually(() => srv.server.connections.total() === 0, "earlier clients to be gone");
+    await eventually(() => srv.server.connections.total() === 0, "earlier clients to be gone", 10_000);
     const before = (await scrape(srv.url)).families;
     const abort = new AbortController();
     const res = await fetch(`${srv.url}/api/events/stream`, { signal: abort.signal });
@@ -143,7 +143,7 @@ describe("GET /metrics", () => {
     expect(delta("stream_bytes_sent_total", { channel: "events" })).toBe(dataBytes);
 
     abort.abort();
-    await eventually(() => srv.server.connections.total() === 0, "the server to see the stream end");
+    await eventually(() => srv.server.connections.total() === 0, "the server to see the stream end", 10_000);
     const after = (await scrape(srv.url)).families;
     expect(sampleValue(after, "stream_disconnects_total", { path: "/api/events/stream" }) - sampleValue(before, "stream_disconnects_total", { path: "/api/events/stream" })).toBe(1);
   });
