@@ -1,17 +1,16 @@
 /**
- * How deeply a JSON value nests, counted without recursion and only up to `max`: a body of a million
- * `[` parses fine but would overflow the stack when serialised, so the validator stops it first.
+ * Whether a JSON value nests at most `max` levels of objects and arrays: a body of a million `[` parses
+ * fine but would overflow the stack when serialised, so the validator stops it first. The walk recurses
+ * only `max` deep (at most 1000, see --max-depth) and stops there, so it cannot overflow itself.
  */
 export function nestsWithin(value: unknown, max: number): boolean {
-  let level: unknown[] = [value];
-  for (let depth = 0; level.length > 0; depth++) {
-    const next: unknown[] = [];
-    for (const v of level) {
-      if (v === null || typeof v !== "object") continue;
-      if (depth >= max) return false;
-      for (const child of Array.isArray(v) ? v : Object.values(v)) if (child !== null && typeof child === "object") next.push(child);
-    }
-    level = next;
+  if (value === null || typeof value !== "object") return true;
+  if (max <= 0) return false;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!nestsWithin(value[i], max - 1)) return false;
+    return true;
   }
+  // for…in, not Object.values(): no array per object, on every publish (JSON objects inherit no keys).
+  for (const key in value) if (!nestsWithin((value as Record<string, unknown>)[key], max - 1)) return false;
   return true;
 }

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { CHANNELS } from "../hub/channels.ts";
 import { RESET_REASONS } from "../hub/resume.ts";
+import { fastSafeParse } from "./fast-validator.ts";
 import { LOG_LEVELS, type InputSchemas } from "./inputs.ts";
 
 /**
@@ -129,6 +130,7 @@ export type ClientFrame = z.infer<typeof ClientFrame>;
 export type ParsedFrame = { ok: true; frame: ClientFrame } | { ok: false; code: ErrorCode; message: string };
 
 const KNOWN_KINDS = ClientFrame.options.map((o) => o.shape.kind.value);
+const parseFrame = fastSafeParse(ClientFrame);
 
 /** Parses a client text frame; never throws. */
 export function parseClientFrame(text: string): ParsedFrame {
@@ -146,7 +148,7 @@ export function parseClientFrame(text: string): ParsedFrame {
       message: `unsupported frame${typeof kind === "string" ? ` kind "${kind.slice(0, 64)}"` : " (no kind)"}; known kinds: ${KNOWN_KINDS.join(", ")}`,
     };
   }
-  const parsed = ClientFrame.safeParse(value);
+  const parsed = parseFrame(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     return { ok: false, code: "bad_frame", message: `invalid ${kind} frame: ${issue?.path.join(".") || "frame"}: ${issue?.message}` };

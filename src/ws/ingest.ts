@@ -3,6 +3,7 @@ import type { Hub } from "../hub/hub.ts";
 import { BrokerUnavailableError } from "../hub/unavailable.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ControlFrame, PublishFrame } from "../protocol/frames.ts";
+import { fastSafeParse } from "../protocol/fast-validator.ts";
 import type { EventInput, InputSchemas } from "../protocol/inputs.ts";
 import { describeIssues, flattenIssues } from "../protocol/issues.ts";
 
@@ -24,6 +25,8 @@ export interface IngestDeps {
 
 /** Creates the publish-frame handler. */
 export function createIngest({ hub, schemas, logger }: IngestDeps): Ingest {
+  const parseEvent = fastSafeParse(schemas.EventInput);
+  const parseBatch = fastSafeParse(schemas.EventBatch);
   return function ingest(frame, channel) {
     // Never rejects: whatever goes wrong, the publisher gets an error frame.
     return handle(frame, channel).catch((err: unknown) => {
@@ -45,7 +48,7 @@ export function createIngest({ hub, schemas, logger }: IngestDeps): Ingest {
     if (single === (frame.events !== undefined)) {
       return fail("bad_frame", 'a publish frame holds either "event" (one event) or "events" (an array of events), not both and not neither');
     }
-    const parsed = single ? schemas.EventInput.safeParse(frame.event) : schemas.EventBatch.safeParse(frame.events);
+    const parsed = single ? parseEvent(frame.event) : parseBatch(frame.events);
     if (!parsed.success) {
       const issues = flattenIssues(parsed.error.issues, [single ? "event" : "events"]);
       return fail("invalid_event", `publish frame failed validation, nothing was published: ${describeIssues(issues)}`, { issues });
