@@ -1,13 +1,18 @@
 import type { EventInput, LogInput } from "../protocol/inputs.ts";
 
 /**
- * An envelope is serialised exactly once. A draft holds everything after the `seq` as a JSON tail,
- * so the broker that assigns the seq only concatenates: no per-subscriber or per-seq stringify.
+ * An envelope is serialised exactly once. A fresh draft holds the frame as an object whose seq is still
+ * open; the broker that assigns the seq fills it in and serialises the whole frame in one
+ * `JSON.stringify` (measured about twice as fast as concatenating a pre-serialised tail, which leaves a
+ * rope to flatten on every publish). A draft read back from Redis or disk holds the frame's JSON after
+ * the seq instead. Either way: no per-subscriber or per-seq work beyond that.
  */
 export interface Draft {
   kind: "event" | "log";
-  /** JSON text that follows `"seq":N` in the frame, starting with `,` and ending with `}`. */
-  tail: string;
+  /** The frame to be, its seq set by `sequence` (fresh drafts). */
+  body?: EventFrameBody | LogFrameBody;
+  /** JSON text that follows `"seq":N` in the frame, starting with `,` and ending with `}` (stored drafts). */
+  tail?: string;
   /** What filters match on: the event type, or the log level. */
   key: string;
   source: string;
@@ -17,44 +22,66 @@ export interface Draft {
   id?: string;
 }
 
+/** An event frame's fields, in wire order. */
+interface EventFrameBody {
+  kind: "event";
+  seq: number;
+  id: string;
+  type: string;
+  source: string;
+  time: string;
+  data: unknown;
+}
+
+/** A log frame's fields, in wire order. */
+interface LogFrameBody {
+  kind: "log";
+  seq: number;
+  time: string;
+  level: string;
+  message: string;
+  source: string;
+  fields: unknown;
+}
+
 /**
  * A stored, sequenced envelope: the frame text every subscriber receives. It keeps the frame, not the
- * draft's tail: history holds thousands of entries, and the frame already contains the tail.
+ * draft's body or tail: history holds thousands of entries, and the frame already contains them.
  */
-export interface Entry extends Omit<Draft, "tail"> {
+export interface Entry extends Omit<Draft, "tail" | "body"> {
   seq: number;
   frame: string;
 }
 
 const DEFAULT_SOURCE = "api";
-const DEFAULT_SOURCE_JSON = JSON.stringify(DEFAULT_SOURCE);
 
 /** Builds an event draft; `now` is computed once per publish call, not per event. */
 export function eventDraft(input: EventInput, now: Clock): Draft {
-  // What the server makes itself (a UUID, the default source, its ISO clock) needs no JSON escaping.
   const id = input.id ?? crypto.randomUUID();
   const source = input.source ?? DEFAULT_SOURCE;
-  const tail =
-    `,"id":${input.id === undefined ? `"${id}"` : JSON.stringify(id)},"type":${JSON.stringify(input.type)}` +
-    `,"source":${input.source === undefined ? DEFAULT_SOURCE_JSON : JSON.stringify(source)}` +
-    `,"time":${input.time === undefined ? `"${now.iso}"` : JSON.stringify(input.time)},"data":${input.data === undefined ? "null" : JSON.stringify(input.data)}}`;
-  return { kind: "event", tail, key: input.type, source, time: now.ms, id };
+  // Always the same keys in the same order: one object shape for every event frame.
+  const body: EventFrameBody = { kind: "event", seq: 0, id, type: input.type, source, time: input.time ?? now.iso, data: input.data ?? null };
+  return { kind: "event", body, key: input.type, source, time: now.ms, id };
 }
 
 /** Builds a log-line draft. */
 export function logDraft(input: LogInput, now: Clock): Draft {
   const source = input.source ?? DEFAULT_SOURCE;
-  const tail =
-    `,"time":${input.time === undefined ? `"${now.iso}"` : JSON.stringify(input.time)},"level":${JSON.stringify(input.level)}` +
-    `,"message":${JSON.stringify(input.message)},"source":${JSON.stringify(source)},"fields":${input.fields === undefined ? "{}" : JSON.stringify(input.fields)}}`;
-  return { kind: "log", tail, key: input.level, source, time: now.ms };
+  const body: LogFrameBody = { kind: "log", seq: 0, time: input.time ?? now.iso, level: input.level, message: input.message, source, fields: input.fields ?? {} };
+  return { kind: "log", body, key: input.level, source, time: now.ms };
 }
 
 /** Gives a draft its place in the stream. */
 export function sequence(draft: Draft, seq: number): Entry {
-  // Spelled out rather than spread: one object shape per kind, and no reference to the tail.
-  const { kind, key, source, time, id } = draft;
-  const frame = `{"kind":"${kind}","seq":${seq}${draft.tail}`;
+  // Spelled out rather than spread: one object shape per kind, and no reference to the body or tail.
+  const { kind, key, source, time, id, body } = draft;
+  let frame: string;
+  if (body) {
+    body.seq = seq;
+    frame = JSON.stringify(body);
+  } else {
+    frame = `{"kind":"${kind}","seq":${seq}${draft.tail}`;
+  }
   return id === undefined ? { kind, key, source, time, seq, frame } : { kind, key, source, time, id, seq, frame };
 }
 
@@ -62,6 +89,11 @@ export function sequence(draft: Draft, seq: number): Entry {
 export function tailOf(entry: Entry): string {
   // `{"kind":"` + kind + `","seq":` + digits
   return entry.frame.slice(9 + entry.kind.length + 8 + String(entry.seq).length);
+}
+
+/** A draft's JSON after the seq, for a broker that ships drafts before their seq is known (Redis). */
+export function draftTail(draft: Draft): string {
+  return draft.tail ?? tailOf(sequence(draft, 0));
 }
 
 /** One reading of the clock, shared by every item of a publish call. */

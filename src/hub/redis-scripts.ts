@@ -1,6 +1,6 @@
 import type { ChannelKeys } from "./redis-keys.ts";
 import type { RedisLink } from "./redis-link.ts";
-import { sequence, type Draft, type Entry } from "./envelope.ts";
+import { draftTail, sequence, type Draft, type Entry } from "./envelope.ts";
 
 /**
  * The Lua scripts that make each channel's operations atomic in Redis, and the layout of a stream entry.
@@ -81,9 +81,11 @@ const FIELDS_PER_DRAFT = 12;
 /** Appends drafts to the channel's stream; resolves with the stored entries. */
 export async function appendDrafts(link: RedisLink, keys: ChannelKeys, drafts: Draft[], maxLen: number, epochCandidate: string): Promise<Entry[]> {
   const args: string[] = [String(maxLen), epochCandidate, String(FIELDS_PER_DRAFT)];
-  for (const d of drafts) args.push("k", d.kind, "t", d.tail, "y", d.key, "s", d.source, "m", String(d.time), "i", d.id ?? "");
+  // Serialised once: the tail goes to Redis, and the answer's frames are built from it.
+  const tails = drafts.map(draftTail);
+  drafts.forEach((d, i) => args.push("k", d.kind, "t", tails[i]!, "y", d.key, "s", d.source, "m", String(d.time), "i", d.id ?? ""));
   const first = (await run(link, scripts.publish, keys, args)) as number;
-  return drafts.map((d, i) => sequence(d, first + i));
+  return drafts.map(({ kind, key, source, time, id }, i) => sequence({ kind, key, source, time, id, tail: tails[i] }, first + i));
 }
 
 /** The channel's epoch (created if missing) and last seq. */

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { clockNow, eventDraft, logDraft, sequence, tailOf } from "../../src/hub/envelope.ts";
+import { clockNow, draftTail, eventDraft, logDraft, sequence, tailOf } from "../../src/hub/envelope.ts";
 
 describe("envelopes", () => {
   const now = clockNow();
@@ -22,14 +22,23 @@ describe("envelopes", () => {
     expect(JSON.parse(sequence(logDraft({ level: "info", message: "m" }, now), 8).frame).fields).toEqual({});
   });
 
-  test("an entry keeps the frame, not the draft's tail, and the tail can be read back from it", () => {
+  test("an entry keeps the frame, not the draft's body, and the tail can be read back from it", () => {
     const draft = eventDraft({ type: "a", data: { x: 1 } }, now);
+    const tail = draftTail(draft);
+    expect(tail).toBe(`,"id":"${draft.id}","type":"a","source":"api","time":"${now.iso}","data":{"x":1}}`);
     for (const seq of [1, 9, 10, 123456789]) {
       const entry = sequence(draft, seq);
-      expect("tail" in entry).toBe(false);
-      expect(tailOf(entry)).toBe(draft.tail);
+      expect("body" in entry).toBe(false);
+      expect(tailOf(entry)).toBe(tail);
     }
     const log = logDraft({ level: "error", message: "m" }, now);
-    expect(tailOf(sequence(log, 31))).toBe(log.tail);
+    expect(tailOf(sequence(log, 31))).toBe(draftTail(log));
+  });
+
+  test("a draft read back as a tail gives the same frame as the fresh one", () => {
+    const fresh = eventDraft({ type: "a.b", source: "s", data: [1, "two"] }, now);
+    const { kind, key, source, time, id } = fresh;
+    const stored = { kind, key, source, time, id, tail: draftTail(fresh) };
+    expect(sequence(stored, 77).frame).toBe(sequence(fresh, 77).frame);
   });
 });
