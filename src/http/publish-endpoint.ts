@@ -59,8 +59,9 @@ export function createPublishEndpoint(deps: PublishEndpointDeps): PublishEndpoin
     [PUBLISH_PATHS.logs, { channel: "logs", path: PUBLISH_PATHS.logs, item: fastSafeParse(schemas.LogInput), batch: fastSafeParse(schemas.LogBatch), publish: (items) => hub.publishLogs(items as LogInput[]) }],
   ]);
   const tooLarge = bodyTooLarge(maxBodyBytes);
-  // With every origin allowed (the default) the success headers never change: build them once.
-  const anyOrigin = origins === "*" ? { ...corsHeaders(origins, null), ...JSON_HEADERS } : undefined;
+  // With every origin allowed (the default) the success headers never change: build them once, as a
+  // Headers object, which a Response copies at half the cost of reading a plain object's keys.
+  const anyOrigin = origins === "*" ? new Headers({ ...corsHeaders(origins, null), ...JSON_HEADERS }) : undefined;
 
   /** Everything up to the answer; returns the JSON text of a success, or the problem. */
   async function serve(route: Route, req: Request, url: URL, server: Server<unknown> | undefined): Promise<string | ProblemAnswer> {

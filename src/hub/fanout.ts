@@ -1,8 +1,13 @@
 import { CHANNELS, entryTopics, type Channel } from "./channels.ts";
 import type { Entry } from "./envelope.ts";
 
-/** Publishes one frame of `channel` to one topic; in production, Bun's `server.publish` (metered). */
-export type TopicSink = (topic: string, frame: string, channel: Channel) => void;
+/** Where topic publishes go; in production, Bun's pub/sub (metered). */
+export interface TopicSink {
+  /** How many sockets hold the topic. */
+  subscribers(topic: string): number;
+  /** Publishes one frame of `channel` to a topic that `subscribers` sockets hold (never called for none). */
+  publish(topic: string, frame: string, channel: Channel, subscribers: number): void;
+}
 
 /** A JS-side receiver of one channel's delivered entries (a resuming socket, an SSE stream). */
 export type Listener = (entries: Entry[]) => void;
@@ -34,7 +39,19 @@ export function createFanout(): Fanout {
       if (entries.length === 0) return;
       last.set(channel, entries[entries.length - 1]!.seq);
       if (sink) {
-        for (const entry of entries) for (const topic of entryTopics(channel, entry)) sink(topic, entry.frame, channel);
+        // Subscriber counts are read once per run of entries with the same topics (entryTopics hands out
+        // one array per type), not per entry: no socket can subscribe while this loop runs. Most filter
+        // topics have no subscriber, and publishing to them would do nothing, so they are skipped.
+        let topics: readonly string[] | undefined;
+        let counts: number[] = [];
+        for (const entry of entries) {
+          const next = entryTopics(channel, entry);
+          if (next !== topics) {
+            topics = next;
+            counts = next.map((topic) => sink!.subscribers(topic));
+          }
+          for (let i = 0; i < next.length; i++) if (counts[i]! > 0) sink.publish(next[i]!, entry.frame, channel, counts[i]!);
+        }
       }
       for (const listener of listeners.get(channel)!) listener(entries);
     },

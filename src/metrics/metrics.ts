@@ -232,13 +232,14 @@ export interface PubSub {
  * (from Bun's subscriber count: no loop over sockets), and timing each batch from the hub's accept.
  */
 export function attachMetered(fanout: Fanout, recorder: Recorder, pubsub: PubSub): void {
-  fanout.attach(function meteredPublish(topic, frame, channel) {
-    // Read before publishing: Bun's publish result reports bytes for one subscriber, not a count.
-    const n = pubsub.subscribers(topic);
-    // Most filter topics have no subscriber: publishing there would do nothing, so skip it (cheaper).
-    if (n === 0) return;
-    pubsub.publish(topic, frame);
-    recorder.delivered(channel, n, Buffer.byteLength(frame));
+  fanout.attach({
+    // Counted from the fan-out's subscriber count, read before publishing: Bun's publish result reports
+    // bytes for one subscriber, not a count.
+    subscribers: (topic) => pubsub.subscribers(topic),
+    publish(topic, frame, channel, subscribers) {
+      pubsub.publish(topic, frame);
+      recorder.delivered(channel, subscribers, Buffer.byteLength(frame));
+    },
   });
   for (const channel of CHANNELS) {
     fanout.listen(channel, (entries) => recorder.fannedOut(channel, entries.length, entries[0]!.time));

@@ -12,10 +12,13 @@ function setup(historySize = 10_000) {
   const broker = createMemoryBroker({ historySize, deliver: fanout.deliver });
   const hub = createHub(broker, fanout);
   const topics = new Map<string, number[]>();
-  fanout.attach((topic, frame) => {
-    const list = topics.get(topic) ?? [];
-    list.push(JSON.parse(frame).seq);
-    topics.set(topic, list);
+  fanout.attach({
+    subscribers: () => 1,
+    publish(topic, frame) {
+      const list = topics.get(topic) ?? [];
+      list.push(JSON.parse(frame).seq);
+      topics.set(topic, list);
+    },
   });
   const publish = (n: number, type = "tick") => broker.publish("events", Array.from({ length: n }, () => eventDraft({ type }, clockNow())));
   return { hub, fanout, publish, topics };
