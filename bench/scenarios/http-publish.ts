@@ -27,5 +27,11 @@ export async function publishCases(ctx: BenchContext, scenario: string, casePref
       }),
     })));
   }
+  // The batch target is a ratio within one server (batch events/s ÷ single events/s): show it on each batch row.
+  const singles = rows.filter((r) => r.case.endsWith("single event per POST"));
+  for (const row of rows) {
+    const single = singles.find((s) => s.server === row.server);
+    if (single && row !== single) row.details["× single"] = `${(row.value / single.value).toFixed(1)}×`;
+  }
   return rows;
 }

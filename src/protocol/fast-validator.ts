@@ -188,6 +188,8 @@ function compileCheck(def: Def): Accepts | undefined {
     case "string_format": {
       const pattern = def.pattern;
       if (!pattern || !PATTERN_FORMATS.has(def.format!)) return undefined;
+      // lastIndex only matters (and is only reset, as zod does) for global or sticky patterns.
+      if (!pattern.global && !pattern.sticky) return (v) => pattern.test(v as string);
       return (v) => {
         pattern.lastIndex = 0;
         return pattern.test(v as string);
