@@ -12,9 +12,9 @@ export function bodyTooLarge(maxBytes: number): ProblemAnswer {
 /**
  * Reads a request body as text, at most `maxBytes` of it; undefined when it is larger. A declared
  * Content-Length over the limit is refused before reading; a chunked body is read only up to it.
+ * `declared` is the Content-Length header, for a caller that has read it already.
  */
-export function readBodyText(req: Request, maxBytes: number): Promise<string | undefined> {
-  const declared = req.headers.get("content-length");
+export function readBodyText(req: Request, maxBytes: number, declared = req.headers.get("content-length")): Promise<string | undefined> {
   // Not async itself: the common case (a declared length) is one await in the caller, not two.
   if (declared !== null) return Number(declared) > maxBytes ? Promise.resolve(undefined) : req.text();
   return readChunked(req, maxBytes);

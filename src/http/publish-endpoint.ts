@@ -67,7 +67,8 @@ export function createPublishEndpoint(deps: PublishEndpointDeps): PublishEndpoin
   async function serve(route: Route, req: Request, url: URL, server: Server<unknown> | undefined): Promise<string | ProblemAnswer> {
     const refused = access.authorize(req, url, "publisher");
     if (refused) return refused;
-    if (Number(req.headers.get("content-length") ?? 0) > maxBodyBytes) return tooLarge;
+    const declared = req.headers.get("content-length");
+    if (Number(declared ?? 0) > maxBodyBytes) return tooLarge;
     const limited = access.throttle(() => access.publisher(req, url, server?.requestIP(req)?.address ?? "unknown"));
     if (limited) return limited;
     if (inflight.draining) {
@@ -79,7 +80,7 @@ export function createPublishEndpoint(deps: PublishEndpointDeps): PublishEndpoin
       if (!JSON_TYPE.test(type)) {
         return { status: 415, error: "unsupported_media_type", message: `send the body as JSON with "Content-Type: application/json" (got ${type ? `"${type}"` : "none"})` };
       }
-      const text = await readBodyText(req, maxBodyBytes);
+      const text = await readBodyText(req, maxBodyBytes, declared);
       if (text === undefined) return tooLarge;
       let body: unknown;
       try {
