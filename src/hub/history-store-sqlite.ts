@@ -8,7 +8,7 @@ import type { HistoryStore, Retention } from "./history-store.ts";
 import { messageOf } from "../error-text.ts";
 
 /** The file the history lives in, inside the --data directory. */
-const DATA_FILE = "stream-server.sqlite";
+export const DATA_FILE = "stream-server.sqlite";
 
 /** The --data directory cannot be used: the message says why and what to do. */
 export class DataDirError extends Error {
@@ -82,16 +82,17 @@ export function openSqliteStore({ dir, sync, historySize, historyMaxAgeMs }: Sql
   );
   const selectFirst = db.query<{ first: number | null }, [string, number]>("SELECT min(seq) AS first FROM entries WHERE channel = ? AND time >= ?");
 
-  let lastPrune = 0;
+  /** Per channel: a steady stream on one channel must not hold back age pruning of the other. */
+  const lastPrune = new Map<Channel, number>();
   const append = db.transaction((channel: Channel, entries: Entry[]) => {
     for (const e of entries) insertEntry.run(channel, e.seq, e.kind, e.key, e.source, e.time, e.id ?? null, tailOf(e));
     const last = entries[entries.length - 1]!.seq;
     updateSeq.run(last, channel);
     if (last > historySize) evictUpTo.run(channel, last - historySize);
     const now = entries[entries.length - 1]!.time; // accept time of this publish: no clock read of our own
-    if (historyMaxAgeMs !== undefined && now - lastPrune > PRUNE_EVERY_MS) {
+    if (historyMaxAgeMs !== undefined && now - (lastPrune.get(channel) ?? 0) > PRUNE_EVERY_MS) {
       evictBefore.run(channel, now - historyMaxAgeMs);
-      lastPrune = now;
+      lastPrune.set(channel, now);
     }
   });
   const oldestKept = (now: number) => (historyMaxAgeMs === undefined ? 0 : now - historyMaxAgeMs);

@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sequence, type Entry } from "../../src/hub/envelope.ts";
 import { createMemoryStore, type HistoryStore, type Retention } from "../../src/hub/history-store.ts";
-import { DataDirError, openSqliteStore } from "../../src/hub/history-store-sqlite.ts";
+import { Database } from "bun:sqlite";
+import { DATA_FILE, DataDirError, openSqliteStore } from "../../src/hub/history-store-sqlite.ts";
 
 const dirs: string[] = [];
 const tempDir = () => {
@@ -93,6 +94,21 @@ describe("sqlite history store on disk", () => {
     expect(b.load("logs").seq).toBe(1);
     expect(b.read("logs", 0, 10, Date.now()).entries).toEqual([]);
     b.close();
+  });
+
+  test("age pruning of one channel is not held back by publishing on the other", () => {
+    const dir = tempDir();
+    const store = openSqliteStore({ dir, sync: "normal", historySize: 100, historyMaxAgeMs: 1000 });
+    store.load("events");
+    store.load("logs");
+    store.append("logs", [entry(1, 0, "log")]);
+    store.append("events", [entry(1, 5000)]); // prunes events
+    store.append("logs", [entry(2, 5500, "log")]); // must prune logs too, though events just did
+    store.close();
+    const db = new Database(join(dir, DATA_FILE), { readonly: true });
+    const logs = db.query<{ seq: number }, []>("SELECT seq FROM entries WHERE channel = 'logs' ORDER BY seq").all();
+    db.close();
+    expect(logs.map((r) => r.seq)).toEqual([2]);
   });
 
   test("a smaller --history-size on restart applies at once", () => {
