@@ -54,8 +54,8 @@ const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 /** Creates the counters and the registry that exposes them (one per server). */
 export function createMetrics({ hub, connections, refusals }: MetricsDeps): Metrics {
   const registry = new Registry();
-  const perPath = () => new Map<string, number>(WS_PATHS.map((p) => [p, 0]));
-  const perChannel = () => new Map<string, number>(CHANNELS.map((c) => [c, 0]));
+  const perPath = () => tallyOf(WS_PATHS);
+  const perChannel = () => tallyOf(CHANNELS);
   const t = {
     connects: perPath(),
     disconnects: perPath(),
@@ -68,8 +68,8 @@ export function createMetrics({ hub, connections, refusals }: MetricsDeps): Metr
     requests: new Map<Channel, Map<number, number>>(CHANNELS.map((c) => [c, new Map()])),
   };
   /** A counter with one label whose values are the tally's keys. */
-  const counter = (name: string, help: string, label: "path" | "channel", tally: Map<string, number>) =>
-    scrapedCounter(registry, { name, help, labelNames: [label], samples: () => [...tally].map(([key, n]) => [{ [label]: key }, n]) });
+  const counter = (name: string, help: string, label: "path" | "channel", tally: Tally) =>
+    scrapedCounter(registry, { name, help, labelNames: [label], samples: () => Object.entries(tally).map(([key, n]) => [{ [label]: key }, n]) });
 
   counter("stream_connects_total", "WebSocket and Server-Sent Events connections opened, per path", "path", t.connects);
   counter("stream_disconnects_total", "WebSocket and Server-Sent Events connections closed (by either side), per path", "path", t.disconnects);
@@ -160,23 +160,23 @@ export function createMetrics({ hub, connections, refusals }: MetricsDeps): Metr
   registerProcessMetrics(registry);
 
   return {
-    connected: (path) => bump(t.connects, path),
-    disconnected: (path) => bump(t.disconnects, path),
-    slowConsumerClosed: (path) => bump(t.slowCloses, path),
+    connected: (path) => add(t.connects, path),
+    disconnected: (path) => add(t.disconnects, path),
+    slowConsumerClosed: (path) => add(t.slowCloses, path),
     publishAnswered: (channel, status) => bump(t.requests.get(channel)!, status),
     fannedOut(channel, frames, acceptedAt) {
-      bump(t.published, channel, frames);
+      add(t.published, channel, frames);
       // With --redis, acceptedAt comes from the instance that took the publish (its clock, via Redis).
       const seconds = (performance.timeOrigin + performance.now() - acceptedAt) / 1000;
       if (Number.isFinite(seconds)) latency.observe(channel, Math.max(0, seconds));
     },
     delivered(channel, subscribers, size) {
-      bump(t.delivered, channel, subscribers);
-      bump(t.bytes, channel, subscribers * size);
+      add(t.delivered, channel, subscribers);
+      add(t.bytes, channel, subscribers * size);
     },
     streamed(channel, frames, size) {
-      bump(t.delivered, channel, frames);
-      bump(t.bytes, channel, size);
+      add(t.delivered, channel, frames);
+      add(t.bytes, channel, size);
     },
     replayed(channel, frames) {
       let n = 0;
@@ -186,8 +186,8 @@ export function createMetrics({ hub, connections, refusals }: MetricsDeps): Metr
         n++;
         size += Buffer.byteLength(frame.text);
       }
-      bump(t.replayed, channel, n);
-      bump(t.bytes, channel, size);
+      add(t.replayed, channel, n);
+      add(t.bytes, channel, size);
     },
     render: () => registry.metrics(),
     contentType: registry.contentType,
@@ -199,6 +199,21 @@ type Sample = [labels: Record<string, string>, value: number];
 
 function bump<K>(tally: Map<K, number>, key: K, n = 1) {
   tally.set(key, (tally.get(key) ?? 0) + n);
+}
+
+/**
+ * Counts per path or channel, as plain properties: `delivered` runs once per frame and topic, and a
+ * Map's get and set there cost ~8 % of a 100-event publish (profile, bench `http`); a property add
+ * costs next to nothing. The keys are known up front (one object shape); an unknown one is still counted.
+ */
+type Tally = Record<string, number>;
+
+function tallyOf(keys: readonly string[]): Tally {
+  return Object.fromEntries(keys.map((k) => [k, 0]));
+}
+
+function add(tally: Tally, key: string, n = 1) {
+  tally[key] = (tally[key] ?? 0) + n;
 }
 
 /**
