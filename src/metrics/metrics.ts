@@ -3,6 +3,7 @@ import type { Refusals } from "../access/counters.ts";
 import { CHANNELS, type Channel } from "../hub/channels.ts";
 import type { Fanout } from "../hub/fanout.ts";
 import type { Hub } from "../hub/hub.ts";
+import type { ErrorCode } from "../protocol/frames.ts";
 import { VERSION } from "../version.ts";
 import type { Connections } from "../ws/connections.ts";
 import { WS_PATHS } from "../ws/endpoints.ts";
@@ -23,6 +24,8 @@ export interface Recorder {
   slowConsumerClosed(path: string): void;
   /** A publish request on `channel`'s HTTP route was answered with `status`. */
   publishAnswered(channel: Channel, status: number): void;
+  /** A publish frame on a `channel` WebSocket was handled: `ok`, or the code of the error frame it got. */
+  publishFrameAnswered(channel: Channel, outcome: "ok" | ErrorCode): void;
   /** `frames` frames reached local fan-out; the hub accepted them at `acceptedAt` (ms since the epoch). */
   fannedOut(channel: Channel, frames: number, acceptedAt: number): void;
   /** One frame of `bytes` bytes went to one topic that `subscribers` sockets hold. */
@@ -66,6 +69,8 @@ export function createMetrics({ hub, connections, refusals }: MetricsDeps): Metr
     bytes: perChannel(),
     /** Per channel, per status: numbers as keys, so counting a request builds no string. */
     requests: new Map<Channel, Map<number, number>>(CHANNELS.map((c) => [c, new Map()])),
+    /** Per channel, per outcome (`ok` or an error frame's code: a fixed set, never client text). */
+    frames: new Map<Channel, Map<"ok" | ErrorCode, number>>(CHANNELS.map((c) => [c, new Map()])),
   };
   /** A counter with one label whose values are the tally's keys. */
   const counter = (name: string, help: string, label: "path" | "channel", tally: Tally) =>
@@ -103,6 +108,12 @@ export function createMetrics({ hub, connections, refusals }: MetricsDeps): Metr
     help: "HTTP publish requests answered, per channel and status code",
     labelNames: ["channel", "status"],
     samples: () => [...t.requests].flatMap(([channel, byStatus]) => [...byStatus].map(([status, n]): Sample => [{ channel, status: String(status) }, n])),
+  });
+  scrapedCounter(registry, {
+    name: "stream_publish_frames_total",
+    help: "WebSocket publish frames handled, per channel and outcome (ok, or the error frame's code)",
+    labelNames: ["channel", "outcome"],
+    samples: () => [...t.frames].flatMap(([channel, byOutcome]) => [...byOutcome].map(([outcome, n]): Sample => [{ channel, outcome }, n])),
   });
 
   if (refusals) {
@@ -164,6 +175,7 @@ export function createMetrics({ hub, connections, refusals }: MetricsDeps): Metr
     disconnected: (path) => add(t.disconnects, path),
     slowConsumerClosed: (path) => add(t.slowCloses, path),
     publishAnswered: (channel, status) => bump(t.requests.get(channel)!, status),
+    publishFrameAnswered: (channel, outcome) => bump(t.frames.get(channel)!, outcome),
     fannedOut(channel, frames, acceptedAt) {
       add(t.published, channel, frames);
       // With --redis, acceptedAt comes from the instance that took the publish (its clock, via Redis).

@@ -59,17 +59,23 @@ export function createSocketHandlers(deps: ConnectionDeps): WebSocketHandler<Soc
 
   /** Publish frames pass the same guards as POST: the token, the rate, and no new work while shutting down. */
   const publish = (ws: ServerWebSocket<SocketData>, frame: PublishFrame) => {
+    const { channel } = ws.data;
     const id = frame.ack !== undefined ? { id: frame.ack } : {};
+    const refuse = (answer: ControlFrame & { kind: "error" }) => {
+      metrics.publishFrameAnswered(channel, answer.code);
+      reply(ws, answer);
+    };
     if (!ws.data.mayPublish) {
       refusals.forbidden++;
-      return reply(ws, { kind: "error", code: "forbidden", message: "this connection's token does not allow publishing; connect with a --publish-token (Authorization: Bearer or ?token=)", ...id });
+      return refuse({ kind: "error", code: "forbidden", message: "this connection's token does not allow publishing; connect with a --publish-token (Authorization: Bearer or ?token=)", ...id });
     }
     const limited = access.throttle(() => ws.data.publisher);
-    if (limited) return reply(ws, { kind: "error", code: "rate_limited", message: limited.message, ...id });
-    if (inflight.draining) return reply(ws, { kind: "error", code: "unavailable", message: "the server is shutting down; publish again after reconnecting", ...id });
+    if (limited) return refuse({ kind: "error", code: "rate_limited", message: limited.message, ...id });
+    if (inflight.draining) return refuse({ kind: "error", code: "unavailable", message: "the server is shutting down; publish again after reconnecting", ...id });
     const done = inflight.begin();
-    void ingest(frame, ws.data.channel).then((answer) => {
+    void ingest(frame, channel).then((answer) => {
       done();
+      metrics.publishFrameAnswered(channel, answer?.kind === "error" ? answer.code : "ok");
       if (answer) reply(ws, answer);
     });
   };

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ConfigError, loadConfig } from "../../src/config.ts";
+import { ERROR_CODES } from "../../src/protocol/frames.ts";
 import { connect } from "../helpers/client.ts";
 import { eventually } from "../helpers/eventually.ts";
 import { parsePrometheus, sampleValue, scrape } from "../helpers/prometheus.ts";
@@ -85,6 +86,37 @@ describe("GET /metrics", () => {
     logs.close();
   });
 
+  test("publish frames over WebSocket count by outcome, apart from HTTP publish requests", async () => {
+    const publisher = await connect(srv.ws("/ws"));
+    const logs = await connect(srv.ws("/ws/logs"));
+    for (const s of [publisher, logs]) await s.next();
+    const before = (await scrape(srv.url)).families;
+
+    publisher.send({ kind: "publish", event: { type: "f.one" }, ack: 1 });
+    publisher.send({ kind: "publish", events: [{ type: "f.two" }, { type: "f.three" }], ack: 2 });
+    publisher.send({ kind: "publish", event: { type: "not valid" }, ack: 3 });
+    publisher.send({ kind: "publish", ack: 4 });
+    logs.send({ kind: "publish", event: { type: "f.four" }, ack: 5 });
+    const answers = [];
+    for (let i = 0; i < 4; i++) answers.push(await publisher.nextMatching((f) => f.kind === "ack" || f.kind === "error"));
+    expect(answers.map((f) => f.kind === "ack" ? "ok" : f.code).sort()).toEqual(["bad_frame", "invalid_event", "ok", "ok"]);
+    expect(await logs.nextMatching((f) => f.kind === "error")).toMatchObject({ code: "unsupported", id: 5 });
+
+    const after = (await scrape(srv.url)).families;
+    const delta = (channel: string, outcome: string) =>
+      sampleValue(after, "stream_publish_frames_total", { channel, outcome }) - sampleValue(before, "stream_publish_frames_total", { channel, outcome });
+    expect(delta("events", "ok")).toBe(2); // a frame counts once, however many events it carries
+    expect(delta("events", "invalid_event")).toBe(1);
+    expect(delta("events", "bad_frame")).toBe(1);
+    expect(delta("logs", "unsupported")).toBe(1);
+    expect(sampleValue(after, "stream_publish_requests_total", { channel: "events", status: "200" })).toBe(
+      sampleValue(before, "stream_publish_requests_total", { channel: "events", status: "200" }),
+    );
+    expect(sampleValue(after, "stream_frames_published_total", { channel: "events" }) - sampleValue(before, "stream_frames_published_total", { channel: "events" })).toBe(3);
+    publisher.close();
+    logs.close();
+  });
+
   test("frames replayed to a resuming client are counted apart from live deliveries", async () => {
     const first = await connect(srv.ws("/ws"));
     const hello = await first.next();
@@ -154,7 +186,9 @@ describe("GET /metrics", () => {
     expect(text).not.toContain("unbounded");
     const labelNames = new Set([...text.matchAll(/[{,]([a-z_]+)="/g)].map((m) => m[1]));
     // prom-client's process metrics carry no labels; ours carry only these bounded ones.
-    expect([...labelNames].sort()).toEqual(["channel", "le", "path", "reason", "status", "version"]);
+    expect([...labelNames].sort()).toEqual(["channel", "le", "outcome", "path", "reason", "status", "version"]);
+    const outcomes = new Set([...text.matchAll(/outcome="([^"]*)"/g)].map((m) => m[1]));
+    for (const outcome of outcomes) expect(["ok", ...ERROR_CODES]).toContain(outcome!);
   });
 
   test("includes process metrics that are right under Bun, and none that misreport", async () => {
@@ -227,13 +261,19 @@ describe("GET /metrics with access tokens", () => {
     expect((await postJson(`${srv.url}/api/events`, { type: "bad.token" }, { authorization: "Bearer wrong-token-1" })).status).toBe(403);
     expect((await postJson(`${srv.url}/api/events`, { type: "good.token" }, { authorization: "Bearer publish-secret-1" })).status).toBe(200);
     expect((await fetch(`${srv.url}/api/events?since=0`)).status).toBe(401);
+    const reader = await connect(srv.ws("/ws?token=subscribe-secret-1"));
+    await reader.next();
+    reader.send({ kind: "publish", event: { type: "reader.publish" }, ack: 1 });
+    expect(await reader.nextMatching((f) => f.kind === "error")).toMatchObject({ code: "forbidden", id: 1 });
+    reader.close();
     const after = (await scrape(srv.url)).families;
     const delta = (name: string, labels: Record<string, string>) => sampleValue(after, name, labels) - sampleValue(before, name, labels);
     expect(delta("stream_publish_requests_total", { channel: "events", status: "401" })).toBe(1);
     expect(delta("stream_publish_requests_total", { channel: "events", status: "403" })).toBe(1);
     expect(delta("stream_publish_requests_total", { channel: "events", status: "200" })).toBe(1);
     expect(delta("stream_refusals_total", { reason: "unauthorized" })).toBe(2);
-    expect(delta("stream_refusals_total", { reason: "forbidden" })).toBe(1);
+    expect(delta("stream_publish_frames_total", { channel: "events", outcome: "forbidden" })).toBe(1);
+    expect(delta("stream_refusals_total", { reason: "forbidden" })).toBe(2);
     expect(delta("stream_frames_published_total", { channel: "events" })).toBe(1);
   });
 });
