@@ -153,6 +153,11 @@ export const SETTINGS = {
     expects: "a Redis URL such as redis://localhost:6379 (rediss:// for TLS)",
     help: "share streams through Redis so several instances act as one (unset: in memory)",
   }),
+  redisTimeoutMs: define({
+    flag: "redis-timeout-ms", env: "STREAM_REDIS_TIMEOUT_MS", schema: int(50, 300_000), default: "5000",
+    expects: "milliseconds from 50 to 300000",
+    help: "with --redis: how long a publish or history read waits for Redis to answer before it gets 503 (a stalled Redis then fails publishes at once until it answers again)",
+  }),
   redisPrefix: define({
     flag: "redis-prefix", env: "STREAM_REDIS_PREFIX", schema: z.string().regex(/^\S{1,200}$/), default: "stream:",
     expects: "1 to 200 characters without spaces", help: "prefix of every Redis key (one per deployment sharing a Redis)",

@@ -60,7 +60,7 @@ export function startServer(config: Config, logger: Logger): RunningServer {
   const sockets = new Set<ServerWebSocket<SocketData>>();
   const broker = config.redis
     ? createRedisBroker({
-        url: config.redis, prefix: config.redisPrefix, ...retention(config), deliver: fanout.deliver, logger,
+        url: config.redis, prefix: config.redisPrefix, timeoutMs: config.redisTimeoutMs, ...retention(config), deliver: fanout.deliver, logger,
         onRecreated: (channel, epoch) => closeRecreated(sockets, channel, epoch),
       })
     : createMemoryBroker({

@@ -1,4 +1,4 @@
-import { BrokerUnavailableError } from "../hub/unavailable.ts";
+import { BrokerUnavailableError, unstoredOutcome } from "../hub/unavailable.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ProblemAnswer } from "./problem.ts";
 
@@ -8,8 +8,8 @@ import type { ProblemAnswer } from "./problem.ts";
  */
 export function failureAnswer(err: unknown, method: string, path: string, logger: Logger): ProblemAnswer {
   if (err instanceof BrokerUnavailableError) {
-    const outcome = method === "GET" ? "the history cannot be read" : "nothing was stored";
-    return { status: 503, error: "unavailable", message: `${err.message}; ${outcome}, retry shortly`, headers: { "retry-after": "1" } };
+    const outcome = method === "GET" ? "the history cannot be read, retry shortly" : unstoredOutcome(err);
+    return { status: 503, error: "unavailable", message: `${err.message}; ${outcome}`, headers: { "retry-after": "1" } };
   }
   const requestId = crypto.randomUUID();
   logger.error("unexpected error while handling a request", { method, path, requestId, error: err });

@@ -11,6 +11,8 @@ export interface RedisBrokerOptions {
   url: string;
   /** Prefix of every key (`--redis-prefix`). */
   prefix: string;
+  /** Longest wait for Redis to answer a publish or a history read (`--redis-timeout-ms`). */
+  timeoutMs?: number;
   /** Entries of history promised per channel. */
   historySize: number;
   /** Entries older than this are dropped from history (ms); unset keeps them until trimmed by size. */
@@ -37,10 +39,10 @@ const MAX_PAGE = 10_000;
  * every instance delivers the same entries in the same order.
  */
 export function createRedisBroker(options: RedisBrokerOptions): Broker {
-  const { url, prefix, historySize, historyMaxAgeMs, readerSlack = 10_000, deliver, logger, onRecreated } = options;
+  const { url, prefix, timeoutMs, historySize, historyMaxAgeMs, readerSlack = 10_000, deliver, logger, onRecreated } = options;
   const keys = (channel: Channel) => redisKeys(prefix, channel);
   const cutoff = () => (historyMaxAgeMs ? Date.now() - historyMaxAgeMs : 0);
-  const commands = createRedisLink({ url, role: "publish", logger });
+  const commands = createRedisLink({ url, role: "publish", logger, timeoutMs });
   // XREAD BLOCK holds its connection, so the reader gets one of its own.
   const readerLink = createRedisLink({ url, role: "stream reader", logger });
   const reader = createStreamReader({ link: readerLink, keys, deliver, logger, onRecreated });

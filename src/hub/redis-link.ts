@@ -9,7 +9,10 @@ import { messageOf } from "../error-text.ts";
  * owns the connection waits for it (`whenUp`) so that it can pick up where it left off.
  */
 export interface RedisLink {
-  /** Sends a command; a lost connection becomes a BrokerUnavailableError (and starts reconnecting). */
+  /**
+   * Sends a command; a lost connection becomes a BrokerUnavailableError (and starts reconnecting), and so
+   * does a command left unanswered past the link's timeout (Redis stalled, or the network silently dropped).
+   */
   send(command: string, args: string[]): Promise<any>;
   /** Why it is down (for /api/health), or undefined when up. */
   downReason(): string | undefined;
@@ -23,13 +26,18 @@ export interface RedisLinkOptions {
   /** What this connection is for, in log lines: "publish", "stream reader". */
   role: string;
   logger: Logger;
+  /**
+   * Longest wait for an answer (ms); unset waits as long as the connection lives (a blocking read).
+   * While a command is overdue, further commands fail at once rather than queue behind it.
+   */
+  timeoutMs?: number;
 }
 
 const FIRST_DELAY_MS = 100;
 const MAX_DELAY_MS = 5_000;
 
 /** Opens a connection to `url` and keeps it open until close(). */
-export function createRedisLink({ url, role, logger }: RedisLinkOptions): RedisLink {
+export function createRedisLink({ url, role, logger, timeoutMs }: RedisLinkOptions): RedisLink {
   const where = redactUrl(url);
   // Our own reconnect loop replaces Bun's: an offline queue would hold publishes we must refuse (503).
   const client = new RedisClient(url, { autoReconnect: false, enableOfflineQueue: false, connectionTimeout: 5_000 });
@@ -39,6 +47,9 @@ export function createRedisLink({ url, role, logger }: RedisLinkOptions): RedisL
   let reason: string | undefined = `connecting to Redis at ${where}`;
   let waiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
   let everUp = false;
+  /** Commands still unanswered past the timeout; Redis answers in order, so any answer ends the stall. */
+  let overdue = 0;
+  const stallReason = () => `Redis at ${where} did not answer within ${timeoutMs} ms`;
 
   const settle = (fn: (w: (typeof waiters)[number]) => void) => {
     const current = waiters;
@@ -88,15 +99,25 @@ export function createRedisLink({ url, role, logger }: RedisLinkOptions): RedisL
   return {
     async send(command, args) {
       if (!isUp) throw new BrokerUnavailableError(reason ?? `Redis at ${where} is unreachable`);
+      if (overdue > 0) throw new BrokerUnavailableError(`${stallReason()} and has not answered since`);
+      let answer: Promise<any> | undefined;
       try {
-        return await client.send(command, args);
+        answer = client.send(command, args);
+        return await (timeoutMs === undefined ? answer : withinTimeout(answer, timeoutMs));
       } catch (err) {
+        if (err === TIMED_OUT && answer) {
+          if (overdue++ === 0) logger.warn(`${stallReason()} on the ${role} connection; refusing publishes until it does`, { redis: where, command });
+          answer.finally(() => {
+            if (--overdue === 0 && isUp) logger.info(`Redis answers the ${role} connection again`, { redis: where });
+          }).catch(() => {});
+          throw new BrokerUnavailableError(stallReason(), { uncertain: true });
+        }
         if ((err as { code?: string }).code !== "ERR_REDIS_CONNECTION_CLOSED") throw err;
         markDown(err);
         throw new BrokerUnavailableError(`lost the connection to Redis at ${where} (${messageOf(err)})`);
       }
     },
-    downReason: () => (isUp ? undefined : reason),
+    downReason: () => (!isUp ? reason : overdue > 0 ? stallReason() : undefined),
     whenUp() {
       if (closed) return Promise.reject(new Error("Redis connection closed"));
       if (isUp) return Promise.resolve();
@@ -111,6 +132,17 @@ export function createRedisLink({ url, role, logger }: RedisLinkOptions): RedisL
       client.close();
     },
   };
+}
+
+const TIMED_OUT = Symbol("timed out");
+
+/** The promise's outcome, or a rejection with TIMED_OUT after `ms`. */
+function withinTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: Timer | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(TIMED_OUT), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 /** The URL without its password, fit for logs and health answers. */

@@ -1,6 +1,6 @@
 import type { Channel } from "../hub/channels.ts";
 import type { Hub } from "../hub/hub.ts";
-import { BrokerUnavailableError } from "../hub/unavailable.ts";
+import { BrokerUnavailableError, unstoredOutcome } from "../hub/unavailable.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ControlFrame, PublishFrame } from "../protocol/frames.ts";
 import { fastSafeParse } from "../protocol/fast-validator.ts";
@@ -58,7 +58,7 @@ export function createIngest({ hub, schemas, logger }: IngestDeps): Ingest {
       const accepted = await hub.publishEvents(inputs);
       return id === undefined ? undefined : { kind: "ack", id, seqs: accepted.map((a) => a.seq) };
     } catch (err) {
-      if (err instanceof BrokerUnavailableError) return fail("unavailable", `${err.message}; nothing was stored: retry later`);
+      if (err instanceof BrokerUnavailableError) return fail("unavailable", `${err.message}; ${unstoredOutcome(err)}`);
       throw err;
     }
   }

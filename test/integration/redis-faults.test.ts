@@ -67,6 +67,49 @@ describeRedis("--redis when Redis fails", () => {
     ws.close();
   }, 60_000);
 
+  test("while Redis is stalled: 503 after --redis-timeout-ms saying it may be stored, then 503 at once, until Redis answers", async () => {
+    const redis = await redisServer(false);
+    const srv = await server(redis, ["--redis-timeout-ms", "300"]);
+    await srv.server.ready;
+    const ws = await connect(srv.ws("/ws"));
+    expect((await ws.next()).kind).toBe("hello");
+
+    process.kill(redis.pid(), "SIGSTOP"); // the connection stays open; nothing answers
+    let paused = true;
+    cleanup.push(async () => void (paused && process.kill(redis.pid(), "SIGCONT")));
+
+    const sent = await publish(srv, "sent.while.stalled");
+    expect(sent.status).toBe(503);
+    expect(sent.headers.get("retry-after")).toBe("1");
+    expect(sent.body).toMatchObject({ error: "unavailable" });
+    expect(sent.body.message).toContain(`Redis at ${redis.url} did not answer within 300 ms`);
+    expect(sent.body.message).toContain("may have been stored");
+    expect(srv.logs.some((l) => l.level === "warn" && String(l.msg).includes("did not answer within 300 ms on the publish connection"))).toBe(true);
+
+    // Not sent at all: refused at once, and it says nothing was stored.
+    const refused = await publish(srv, "refused.while.stalled");
+    expect(refused.status).toBe(503);
+    expect(refused.body.message).toContain("has not answered since");
+    expect(refused.body.message).toContain("nothing was stored");
+    const h = (await health(srv)) as { status: string; reason: string };
+    expect(h.status).toBe("degraded");
+    expect(h.reason).toContain("did not answer within 300 ms");
+    const history = await fetch(`${srv.url}/api/events?since=0`);
+    expect(history.status).toBe(503);
+
+    process.kill(redis.pid(), "SIGCONT");
+    paused = false;
+    await eventually(async () => (await health(srv)).status === "ok", "health to be ok once Redis answers");
+    const after = await publish(srv, "after.stall");
+    expect(after.status).toBe(200);
+    // Redis did run the timed-out publish: that is why its answer said "may have been stored".
+    // The refused one never reached Redis.
+    expect(await ws.next()).toMatchObject({ kind: "event", type: "sent.while.stalled", seq: 1 });
+    expect(await ws.next()).toMatchObject({ kind: "event", type: "after.stall", seq: after.body.items[0].seq });
+    expect(after.body.items[0].seq).toBe(2);
+    ws.close();
+  }, 30_000);
+
   test("after a restart with persistence every instance continues from the last id it delivered: no loss, no duplicate", async () => {
     const redis = await redisServer(true);
     const prefix = uniquePrefix();

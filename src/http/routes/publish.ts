@@ -23,7 +23,7 @@ const errors = {
   413: problemResponseDoc("The body is larger than --max-body-bytes"),
   415: problemResponseDoc("The body is not declared as application/json"),
   503: problemResponseDoc(
-    "The server is shutting down, or the store (Redis, with --redis) is unreachable: nothing was stored; retry after Retry-After seconds",
+    "The server is shutting down, or the store (Redis, with --redis) is unreachable: nothing was stored; retry after Retry-After seconds. When Redis took the publish but did not answer within --redis-timeout-ms, the message says it may have been stored: check the history before publishing it again",
   ),
 };
 
