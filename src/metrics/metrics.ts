@@ -229,7 +229,7 @@ function add(tally: Tally, key: string, n = 1) {
 }
 
 /**
- * A counter whose values live elsewhere (a plain Map cheap to bump on the hot path, or another module's
+ * A counter whose values live elsewhere (a Tally or Map cheap to bump on the hot path, or another module's
  * counters) and are copied into prom-client when the registry is scraped. Keys at 0 are exported as 0.
  */
 function scrapedCounter(
