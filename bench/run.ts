@@ -1,5 +1,5 @@
 /**
- * `bun run bench [scenario…] [--repeat N] [--quick] [--profile] [--list]`: runs the scenarios side by side against
+ * `bun run bench [scenario…] [--repeat N] [--quick] [--profile] [--envelope-baseline] [--list]`: runs the scenarios side by side against
  * stream-server and the baselines, prints one table, and writes the figures to bench/results/.
  * Never part of `bun test`. See bench/README.md.
  */
@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ratios, table } from "./lib/report.ts";
 import type { BenchContext, Row, Scenario } from "./lib/scenario.ts";
-import { buildStreamServer, compareAgainst, profileStreamServer, RESULTS_DIR } from "./lib/targets.ts";
+import { addEnvelopeBaseline, buildStreamServer, compareAgainst, profileStreamServer, RESULTS_DIR } from "./lib/targets.ts";
 import { churn } from "./scenarios/churn.ts";
 import { consoleScenario } from "./scenarios/console.ts";
 import { fanout } from "./scenarios/fanout.ts";
@@ -34,6 +34,7 @@ async function main(argv: string[]): Promise<number> {
       only: { type: "string" },
       case: { type: "string" },
       against: { type: "string" },
+      "envelope-baseline": { type: "boolean", default: false },
     },
   });
   if (values.list) {
@@ -61,6 +62,7 @@ async function main(argv: string[]): Promise<number> {
 
   const started = new Date();
   if (values.against) compareAgainst(values.against);
+  if (values["envelope-baseline"]) addEnvelopeBaseline();
   if (values.profile) {
     const dir = join(RESULTS_DIR, `profiles-${started.toISOString().replace(/[:.]/g, "-")}`);
     profileStreamServer(dir);

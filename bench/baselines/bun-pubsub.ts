@@ -4,7 +4,14 @@ const port = Number(process.argv[2] ?? 0);
 let seq = 0;
 
 type Ev = { type: string; data?: unknown };
-const frameOf = (e: Ev) => JSON.stringify({ kind: "event", seq: ++seq, type: e.type, data: e.data });
+// --envelope: frames with stream-server's other fields too (id, source, time), to tell its bytes from its code.
+const envelope = process.argv.includes("--envelope");
+const frameOf = (e: Ev) =>
+  JSON.stringify(
+    envelope
+      ? { kind: "event", seq: ++seq, id: crypto.randomUUID(), type: e.type, source: "api", time: new Date().toISOString(), data: e.data }
+      : { kind: "event", seq: ++seq, type: e.type, data: e.data },
+  );
 
 const server = Bun.serve({
   port,

@@ -7,19 +7,34 @@ import { buildBinary } from "../../test/helpers/binary.ts";
 export const ROOT = join(import.meta.dir, "..", "..");
 export const RESULTS_DIR = join(ROOT, "bench", "results");
 
-export type TargetName = "stream-server" | "bare-bun" | "node-ws" | "previous";
-export const TARGETS: readonly TargetName[] = ["stream-server", "bare-bun", "node-ws"];
+export type TargetName = "stream-server" | "bare-bun" | "bare-bun-envelope" | "node-ws" | "previous";
 
 let previousBinary: string | undefined;
+let envelopeBaseline = false;
 
 /** Also measure another stream-server executable (--against PATH), as the target "previous", for before/after figures. */
 export function compareAgainst(binary: string) {
   previousBinary = binary;
 }
 
-/** The targets every standard case measures: stream-server first, then the baselines (and "previous", if set). */
+/**
+ * Also measure bare Bun sending stream-server's whole frame (`--envelope-baseline`): the target
+ * "bare-bun-envelope". Between it and bare Bun is the cost of the envelope's bytes; between it and
+ * stream-server, the cost of stream-server's code.
+ */
+export function addEnvelopeBaseline() {
+  envelopeBaseline = true;
+}
+
+/** The targets every standard case measures: stream-server first, then the baselines (and the optional ones, if set). */
 export function standardTargets(): TargetName[] {
-  return previousBinary ? ["stream-server", "previous", "bare-bun", "node-ws"] : [...TARGETS];
+  return [
+    "stream-server",
+    ...(previousBinary ? (["previous"] as const) : []),
+    "bare-bun",
+    ...(envelopeBaseline ? (["bare-bun-envelope"] as const) : []),
+    "node-ws",
+  ];
 }
 
 /** A server under test, listening on 127.0.0.1. */
@@ -60,6 +75,8 @@ async function command(name: TargetName, flags: string[]): Promise<string[]> {
       return [previousBinary!, "--port", "0", "--host", "127.0.0.1", ...UNGUARDED, ...flags];
     case "bare-bun":
       return ["bun", join(ROOT, "bench/baselines/bun-pubsub.ts"), "0"];
+    case "bare-bun-envelope":
+      return ["bun", join(ROOT, "bench/baselines/bun-pubsub.ts"), "0", "--envelope"];
     case "node-ws":
       return [process.env.NODE_BIN ?? "node", join(ROOT, "bench/baselines/node-ws.mjs"), "0"];
   }
