@@ -2,6 +2,7 @@ import { RedisClient } from "bun";
 import type { Logger } from "../log/logger.ts";
 import { BrokerUnavailableError } from "./unavailable.ts";
 import { messageOf } from "../error-text.ts";
+import { within } from "../shutdown.ts";
 
 /**
  * One Redis connection that heals itself. Bun's client gives up after a few retries and never
@@ -50,6 +51,17 @@ export function createRedisLink({ url, role, logger, timeoutMs }: RedisLinkOptio
   /** Commands still unanswered past the timeout; Redis answers in order, so any answer ends the stall. */
   let overdue = 0;
   const stallReason = () => `Redis at ${where} did not answer within ${timeoutMs} ms`;
+
+  /** Counts `answer` as overdue until it settles; the error for the publisher, who must not assume nothing was stored. */
+  const overdueAnswer = (answer: Promise<unknown>, command: string) => {
+    if (overdue++ === 0) logger.warn(`${stallReason()} on the ${role} connection; refusing publishes until it does`, { redis: where, command });
+    void answer
+      .finally(() => {
+        if (--overdue === 0 && isUp) logger.info(`Redis answers the ${role} connection again`, { redis: where });
+      })
+      .catch(() => {}); // its failure, if any, is the connection's: onclose handles that
+    return new BrokerUnavailableError(stallReason(), { uncertain: true });
+  };
 
   const settle = (fn: (w: (typeof waiters)[number]) => void) => {
     const current = waiters;
@@ -100,18 +112,11 @@ export function createRedisLink({ url, role, logger, timeoutMs }: RedisLinkOptio
     async send(command, args) {
       if (!isUp) throw new BrokerUnavailableError(reason ?? `Redis at ${where} is unreachable`);
       if (overdue > 0) throw new BrokerUnavailableError(`${stallReason()} and has not answered since`);
-      let answer: Promise<any> | undefined;
       try {
-        answer = client.send(command, args);
-        return await (timeoutMs === undefined ? answer : withinTimeout(answer, timeoutMs));
+        const answer = client.send(command, args);
+        if (timeoutMs !== undefined && !(await within(answer, timeoutMs))) throw overdueAnswer(answer, command);
+        return await answer;
       } catch (err) {
-        if (err === TIMED_OUT && answer) {
-          if (overdue++ === 0) logger.warn(`${stallReason()} on the ${role} connection; refusing publishes until it does`, { redis: where, command });
-          answer.finally(() => {
-            if (--overdue === 0 && isUp) logger.info(`Redis answers the ${role} connection again`, { redis: where });
-          }).catch(() => {});
-          throw new BrokerUnavailableError(stallReason(), { uncertain: true });
-        }
         if ((err as { code?: string }).code !== "ERR_REDIS_CONNECTION_CLOSED") throw err;
         markDown(err);
         throw new BrokerUnavailableError(`lost the connection to Redis at ${where} (${messageOf(err)})`);
@@ -132,17 +137,6 @@ export function createRedisLink({ url, role, logger, timeoutMs }: RedisLinkOptio
       client.close();
     },
   };
-}
-
-const TIMED_OUT = Symbol("timed out");
-
-/** The promise's outcome, or a rejection with TIMED_OUT after `ms`. */
-function withinTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: Timer | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(TIMED_OUT), ms);
-  });
-  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 /** The URL without its password, fit for logs and health answers. */
