@@ -76,6 +76,15 @@ export function createMetrics({ hub, connections, refusals }: MetricsDeps): Metr
   const counter = (name: string, help: string, label: "path" | "channel", tally: Tally) =>
     scrapedCounter(registry, { name, help, labelNames: [label], samples: () => Object.entries(tally).map(([key, n]) => [{ [label]: key }, n]) });
 
+  /** A counter labelled by channel and one more label, whose values are the keys of each channel's tally. */
+  const perChannelBy = (name: string, help: string, label: string, tallies: Map<Channel, Map<string | number, number>>) =>
+    scrapedCounter(registry, {
+      name,
+      help,
+      labelNames: ["channel", label],
+      samples: () => [...tallies].flatMap(([channel, byKey]) => [...byKey].map(([key, n]): Sample => [{ channel, [label]: String(key) }, n])),
+    });
+
   counter("stream_connects_total", "WebSocket and Server-Sent Events connections opened, per path", "path", t.connects);
   counter("stream_disconnects_total", "WebSocket and Server-Sent Events connections closed (by either side), per path", "path", t.disconnects);
   counter(
@@ -103,18 +112,13 @@ export function createMetrics({ hub, connections, refusals }: MetricsDeps): Metr
     "channel",
     t.bytes,
   );
-  scrapedCounter(registry, {
-    name: "stream_publish_requests_total",
-    help: "HTTP publish requests answered, per channel and status code",
-    labelNames: ["channel", "status"],
-    samples: () => [...t.requests].flatMap(([channel, byStatus]) => [...byStatus].map(([status, n]): Sample => [{ channel, status: String(status) }, n])),
-  });
-  scrapedCounter(registry, {
-    name: "stream_publish_frames_total",
-    help: "WebSocket publish frames handled, per channel and outcome (ok, or the error frame's code)",
-    labelNames: ["channel", "outcome"],
-    samples: () => [...t.frames].flatMap(([channel, byOutcome]) => [...byOutcome].map(([outcome, n]): Sample => [{ channel, outcome }, n])),
-  });
+  perChannelBy("stream_publish_requests_total", "HTTP publish requests answered, per channel and status code", "status", t.requests);
+  perChannelBy(
+    "stream_publish_frames_total",
+    "WebSocket publish frames handled, per channel and outcome (ok, or the error frame's code)",
+    "outcome",
+    t.frames,
+  );
 
   if (refusals) {
     scrapedCounter(registry, {
