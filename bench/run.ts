@@ -13,6 +13,7 @@ import { addEnvelopeBaseline, buildStreamServer, compareAgainst, profileStreamSe
 import { churn } from "./scenarios/churn.ts";
 import { consoleScenario } from "./scenarios/console.ts";
 import { fanout } from "./scenarios/fanout.ts";
+import { flood } from "./scenarios/flood.ts";
 import { history } from "./scenarios/history.ts";
 import { httpPublish } from "./scenarios/http-publish.ts";
 import { idle } from "./scenarios/idle.ts";
@@ -20,7 +21,7 @@ import { latency } from "./scenarios/latency.ts";
 import { redis } from "./scenarios/redis.ts";
 
 /** The registry: add a scenario here (one import, one entry) and it runs by name or in the default set. */
-const SCENARIOS: Scenario[] = [fanout, latency, idle, httpPublish, history, consoleScenario, redis, churn];
+const SCENARIOS: Scenario[] = [fanout, latency, idle, httpPublish, history, consoleScenario, redis, churn, flood];
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({

@@ -109,6 +109,21 @@ export const SETTINGS = {
     expects: "a size in bytes from 1024 to 1073741824",
     help: "bytes queued for one slow WebSocket client before it is closed with 1013",
   }),
+  maxInboundFrames: define({
+    flag: "max-inbound-frames", env: "STREAM_MAX_INBOUND_FRAMES", schema: int(0, 10_000_000), default: "2000",
+    expects: "a whole number from 0 to 10000000 (0 = no limit)",
+    help: "frames per second one WebSocket client may send, of any kind (closed with 1008 above; see --inbound-burst)",
+  }),
+  maxInboundBytes: define({
+    flag: "max-inbound-bytes", env: "STREAM_MAX_INBOUND_BYTES", schema: int(0, 1 << 30), default: String(16 * 1024 * 1024),
+    expects: "a size in bytes from 0 to 1073741824 (0 = no limit)",
+    help: "bytes per second one WebSocket client may send (closed with 1008 above; see --inbound-burst)",
+  }),
+  inboundBurst: define({
+    flag: "inbound-burst", env: "STREAM_INBOUND_BURST", schema: int(1, 3600), default: "2",
+    expects: "a number of seconds from 1 to 3600",
+    help: "a WebSocket client may send this many seconds' worth of --max-inbound-frames and --max-inbound-bytes at once",
+  }),
   idleTimeout: define({
     flag: "idle-timeout", env: "STREAM_IDLE_TIMEOUT", schema: int(0, 960), default: "60",
     expects: "seconds from 0 to 960 (0 = never; 1 to 7 count as 8)",

@@ -1,6 +1,7 @@
 import type { Server, ServerWebSocket } from "bun";
 import { createAccess } from "./access/access.ts";
 import { createRefusals, type Refusals } from "./access/counters.ts";
+import { createInboundBudget } from "./access/inbound-budget.ts";
 import type { Config } from "./config.ts";
 import { createMemoryBroker } from "./hub/broker-memory.ts";
 import { openHistoryStore, retention } from "./hub/history-store.ts";
@@ -79,6 +80,9 @@ export function startServer(config: Config, logger: Logger): RunningServer {
   const watchdog = createSlowConsumerWatchdog({ sockets, maxBufferedBytes: config.maxBufferedBytes, logger, refusals, metrics });
   const http = createHttp({ config, hub, logger, connections, schemas, startedAt, metrics, access, inflight, admission });
   const upgrade = createUpgrade({ access, admission, logger });
+  const inbound = createInboundBudget({
+    framesPerSecond: config.maxInboundFrames, bytesPerSecond: config.maxInboundBytes, burstSeconds: config.inboundBurst, maxFrameBytes: config.maxFrameBytes,
+  });
 
   let server: Server<SocketData>;
   try {
@@ -94,7 +98,7 @@ export function startServer(config: Config, logger: Logger): RunningServer {
       },
       websocket: {
         ...socketOptions(config),
-        ...createSocketHandlers({ hub, logger, connections, metrics, schemas, access, admission, sockets, refusals, inflight }),
+        ...createSocketHandlers({ hub, logger, connections, metrics, schemas, access, admission, sockets, refusals, inflight, inbound, watchdog }),
       },
       error(err) {
         const requestId = crypto.randomUUID();

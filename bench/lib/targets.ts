@@ -57,6 +57,13 @@ export const buildStreamServer = buildBinary;
  * baselines have none. The guards' own cost (a map lookup per upgrade) stays in the figures.
  */
 const UNGUARDED = ["--publish-rate", "0", "--max-connections", "10000000", "--max-connections-per-address", "10000000"];
+/**
+ * The publishers send one event per WebSocket frame, tens of thousands a second: over the inbound budget
+ * (2,000 frames/s per connection). Raised, not switched off, so the check's cost stays in the figures;
+ * through the environment, which an older build (`--against`) ignores instead of refusing the flag.
+ * Flags win over these, so a scenario can put the defaults back (`flood` does).
+ */
+const UNGUARDED_ENV = { STREAM_MAX_INBOUND_FRAMES: "10000000", STREAM_MAX_INBOUND_BYTES: "1073741824" };
 
 let profileDir: string | undefined;
 
@@ -89,7 +96,7 @@ async function command(name: TargetName, flags: string[]): Promise<string[]> {
 export async function startTarget(name: TargetName, flags: string[] = [], env: Record<string, string> = {}): Promise<Target> {
   const proc: Subprocess<"ignore", "pipe", "pipe"> = spawn(await command(name, flags), {
     cwd: ROOT, stdin: "ignore", stdout: "pipe", stderr: "pipe",
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env },
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...(name === "stream-server" || name === "previous" ? UNGUARDED_ENV : {}), ...env },
   });
   let tail = "";
   const keep = (s: string) => {

@@ -17,9 +17,11 @@ export interface Refusals {
   slowConsumers: number;
   /** WebSocket clients closed for sending a frame over --max-frame-bytes (1009). */
   oversizeFrames: number;
+  /** WebSocket clients closed for sending more than --max-inbound-frames or --max-inbound-bytes (1008). */
+  inboundLimit: number;
 }
 
 /** All counters at zero. */
 export function createRefusals(): Refusals {
-  return { unauthorized: 0, forbidden: 0, forbiddenOrigin: 0, connectionLimit: 0, rateLimited: 0, slowConsumers: 0, oversizeFrames: 0 };
+  return { unauthorized: 0, forbidden: 0, forbiddenOrigin: 0, connectionLimit: 0, rateLimited: 0, slowConsumers: 0, oversizeFrames: 0, inboundLimit: 0 };
 }

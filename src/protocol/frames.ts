@@ -67,7 +67,7 @@ export const LogFrame = z
 
 export const PongFrame = z.object({ kind: z.literal("pong"), id: z.unknown().optional() }).openapi("PongFrame");
 
-export const ERROR_CODES = ["bad_json", "unsupported", "bad_frame", "invalid_event", "unavailable", "forbidden", "rate_limited"] as const;
+export const ERROR_CODES = ["bad_json", "unsupported", "bad_frame", "invalid_event", "unavailable", "forbidden", "rate_limited", "inbound_limit"] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export const ErrorFrame = z

@@ -8,12 +8,13 @@ import { controlFrame, parseClientFrame, type ControlFrame, type PublishFrame } 
 import type { InputSchemas } from "../protocol/inputs.ts";
 import type { Access } from "../access/access.ts";
 import type { Refusals } from "../access/counters.ts";
+import type { Allowance, InboundBudget } from "../access/inbound-budget.ts";
 import type { Inflight } from "../shutdown.ts";
 import type { Admission } from "./admission.ts";
 import type { Connections } from "./connections.ts";
 import { startDelivery } from "./delivery.ts";
 import { createIngest } from "./ingest.ts";
-import { TRY_AGAIN_LATER } from "./slow-consumers.ts";
+import { TRY_AGAIN_LATER, type SlowConsumerWatchdog } from "./slow-consumers.ts";
 
 /** What the upgrade attaches to each socket. */
 export interface SocketData {
@@ -30,6 +31,10 @@ export interface SocketData {
   publisher: string;
   /** Set once the connection limits let the socket in; only admitted sockets are counted. */
   admitted?: boolean;
+  /** What the client may still send (--max-inbound-frames, --max-inbound-bytes); set when it opens. */
+  inbound?: Allowance;
+  /** Set when the client went over its inbound budget: whatever it sends from then on is dropped unread. */
+  cutOff?: boolean;
 }
 
 export interface ConnectionDeps {
@@ -44,6 +49,9 @@ export interface ConnectionDeps {
   sockets: Set<ServerWebSocket<SocketData>>;
   refusals: Refusals;
   inflight: Inflight;
+  inbound: InboundBudget;
+  /** Replies (errors, pongs) count toward --max-buffered-bytes like published frames. */
+  watchdog: SlowConsumerWatchdog<SocketData>;
 }
 
 /** A frame over maxPayloadLength: the client sees 1009; Bun reports it here as 1006 with this reason. */
@@ -52,10 +60,36 @@ const isTooBig = (code: number, reason: string) => code === MESSAGE_TOO_BIG || /
 
 const MAX_LOGGED_TEXT = 500;
 
+/** Close code "policy violation" (RFC 6455 §7.4.1): the client sent more than its inbound budget. */
+const POLICY_VIOLATION = 1008;
+
 /** The WebSocket lifecycle: the only code that touches `ServerWebSocket`. */
 export function createSocketHandlers(deps: ConnectionDeps): WebSocketHandler<SocketData> {
-  const { hub, logger, connections, metrics, schemas, access, admission, sockets, refusals, inflight } = deps;
+  const { hub, logger, connections, metrics, schemas, access, admission, sockets, refusals, inflight, inbound, watchdog } = deps;
   const ingest = createIngest({ hub, schemas, logger });
+
+  /** Sends a control frame; a client that does not read its replies falls behind like any slow consumer. */
+  const reply = (ws: ServerWebSocket<SocketData>, frame: ControlFrame) => {
+    if (ws.send(controlFrame(frame)) === -1) watchdog.check(ws);
+  };
+
+  /**
+   * Counts one inbound frame against the client's budget; over it, the client gets one error frame and
+   * 1008, and is ignored from then on. Checked before any parsing, so a flood costs a subtraction a frame.
+   */
+  const withinBudget = (ws: ServerWebSocket<SocketData>, bytes: number): boolean => {
+    const d = ws.data;
+    if (d.cutOff) return false;
+    if (!inbound.enabled || inbound.spend(d.inbound!, bytes, performance.now())) return true;
+    d.cutOff = true;
+    refusals.inboundLimit++;
+    logger.warn("WebSocket client closed: it sent more than its inbound budget", { path: d.path, remote: d.remote, hint: inbound.describe });
+    ws.send(controlFrame({ kind: "error", code: "inbound_limit", message: inbound.describe }));
+    // Bun reads on until the client answers the close (or ~15 s pass) but runs no handler for what it reads:
+    // a client that ends its connection after an error frame stops that at once; a flood costs kernel copies.
+    ws.close(POLICY_VIOLATION, "inbound limit exceeded: sent too many frames or bytes per second");
+    return false;
+  };
 
   /** Publish frames pass the same guards as POST: the token, the rate, and no new work while shutting down. */
   const publish = (ws: ServerWebSocket<SocketData>, frame: PublishFrame) => {
@@ -83,6 +117,7 @@ export function createSocketHandlers(deps: ConnectionDeps): WebSocketHandler<Soc
   return {
     open(ws) {
       const { path, remote } = ws.data;
+      ws.data.inbound = inbound.fresh(performance.now());
       const refused = admission.opened(remote);
       if (refused) {
         logger.warn("WebSocket connection refused: connection limit reached", { path, remote, reason: refused.message });
@@ -98,6 +133,7 @@ export function createSocketHandlers(deps: ConnectionDeps): WebSocketHandler<Soc
     },
 
     message(ws, message) {
+      if (!withinBudget(ws, typeof message === "string" ? message.length : message.byteLength)) return;
       const { path, remote } = ws.data;
       if (typeof message !== "string") {
         logger.info("binary frame from client ignored", { path, remote, bytes: message.byteLength });
@@ -121,6 +157,14 @@ export function createSocketHandlers(deps: ConnectionDeps): WebSocketHandler<Soc
       }
     },
 
+    // Control frames cost work too (Bun answers each ping with a pong): they draw on the same budget.
+    ping(ws, data) {
+      withinBudget(ws, data.byteLength);
+    },
+    pong(ws, data) {
+      withinBudget(ws, data.byteLength);
+    },
+
     close(ws, code, reason) {
       const { path, remote, admitted } = ws.data;
       if (!admitted) return;
@@ -142,8 +186,4 @@ export function createSocketHandlers(deps: ConnectionDeps): WebSocketHandler<Soc
       ws.close(1011, "internal error; reconnect");
     },
   };
-}
-
-function reply(ws: ServerWebSocket<SocketData>, frame: ControlFrame) {
-  ws.send(controlFrame(frame));
 }

@@ -14,11 +14,13 @@ export const TRY_AGAIN_LATER = 1013;
  * No timers, and an idle server does no work. `server.publish`'s return value is not used: it describes
  * one subscriber, not all.
  */
-export interface SlowConsumerWatchdog {
+export interface SlowConsumerWatchdog<T> {
   /** Called after each frame is published, with its size. */
   published(bytes: number): void;
   /** Checks every socket now; closes the ones over the limit. */
   sweep(): void;
+  /** Checks one socket now (a reply to it was queued, not sent); closes it when over the limit. */
+  check(ws: ServerWebSocket<T>): void;
   /** The most bytes queued for any one client right now (how far behind the slowest one is). */
   backlog(): number;
 }
@@ -34,7 +36,7 @@ export interface WatchdogOptions<T extends { path: string; remote: string }> {
 /** Creates the watchdog over `sockets`. */
 export function createSlowConsumerWatchdog<T extends { path: string; remote: string }>({
   sockets, maxBufferedBytes, logger, refusals, metrics,
-}: WatchdogOptions<T>): SlowConsumerWatchdog {
+}: WatchdogOptions<T>): SlowConsumerWatchdog<T> {
   const every = Math.max(1, Math.floor(maxBufferedBytes / 2));
   let sinceSweep = 0;
 
@@ -64,6 +66,10 @@ export function createSlowConsumerWatchdog<T extends { path: string; remote: str
       if (sinceSweep >= every) sweep();
     },
     sweep,
+    check(ws) {
+      const buffered = ws.getBufferedAmount();
+      if (buffered > maxBufferedBytes && sockets.has(ws)) close(ws, buffered);
+    },
     backlog() {
       let most = 0;
       for (const ws of sockets) most = Math.max(most, ws.getBufferedAmount());
