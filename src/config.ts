@@ -21,6 +21,8 @@ interface Setting<S extends z.ZodType> {
   help: string;
   /** Repeatable flag; the environment variable is comma-separated. */
   multiple?: boolean;
+  /** A credential: an error names the setting but never shows the value (stderr ends up in log collectors). */
+  secret?: boolean;
 }
 
 const define = <S extends z.ZodType>(s: Setting<S>) => s;
@@ -38,7 +40,7 @@ const token = z.string().regex(/^[\x21-\x2b\x2d-\x7e]{8,512}$/);
 /** A repeatable secret: the flag may be given several times, the variable holds a comma-separated list. */
 const tokenList = (flag: string, env: string, help: string) =>
   define({
-    flag, env, schema: z.array(token), default: [], multiple: true, help,
+    flag, env, schema: z.array(token), default: [], multiple: true, secret: true, help,
     expects: "a token of 8 to 512 printable characters without spaces or commas",
   });
 
@@ -159,7 +161,7 @@ export const SETTINGS = {
     expects: "milliseconds from 100 to 3600000", help: "interval of the comment line that keeps idle Server-Sent Events streams open through proxies",
   }),
   metricsToken: define({
-    flag: "metrics-token", env: "STREAM_METRICS_TOKEN", schema: z.string().regex(/^[\x21-\x7e]*$/), default: "",
+    flag: "metrics-token", env: "STREAM_METRICS_TOKEN", schema: z.string().regex(/^[\x21-\x7e]*$/), default: "", secret: true,
     expects: "a token of visible ASCII characters (no spaces)", help: "if set, GET /metrics needs Authorization: Bearer <token>",
   }),
   redis: define({
@@ -210,8 +212,8 @@ export function loadConfig(argv: string[], env: Record<string, string | undefine
     if (s.multiple && typeof raw === "string") raw = raw.split(",").map((v) => v.trim()).filter(Boolean);
     const parsed = s.schema.safeParse(raw);
     if (!parsed.success) {
-      const shown = Array.isArray(raw) ? raw.join(",") : raw;
-      throw new ConfigError(`${source ?? `--${s.flag}`} expects ${s.expects}, got ${JSON.stringify(shown)}`);
+      const shown = s.secret ? "a value not shown here (it is a secret)" : JSON.stringify(Array.isArray(raw) ? raw.join(",") : raw);
+      throw new ConfigError(`${source ?? `--${s.flag}`} expects ${s.expects}, got ${shown}`);
     }
     config[key] = parsed.data;
   }

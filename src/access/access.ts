@@ -22,7 +22,10 @@ export interface Access {
   authorize(req: Request, url: URL, role?: Role): Refusal | undefined;
   /** Refuses a WebSocket upgrade from a browser origin not on --cors-origin. */
   checkOrigin(req: Request): Refusal | undefined;
-  /** Whose publishes a request carries, for the rate: its publish token, or else its address. */
+  /**
+   * Whose publishes a request carries, for the rate: which configured publish token it holds, or else its
+   * address. A name for the token ("publish token #2"), never its text: the key must be safe to show.
+   */
   publisher(req: Request, url: URL, remote: string): string;
   /** Counts one publish against the publisher's rate; refuses it past --publish-rate. Asks who only when a rate is set. */
   throttle(publisher: () => string): Refusal | undefined;
@@ -88,7 +91,12 @@ export function createAccess(config: Config, refusals: Refusals): Access {
       };
     },
 
-    publisher: (req, url, remote) => tokenOf(req, url, "publisher") ?? `address ${remote}`,
+    publisher(req, url, remote) {
+      // Only a token the server knows is an identity: an invented one per request would get a fresh
+      // allowance each time. With no publish token configured, skip reading one at all.
+      const known = checks.publisher.open ? undefined : checks.publisher.identify(tokenOf(req, url, "publisher"));
+      return known === undefined ? `address ${remote}` : `publish token #${known + 1}`;
+    },
 
     throttle(publisher) {
       if (!limiter.enabled) return undefined;

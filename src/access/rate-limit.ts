@@ -1,7 +1,7 @@
 /**
- * Token buckets, one per key (a publisher's token or address). Pure: time comes in as `now` (ms),
- * so tests drive the clock. A key whose bucket has refilled completely is forgotten, which keeps the
- * map as small as the set of currently busy publishers.
+ * Token buckets, one per key (which configured token a publisher holds, or its address). Pure: time
+ * comes in as `now` (ms), so tests drive the clock. A key whose bucket has refilled completely is
+ * forgotten, which keeps the map as small as the set of currently busy publishers.
  */
 export interface RateLimiter {
   /** False when the rate is 0: every `take` succeeds, and callers may skip working out the key. */

@@ -8,6 +8,8 @@ export interface TokenCheck {
   /** True when no token is configured: everyone is let in. */
   readonly open: boolean;
   check(presented: string | undefined): TokenVerdict;
+  /** Which configured token this is (its position in the list), or undefined for none of them. */
+  identify(presented: string | undefined): number | undefined;
 }
 
 const digest = (text: string) => createHash("sha256").update(text).digest();
@@ -18,17 +20,22 @@ const digest = (text: string) => createHash("sha256").update(text).digest();
  */
 export function createTokenCheck(tokens: readonly string[]): TokenCheck {
   const digests = tokens.map(digest);
+  const identify = (presented: string | undefined) => {
+    if (digests.length === 0 || !presented) return undefined;
+    const candidate = digest(presented);
+    let found: number | undefined;
+    // Compare against every token, without stopping early, so the position of a match leaks nothing either.
+    for (let i = 0; i < digests.length; i++) if (timingSafeEqual(digests[i]!, candidate)) found ??= i;
+    return found;
+  };
   return {
     open: digests.length === 0,
     check(presented) {
       if (digests.length === 0) return "open";
       if (!presented) return "missing";
-      const candidate = digest(presented);
-      let match = false;
-      // Compare against every token, without stopping early, so the position of a match leaks nothing either.
-      for (const d of digests) match = timingSafeEqual(d, candidate) || match;
-      return match ? "ok" : "wrong";
+      return identify(presented) === undefined ? "wrong" : "ok";
     },
+    identify,
   };
 }
 

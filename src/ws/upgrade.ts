@@ -3,6 +3,7 @@ import type { Access } from "../access/access.ts";
 import { answerProblem, problemResponse } from "../http/problem.ts";
 import { queryProblem } from "../http/validation.ts";
 import type { Logger } from "../log/logger.ts";
+import { redactToken } from "../log/redact.ts";
 import { parseStreamQuery } from "../protocol/subscription.ts";
 import type { Admission } from "./admission.ts";
 import type { SocketData } from "./connection.ts";
@@ -39,7 +40,7 @@ export function createUpgrade({ access, admission, logger }: UpgradeDeps) {
     }
     const query = parseStreamQuery(endpoint.channel, url.searchParams);
     if (!query.ok) {
-      logger.warn("WebSocket upgrade refused: bad query string", { path, remote, query: url.search.slice(0, 500) });
+      logger.warn("WebSocket upgrade refused: bad query string", { path, remote, query: redactToken(url.search).slice(0, 500) });
       return queryProblem(query.error);
     }
     const data: SocketData = {

@@ -1,6 +1,8 @@
 import { spawn, type Subprocess } from "bun";
 import { existsSync, mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { loadConfig } from "../../src/config.ts";
+import { configuredTokens, watchForTokens } from "./token-leaks.ts";
 
 const ROOT = join(import.meta.dir, "..", "..");
 /** Tests build their own copy so that a stale ./stream-server in the checkout is never what gets tested. */
@@ -60,6 +62,8 @@ export async function startBinary(args: string[] = [], env: Record<string, strin
       reject(new Error(`stream-server exited before printing its URL (code ${await proc.exited}).\nstdout: ${out}\nstderr: ${err}`));
     })();
   });
+  const [stdoutLines, stderrLines] = [linesSince(() => out), linesSince(() => err)];
+  watchForTokens(tokensOf(args, env), () => [...stdoutLines(), ...stderrLines()]);
   return {
     proc,
     url,
@@ -85,6 +89,27 @@ export async function startBinary(args: string[] = [], env: Record<string, strin
       proc.kill(signal);
       return proc.exited;
     },
+  };
+}
+
+/** The tokens the executable was started with; none when its arguments do not parse (nothing to look for). */
+function tokensOf(args: string[], env: Record<string, string>): string[] {
+  try {
+    return configuredTokens(loadConfig(args, env));
+  } catch {
+    return [];
+  }
+}
+
+/** Reads the complete lines a growing `text()` gained since the last read (a token cut by a chunk boundary waits for its line's end). */
+function linesSince(text: () => string): () => string[] {
+  let seen = 0;
+  return () => {
+    const all = text();
+    const end = all.lastIndexOf("\n") + 1;
+    const fresh = all.slice(seen, Math.max(seen, end));
+    seen = Math.max(seen, end);
+    return fresh.split("\n").filter(Boolean);
   };
 }
 

@@ -1,6 +1,7 @@
 import { loadConfig } from "../../src/config.ts";
 import { createLogger } from "../../src/log/logger.ts";
 import { startServer, type RunningServer } from "../../src/server.ts";
+import { configuredTokens, watchForTokens } from "./token-leaks.ts";
 
 /** A real server on a free port, with its log lines captured instead of printed. */
 export interface TestServer {
@@ -80,6 +81,12 @@ export function startTestServer(flags: string[] = []): TestServer {
     allowErrorLogs: () => void (srv.errorsAllowed = true),
   };
   startedServers.push(srv);
+  let tokensChecked = 0;
+  watchForTokens(configuredTokens(config), () => {
+    const fresh = logs.slice(tokensChecked);
+    tokensChecked = logs.length;
+    return fresh.map((line) => JSON.stringify(line));
+  });
   return srv;
 }
 

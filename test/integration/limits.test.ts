@@ -119,6 +119,33 @@ describe("publish rate", () => {
     expect(s.server.refusals.rateLimited).toBe(1);
   });
 
+  test("made-up bearer tokens on an open server are no identity: they share their address's budget", async () => {
+    const s = start(["--publish-rate", "10", "--publish-burst", "20"]);
+    const began = performance.now();
+    const statuses = await Promise.all(
+      Array.from({ length: 300 }, async () => (await postJson(`${s.url}/api/events`, { type: "x" }, { authorization: `Bearer made-up-${crypto.randomUUID()}` })).status),
+    );
+    const seconds = (performance.now() - began) / 1000;
+    const accepted = statuses.filter((status) => status === 200).length;
+    // The burst, plus what the rate refilled while the requests ran (a slow machine takes longer).
+    expect(accepted).toBeLessThanOrEqual(20 + Math.ceil(seconds * 10));
+    expect(statuses.filter((status) => status === 429).length).toBe(300 - accepted);
+  });
+
+  test("WebSockets with invented ?token= share their address's budget, with HTTP too", async () => {
+    const s = start(["--publish-rate", "1", "--publish-burst", "2"]);
+    const sockets = await Promise.all(["invented-1", "invented-2", "invented-3"].map((token) => connect(`${s.ws("/ws")}?token=${token}`)));
+    await Promise.all(sockets.map((ws) => ws.next()));
+    const answers = [];
+    for (const ws of sockets) {
+      ws.send({ kind: "publish", event: { type: "x" }, ack: 1 });
+      answers.push(await ws.nextMatching((f) => f.kind === "ack" || f.kind === "error"));
+    }
+    expect(answers.map((a) => a.kind === "ack" || a.code)).toEqual([true, true, "rate_limited"]);
+    expect((await postJson(`${s.url}/api/events`, { type: "x" }, { authorization: "Bearer invented-4" })).status).toBe(429);
+    for (const ws of sockets) ws.close();
+  });
+
   test("without tokens the limit applies per address, and rate 0 turns it off", async () => {
     const s = start(["--publish-rate", "1", "--publish-burst", "1"]);
     expect((await postJson(`${s.url}/api/logs`, { level: "info", message: "a" })).status).toBe(200);

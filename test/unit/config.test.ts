@@ -30,6 +30,23 @@ describe("config", () => {
     expect(() => loadConfig(argv as string[], {})).toThrow(message);
   });
 
+  test("a bad token is refused without echoing it or the good ones beside it: the message goes to stderr and on to log collectors", () => {
+    for (const [argv, env] of [
+      [["--publish-token", "good-token-1", "--publish-token", "bad"], {}],
+      [[], { STREAM_SUBSCRIBE_TOKEN: "good-token-1, has space" }],
+      [["--metrics-token", "good-token-1 x"], {}],
+    ] as const) {
+      let message = "";
+      try {
+        loadConfig([...argv], env);
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      expect(message).toContain("expects a token");
+      expect(message).not.toContain("good-token-1");
+    }
+  });
+
   test("--help lists every setting with its environment variable", () => {
     const help = helpText();
     for (const s of Object.values(SETTINGS)) {

@@ -20,6 +20,15 @@ describe("token check", () => {
     expect(check.check("beta-1234567")).toBe("ok");
   });
 
+  test("identify: the position of a configured token, or undefined for any other (the rate's key)", () => {
+    const check = createTokenCheck(["alpha-123456", "beta-1234567"]);
+    expect(check.identify("alpha-123456")).toBe(0);
+    expect(check.identify("beta-1234567")).toBe(1);
+    expect(check.identify("made-up-token")).toBeUndefined();
+    expect(check.identify(undefined)).toBeUndefined();
+    expect(createTokenCheck([]).identify("anything")).toBeUndefined();
+  });
+
   test("presented token: Bearer header (any case), ?token= only where allowed, other schemes carry none", () => {
     const url = new URL("http://x/ws?token=from-query");
     const req = (auth?: string) => new Request(url.href, { headers: auth ? { authorization: auth } : {} });

@@ -1,0 +1,24 @@
+import { describe, expect, test } from "bun:test";
+import { redactToken } from "../../src/log/redact.ts";
+
+describe("redactToken", () => {
+  test("hides every token parameter, in a query string, a path or a URL, and keeps the rest as sent", () => {
+    expect(redactToken("?token=abc&types=bad%20type")).toBe("?token=***&types=bad%20type");
+    expect(redactToken("?types=a,b&token=abc&token=def")).toBe("?types=a,b&token=***&token=***");
+    expect(redactToken("/ws?since=4&token=abc")).toBe("/ws?since=4&token=***");
+    expect(redactToken("ws://h:1/ws?token=abc#x")).toBe("ws://h:1/ws?token=***");
+    expect(redactToken("token=abc&since=1")).toBe("token=***&since=1");
+  });
+
+  test("a name the server decodes to `token` is a token too; look-alikes are not", () => {
+    expect(redactToken("?%74oken=abc")).toBe("?token=***");
+    expect(redactToken("?token")).toBe("?token=***");
+    expect(redactToken("?tokens=abc&my_token=def&types=token%3Dx")).toBe("?tokens=abc&my_token=def&types=token%3Dx");
+  });
+
+  test("no query, nothing to hide", () => {
+    expect(redactToken("")).toBe("");
+    expect(redactToken("?")).toBe("?");
+    expect(redactToken("/ws/logs")).toBe("/ws/logs");
+  });
+});
