@@ -27,7 +27,7 @@ export interface SocketData {
   stop?: () => void;
   /** Whether the token presented at upgrade allows publish frames. */
   mayPublish: boolean;
-  /** Whose publishes these are, for --publish-rate: the token, or the address. */
+  /** Whose publishes these are, for --publish-rate: which configured token, or the address. */
   publisher: string;
   /** Set once the connection limits let the socket in; only admitted sockets are counted. */
   admitted?: boolean;
