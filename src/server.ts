@@ -11,6 +11,7 @@ import { createFanout } from "./hub/fanout.ts";
 import { createHub, type Hub } from "./hub/hub.ts";
 import { createHttp } from "./http/app.ts";
 import { problemResponse } from "./http/problem.ts";
+import { createShuttingDownAnswer } from "./http/shutting-down.ts";
 import { createLogFeed } from "./log/feed.ts";
 import type { Logger } from "./log/logger.ts";
 import { createMetrics, attachMetered, type Metrics } from "./metrics/metrics.ts";
@@ -39,8 +40,9 @@ export interface RunningServer {
   /** Closes every connection at once and releases the port. */
   stop(): Promise<void>;
   /**
-   * Graceful stop: refuse new connections and publishes, let publishes in flight finish and reach their
-   * subscribers, close every WebSocket with 1001, and give up waiting after `timeoutMs`.
+   * Graceful stop: answer every new request 503 shutting_down while publishes in flight finish and reach
+   * their subscribers, close every WebSocket with 1001, end event streams, then stop listening; give up
+   * waiting after `timeoutMs`.
    */
   shutdown(timeoutMs: number): Promise<void>;
 }
@@ -48,6 +50,12 @@ export interface RunningServer {
 /** Close code "going away" and the reason every client sees when the server shuts down. */
 const GOING_AWAY = 1001;
 const SHUTDOWN_REASON = "server shutting down; reconnect and resume from your last seq";
+/**
+ * How long a shutting-down server still listens once its publishes are drained. A request a client sent
+ * on a kept-alive connection before it learnt of the shutdown still arrives and gets its 503; closing
+ * at once would reset that connection under it, and resets were what clients saw.
+ */
+const LISTEN_GRACE_MS = 100;
 
 /** The port is taken: a user-facing failure, not a bug. */
 export class PortInUseError extends Error {
@@ -83,6 +91,7 @@ export function startServer(config: Config, logger: Logger): RunningServer {
   const inbound = createInboundBudget({
     framesPerSecond: config.maxInboundFrames, bytesPerSecond: config.maxInboundBytes, burstSeconds: config.inboundBurst, maxFrameBytes: config.maxFrameBytes,
   });
+  const shuttingDown = createShuttingDownAnswer(logger, config.corsOrigin);
 
   let server: Server<SocketData>;
   try {
@@ -93,6 +102,7 @@ export function startServer(config: Config, logger: Logger): RunningServer {
       // answers from Content-Length, or stops reading a chunked body at the limit), not a bare 413 from Bun.
       maxRequestBodySize: Math.max(config.maxBodyBytes * 16, 1 << 30),
       fetch(req, srv) {
+        if (inflight.draining) return shuttingDown(req);
         if (req.headers.get("upgrade")?.toLowerCase() !== "websocket") return http(req, srv);
         return upgrade(req, srv);
       },
@@ -145,11 +155,13 @@ export function startServer(config: Config, logger: Logger): RunningServer {
     async shutdown(timeoutMs) {
       const deadline = Date.now() + timeoutMs;
       const left = () => deadline - Date.now();
-      const stopped = server.stop(false); // stop listening; requests in flight still complete
+      // Still listening while draining: each new request is answered 503 (see fetch), none is reset.
       if (!(await within(inflight.drain(), left()))) logger.warn("shutdown: gave up waiting for publishes in flight");
       logger.info("closing WebSocket connections", { connections: sockets.size });
       for (const ws of sockets) ws.close(GOING_AWAY, SHUTDOWN_REASON);
       inflight.close();
+      await Bun.sleep(Math.max(0, Math.min(LISTEN_GRACE_MS, left())));
+      const stopped = server.stop(false); // stop listening; requests in flight still complete
       if (!(await within(stopped, left()))) {
         logger.warn("shutdown: clients did not close in time; cutting them off", { timeoutMs });
         await server.stop(true);

@@ -71,9 +71,7 @@ export function createPublishEndpoint(deps: PublishEndpointDeps): PublishEndpoin
     if (Number(declared ?? 0) > maxBodyBytes) return tooLarge;
     const limited = access.throttle(() => access.publisher(req, url, server?.requestIP(req)?.address ?? "unknown"));
     if (limited) return limited;
-    if (inflight.draining) {
-      return { status: 503, error: "shutting_down", message: "the server is shutting down and accepts no more publishes; retry (on another instance)", headers: { "retry-after": "1" } };
-    }
+    // No draining check here: while the server drains, no request reaches this far (shutting-down.ts).
     const done = inflight.begin();
     try {
       const type = req.headers.get("content-type") ?? "";

@@ -83,9 +83,9 @@ function prettyLine(time: string, level: LogLevel, msg: string, fields: LogField
 function plain<T>(value: T): T {
   if (value instanceof Error) return value.message as T;
   if (value && typeof value === "object" && !Array.isArray(value)) {
-    const out: LogFields = {};
-    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = v instanceof Error ? v.message : v;
-    return out as T;
+    // fromEntries defines keys rather than assigning them: a `__proto__` field stays a field.
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined);
+    return Object.fromEntries(entries.map(([k, v]) => [k, v instanceof Error ? v.message : v])) as T;
   }
   return value;
 }

@@ -116,6 +116,9 @@ function compileType(def: Def): Accepts | undefined {
       if (options.some((o) => !o)) return undefined;
       return (v) => options.some((o) => o!(v));
     }
+    case "custom":
+      // z.custom(fn): a schema that is its own check, as a refine is (zod returns the value as is).
+      return compileCheck(def);
     case "object":
       return compileObject(def);
     case "record":

@@ -24,6 +24,14 @@ export function inputSchemas(limits: Limits = DEFAULT_LIMITS) {
   const nested = <T extends z.ZodType>(schema: T, what: string) =>
     schema.refine((v) => nestsWithin(v, limits.maxDepth), `${what} nests deeper than ${limits.maxDepth} levels of objects and arrays (--max-depth)`);
 
+  /**
+   * A JSON object taken as sent, like `data`. Not `z.record`: its output is a copy built by assignment,
+   * which drops a key named `__proto__` (it would set the copy's prototype), so the stored line would
+   * silently differ from the accepted one.
+   */
+  const jsonObject = (what: string) =>
+    z.custom<Record<string, unknown>>((v) => typeof v === "object" && v !== null && !Array.isArray(v), `${what} must be a JSON object`);
+
   const EventInput = z
     .object({
       type: name("type")
@@ -45,7 +53,9 @@ export function inputSchemas(limits: Limits = DEFAULT_LIMITS) {
       level: z.enum(LOG_LEVELS, { error: `level must be one of ${LOG_LEVELS.join(", ")}` }).openapi({ example: "warn" }),
       message: z.string().min(1, "message must not be empty").max(64 * 1024).openapi({ example: "risk limit at 90%" }),
       source: name("source").optional().openapi({ example: "risk-engine" }),
-      fields: nested(z.record(z.string(), z.unknown()), "fields").optional().openapi({ example: { strategy: "alpha", used: 0.9 } }),
+      fields: nested(jsonObject("fields"), "fields")
+        .optional()
+        .openapi({ type: "object", additionalProperties: {}, example: { strategy: "alpha", used: 0.9 } }),
       time: z.iso.datetime({ offset: true, error: "time must be an ISO 8601 date-time" }).optional(),
     })
     .strict()

@@ -77,18 +77,112 @@ describe("graceful shutdown of the compiled executable", () => {
     expect(await exited).toBe(0);
   });
 
-  /** Starts a publish whose body never finishes arriving: a publish in flight that never completes. */
-  const hangingUpload = (port: number) =>
-    Bun.connect({
+  /** The body of a held publish: its first 8 bytes are sent at once, the rest only by `finish()`. */
+  const HELD_BODY = JSON.stringify({ type: "held" }).padEnd(100);
+
+  /**
+   * Starts a publish whose body stops arriving after 8 bytes: a publish in flight, which the shutdown
+   * waits for, until `finish()` sends the rest (or for ever). `answer` resolves with all the server
+   * sent once the connection closes.
+   */
+  const hangingUpload = async (port: number) => {
+    let received = "";
+    const closed = Promise.withResolvers<string>();
+    const socket = await Bun.connect({
       hostname: "127.0.0.1",
       port,
       socket: {
         open(socket) {
-          socket.write("POST /api/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"type\":");
+          socket.write(`POST /api/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n${HELD_BODY.slice(0, 8)}`);
         },
-        data() {},
+        data(_socket, chunk) {
+          received += chunk.toString();
+        },
+        close: () => closed.resolve(received),
       },
     });
+    return { finish: () => socket.write(HELD_BODY.slice(8)), end: () => socket.end(), answer: closed.promise };
+  };
+
+  test(
+    "while publishes in flight drain, every request gets 503 shutting_down with Connection: close, none a reset; then the port is closed",
+    async () => {
+      const s = (srv = await startBinary(["--publish-rate", "0", "--shutdown-timeout", "30"]));
+      // Holds the drain open for as long as the test needs: requests meanwhile all meet a listening server.
+      const upload = await hangingUpload(s.port);
+      const ws = await connect(`ws://127.0.0.1:${s.port}/ws`);
+      await ws.next(); // the upload was sent first; by now the server is reading it
+
+      // Keep-alive publishers (fetch reuses its connections) in a loop, each answer and failure noted
+      // with the phase it was sent in: "signalled" once the server has logged the signal, so is draining.
+      let phase: "running" | "signalled" = "running";
+      let stopping = false;
+      const answers: Array<{ phase: string; status: number; error?: string; connection: string | null; retryAfter: string | null }> = [];
+      const failures: Array<{ phase: string; code: string }> = [];
+      let wake: (() => void) | undefined;
+      const until = async (done: () => boolean) => {
+        while (!done()) await new Promise<void>((resolve) => (wake = resolve));
+      };
+      const publisher = async (p: number) => {
+        for (let i = 0; i < 20_000 && !stopping; i++) {
+          const sentIn = phase;
+          try {
+            const res = await fetch(`${s.url}/api/events`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ type: "tick", data: { p, i } }) });
+            const body = (await res.json()) as { error?: string };
+            answers.push({ phase: sentIn, status: res.status, error: body.error, connection: res.headers.get("connection"), retryAfter: res.headers.get("retry-after") });
+          } catch (err) {
+            failures.push({ phase: sentIn, code: (err as { code?: string }).code ?? String(err) });
+            return;
+          } finally {
+            wake?.();
+          }
+        }
+      };
+      const running = Array.from({ length: 4 }, (_, p) => publisher(p));
+      let finished = false;
+      const publishing = Promise.all(running).then(() => {
+        finished = true;
+        wake?.();
+      });
+      await until(() => answers.filter((a) => a.status === 200).length >= 40 || finished);
+
+      s.proc.kill("SIGTERM");
+      await s.waitForOutput(/received SIGTERM/);
+      phase = "signalled";
+      await until(() => answers.filter((a) => a.phase === "signalled").length >= 40 || finished);
+      stopping = true;
+      await publishing;
+
+      const outcome = (list: typeof answers) => [...new Set(list.map((a) => `${a.status} ${a.error ?? ""} connection=${a.connection} retry-after=${a.retryAfter}`))];
+      expect({ failures }).toEqual({ failures: [] });
+      expect(outcome(answers.filter((a) => a.phase === "signalled"))).toEqual(["503 shutting_down connection=close retry-after=1"]);
+      expect(outcome(answers.filter((a) => a.status !== 200))).toEqual(["503 shutting_down connection=close retry-after=1"]);
+
+      // Other requests, still during the drain: a WebSocket upgrade, an event stream, a plain GET.
+      const upgrade = await rawConnect(s.port, "/ws");
+      const stream = await fetch(`${s.url}/api/events/stream`, { headers: { accept: "text/event-stream" } });
+      const health = await fetch(`${s.url}/api/health`);
+      upload.finish();
+      expect(await s.proc.exited).toBe(0);
+
+      for (const res of [stream, health]) {
+        expect(res.status).toBe(503);
+        expect(res.headers.get("connection")).toBe("close");
+        expect(((await res.json()) as { error: string }).error).toBe("shutting_down");
+      }
+      expect(upgrade.status).toBe(503);
+      expect(upgrade.body).toMatchObject({ error: "shutting_down" });
+
+      // The held publish was taken before the signal: answered 200 and delivered before the 1001.
+      expect(await upload.answer).toStartWith("HTTP/1.1 200");
+      expect((await ws.nextMatching((f) => f.kind === "event" && f.type === "held")).kind).toBe("event");
+      expect((await ws.closed).code).toBe(1001);
+      // Only once the drain is over does the port close: a new connection is refused, not reset.
+      const refused = await fetch(`${s.url}/api/health`).then(() => "answered", (err) => (err as { code?: string }).code);
+      expect(refused).toBe("ECONNREFUSED");
+    },
+    60_000,
+  );
 
   test("a publish that never completes is given up after --shutdown-timeout, and the exit is still 0", async () => {
     const s = (srv = await startBinary(["--shutdown-timeout", "1"]));
@@ -115,7 +209,7 @@ describe("graceful shutdown of the compiled executable", () => {
     upload.end();
   });
 
-  test("new connections are refused once shutdown starts, and the close frame is 1001 on the wire", async () => {
+  test("new connections are refused once the server has stopped, and the close frame is 1001 on the wire", async () => {
     const s = (srv = await startBinary(["--shutdown-timeout", "30"]));
     const raw = await rawConnect(s.port, "/api/stream");
     await raw.next();

@@ -50,6 +50,8 @@ const HTTP_CASES: HttpCase[] = [
   { name: "10,000-item batch", body: JSON.stringify(Array.from({ length: 10_000 }, () => ({ type: "x" }))), status: 400, error: "invalid_body", says: "at most 1000" },
   { name: "data nested 100,000 deep", body: `{"type":"x","data":${nested(100_000)}}`, status: 400, error: "invalid_body", says: "nests deeper than 32" },
   { name: "log fields nested 40 deep", path: "/api/logs", body: `{"level":"info","message":"m","fields":{"a":${nested(40)}}}`, status: 400, error: "invalid_body", says: "fields nests deeper" },
+  { name: "log fields nested 40 deep under __proto__", path: "/api/logs", body: `{"level":"info","message":"m","fields":{"__proto__":${nested(40)}}}`, status: 400, error: "invalid_body", says: "fields nests deeper" },
+  { name: "log fields not an object", path: "/api/logs", body: '{"level":"info","message":"m","fields":[1]}', status: 400, error: "invalid_body", says: "fields must be a JSON object" },
   { name: "huge body (2 MB)", body: JSON.stringify({ type: "x", data: "y".repeat(2 * 1024 * 1024) }), status: 413, error: "body_too_large", says: "--max-body-bytes" },
   { name: "invalid UTF-8 in a string", body: new Uint8Array([...Buffer.from('{"type":"'), 0xff, 0xfe, ...Buffer.from('"}')]), status: 400, error: "invalid_body", says: "type must be" },
   { name: "type with spaces", body: '{"type":"order filled"}', status: 400, error: "invalid_body", says: "dot-separated" },

@@ -106,6 +106,24 @@ describe("fast validator", () => {
     expect(parsed.success && parsed.data).toBe(value);
   });
 
+  test("a __proto__ key in log fields is kept, by the fast path and by zod alike (as in event data)", () => {
+    const text = `{"level":"info","message":"m","fields":{"__proto__":{"x":1},"keep":2}}`;
+    const fast = fastSafeParse(schemas.LogInput)(JSON.parse(text));
+    const byZod = schemas.LogInput.safeParse(JSON.parse(text));
+    for (const parsed of [fast, byZod]) {
+      expect(parsed.success).toBe(true);
+      expect(JSON.stringify(parsed.data)).toBe(text);
+    }
+    const batch = `[${text},${text}]`;
+    expect(JSON.stringify(fastSafeParse(schemas.LogBatch)(JSON.parse(batch)).data)).toBe(batch);
+  });
+
+  test("z.custom compiles to its own predicate", () => {
+    const even = z.custom<number>((v) => typeof v === "number" && v % 2 === 0);
+    const accepts = compile(even as never)!;
+    expect([accepts(2), accepts(3), accepts("2")]).toEqual([true, false, false]);
+  });
+
   test("schema features it does not know are left to zod", () => {
     const transforming = [
       z.string().trim(),

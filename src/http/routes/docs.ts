@@ -21,6 +21,7 @@ const DESCRIPTION = [
   "",
   "Every WebSocket frame is JSON with a `kind` (see the `websocket` operations and the *Frame schemas).",
   "Errors are JSON: `{error, message, issues?}`.",
+  "While the server shuts down, every request is answered `503` `shutting_down` with `Retry-After` and `Connection: close`.",
 ].join("\n");
 
 /** GET /openapi.json (generated from the zod schemas) and GET /docs (Swagger UI, assets served locally). */
