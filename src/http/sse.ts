@@ -4,6 +4,7 @@ import type { Logger } from "../log/logger.ts";
 import type { Recorder } from "../metrics/metrics.ts";
 import { controlFrame } from "../protocol/frames.ts";
 import { openingFrames, type OutFrame } from "../protocol/opening.ts";
+import { createOutbox, type Outbox } from "../hub/outbox.ts";
 import type { Connections } from "../ws/connections.ts";
 
 export interface EventStreamOptions {
@@ -35,15 +36,28 @@ function message(frame: OutFrame): string {
  * A Server-Sent Events response carrying the same frames as the WebSocket paths: hello, replay when resuming,
  * then live frames. SSE needs every frame in JS, so the stream listens on the hub's fan-out for its channel
  * (one listener per SSE client, never a loop over WebSocket clients), filtered in JS; a comment line every
- * `heartbeatMs` keeps proxies from closing an idle stream.
+ * `heartbeatMs` keeps proxies from closing an idle stream. A replay is handed to Bun as it pulls (as the
+ * socket accepts), half of `maxBufferedBytes` at a time, with live frames queued behind it: a client
+ * reading at any steady speed gets all of it; one whose queued live frames pass the limit is dropped.
  */
 export function eventStream({ hub, logger, connections, metrics, request, path, remote, heartbeatMs, maxBufferedBytes, signal, closing, onEnd }: EventStreamOptions): Response {
   const encoder = new TextEncoder();
+  const window = Math.max(1, Math.floor(maxBufferedBytes / 2));
   let cleanup = () => {};
+  let pump = () => {};
   const body = new ReadableStream<Uint8Array>(
     {
       start(controller) {
         let open = true;
+        /** While a replay is being sent: what is left of it, and the live frames queued behind it. */
+        let outbox: Outbox<string> | undefined;
+        const unread = () => -(controller.desiredSize ?? 0);
+        const tooSlow = (behind: number) => {
+          logger.warn("Server-Sent Events client too slow: closing its stream", { path, remote, unreadBytes: behind });
+          controller.enqueue(encoder.encode(`: closing: you read too slowly; reconnect with Last-Event-ID to resume\n\n`));
+          controller.close();
+          cleanup();
+        };
         const write = (text: string) => {
           if (!open) return;
           try {
@@ -51,24 +65,32 @@ export function eventStream({ hub, logger, connections, metrics, request, path, 
           } catch {
             return cleanup();
           }
-          if ((controller.desiredSize ?? 0) < -maxBufferedBytes) {
-            logger.warn("Server-Sent Events client too slow: closing its stream", { path, remote, unreadBytes: -(controller.desiredSize ?? 0) });
-            controller.enqueue(encoder.encode(`: closing: you read too slowly; reconnect with Last-Event-ID to resume\n\n`));
-            controller.close();
-            cleanup();
-          }
+          if (unread() > maxBufferedBytes) tooSlow(unread());
+        };
+        // Bun pulls as the socket accepts: a replay goes out as fast as the client reads, never all at once.
+        pump = () => {
+          if (!open || !outbox) return;
+          const done = outbox.flush((text) => {
+            controller.enqueue(encoder.encode(text));
+            return unread() < window;
+          });
+          if (done) outbox = undefined;
         };
         const stop = hub.subscribe(request, {
           start(position, resumed) {
             const frames = openingFrames(request.channel, path, position, resumed, request.resume?.since);
-            write(frames.map(message).join(""));
-            if (resumed) metrics.replayed(request.channel, frames);
+            if (!resumed) return write(message(frames[0]!));
+            outbox = createOutbox(frames.map(message), (text) => text.length);
+            pump();
+            metrics.replayed(request.channel, frames);
           },
           live(entries) {
             let text = "";
             for (const entry of entries) text += `id: ${entry.seq}\ndata: ${entry.frame}\n\n`;
-            write(text);
             metrics.streamed(request.channel, entries.length, Buffer.byteLength(text));
+            if (!outbox) return write(text);
+            const behind = outbox.push([text]);
+            if (behind > maxBufferedBytes && open) tooSlow(behind);
           },
           fail(error) {
             logger.error("could not read history for a Server-Sent Events client; closing its stream", { path, remote, error });
@@ -101,6 +123,9 @@ export function eventStream({ hub, logger, connections, metrics, request, path, 
         signal.addEventListener("abort", cleanup);
         if (closing?.aborted) shutDown();
         else closing?.addEventListener("abort", shutDown, { once: true });
+      },
+      pull() {
+        pump();
       },
       cancel() {
         cleanup();

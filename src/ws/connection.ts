@@ -25,6 +25,8 @@ export interface SocketData {
   subscription: SubscribeRequest;
   /** Stops a replay still in progress. */
   stop?: () => void;
+  /** Sends more of a replay once Bun has flushed what was queued (set while one is in progress). */
+  drain?: () => void;
   /** Whether the token presented at upgrade allows publish frames. */
   mayPublish: boolean;
   /** Whose publishes these are, for --publish-rate: which configured token, or the address. */
@@ -126,7 +128,7 @@ export function createSocketHandlers(deps: ConnectionDeps): WebSocketHandler<Soc
       }
       ws.data.admitted = true;
       sockets.add(ws);
-      ws.data.stop = startDelivery(ws, hub, logger, metrics);
+      ws.data.stop = startDelivery(ws, { hub, logger, metrics, watchdog });
       const total = connections.opened(path);
       metrics.connected(path);
       logger.info("client connected", { path, remote, connections: total });
@@ -155,6 +157,10 @@ export function createSocketHandlers(deps: ConnectionDeps): WebSocketHandler<Soc
           publish(ws, parsed.frame);
           break;
       }
+    },
+
+    drain(ws) {
+      ws.data.drain?.();
     },
 
     // Control frames cost work too (Bun answers each ping with a pong): they draw on the same budget.

@@ -21,6 +21,10 @@ export interface SlowConsumerWatchdog<T> {
   sweep(): void;
   /** Checks one socket now (a reply to it was queued, not sent); closes it when over the limit. */
   check(ws: ServerWebSocket<T>): void;
+  /** Closes a socket found `behind` bytes behind elsewhere (live frames queued behind its replay). */
+  close(ws: ServerWebSocket<T>, behind: number): void;
+  /** The limit: --max-buffered-bytes. */
+  readonly maxBufferedBytes: number;
   /** The most bytes queued for any one client right now (how far behind the slowest one is). */
   backlog(): number;
 }
@@ -66,6 +70,8 @@ export function createSlowConsumerWatchdog<T extends { path: string; remote: str
       if (sinceSweep >= every) sweep();
     },
     sweep,
+    close,
+    maxBufferedBytes,
     check(ws) {
       const buffered = ws.getBufferedAmount();
       if (buffered > maxBufferedBytes && sockets.has(ws)) close(ws, buffered);
