@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { LOG_LEVELS } from "./protocol/inputs.ts";
+import { LOG_LEVELS } from "./log/level.ts";
 import { DEFAULT_LIMITS } from "./protocol/limits.ts";
 import { messageOf } from "./error-text.ts";
 

@@ -1,4 +1,4 @@
-import type { EventInput, LogInput } from "../protocol/inputs.ts";
+import type { LogLine } from "../log/line.ts";
 
 /**
  * An envelope is serialised exactly once. A fresh draft holds the frame as an object whose seq is still
@@ -53,10 +53,24 @@ export interface Entry extends Omit<Draft, "tail" | "body"> {
   frame: string;
 }
 
+/**
+ * An event as a publisher gives it, before the server fills in what is missing. The core's own shape:
+ * the protocol's `EventInput` schema validates the wire and its output is checked to fit this.
+ */
+export interface NewEvent {
+  type: string;
+  source?: string;
+  /** Unique id; a UUID when missing. */
+  id?: string;
+  /** ISO 8601 date-time; the server's receive time when missing. */
+  time?: string;
+  data?: unknown;
+}
+
 const DEFAULT_SOURCE = "api";
 
 /** Builds an event draft; `now` is computed once per publish call, not per event. */
-export function eventDraft(input: EventInput, now: Clock): Draft {
+export function eventDraft(input: NewEvent, now: Clock): Draft {
   const id = input.id ?? crypto.randomUUID();
   const source = input.source ?? DEFAULT_SOURCE;
   // Always the same keys in the same order: one object shape for every event frame.
@@ -65,7 +79,7 @@ export function eventDraft(input: EventInput, now: Clock): Draft {
 }
 
 /** Builds a log-line draft. */
-export function logDraft(input: LogInput, now: Clock): Draft {
+export function logDraft(input: LogLine, now: Clock): Draft {
   const source = input.source ?? DEFAULT_SOURCE;
   const body: LogFrameBody = { kind: "log", seq: 0, time: input.time ?? now.iso, level: input.level, message: input.message, source, fields: input.fields ?? {} };
   return { kind: "log", body, key: input.level, source, time: now.ms };

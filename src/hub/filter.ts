@@ -1,4 +1,4 @@
-import { LOG_LEVELS, type LogLevel } from "../protocol/inputs.ts";
+import { LOG_LEVELS, type LogLevel } from "../log/level.ts";
 import { channelTopic, eventPrefixTopic, eventTypeTopic, logTopic, type Channel } from "./channels.ts";
 import type { Entry } from "./envelope.ts";
 

@@ -1,9 +1,9 @@
-import type { EventInput, LogInput } from "../protocol/inputs.ts";
+import type { LogLine } from "../log/line.ts";
 import type { Channel } from "./channels.ts";
 import type { Broker, HistoryPage, StreamPosition } from "./broker.ts";
 import { subscribe, type SubscribeRequest, type Subscriber } from "./catchup.ts";
 import type { BrokerHealth } from "./unavailable.ts";
-import { clockNow, eventDraft, logDraft } from "./envelope.ts";
+import { clockNow, eventDraft, logDraft, type NewEvent } from "./envelope.ts";
 import type { Fanout } from "./fanout.ts";
 import type { Filter } from "./filter.ts";
 import { readPage, type Page } from "./page.ts";
@@ -16,8 +16,8 @@ export interface Accepted {
 
 /** The front door of the core: HTTP routes, WebSocket handlers and the logger all publish through it. */
 export interface Hub {
-  publishEvents(inputs: EventInput[]): Promise<Accepted[]>;
-  publishLogs(inputs: LogInput[]): Promise<Accepted[]>;
+  publishEvents(inputs: NewEvent[]): Promise<Accepted[]>;
+  publishLogs(inputs: LogLine[]): Promise<Accepted[]>;
   read(channel: Channel, since: number, limit: number): Promise<HistoryPage>;
   position(channel: Channel): StreamPosition;
   /** Up to `limit` entries after `since` that the filter lets through, and where the next page starts. */

@@ -1,9 +1,9 @@
-import type { LogInput } from "../protocol/inputs.ts";
+import type { LogLine } from "./line.ts";
 
 /** The logger's way onto the `logs` channel, batched. */
 export interface LogFeed {
   /** Queues a line; resolves once the batch holding it is published (rejects if that failed). */
-  push(line: LogInput): Promise<void>;
+  push(line: LogLine): Promise<void>;
   /** Publishes what is queued now (before the hub closes). */
   flush(): Promise<void>;
 }
@@ -13,8 +13,8 @@ export interface LogFeed {
  * than one per line: a burst of connects is then one history transaction (one fsync with --data, one
  * script with Redis), not hundreds. Order and seqs are unchanged; lines arrive at most one turn later.
  */
-export function createLogFeed(publish: (lines: LogInput[]) => Promise<unknown>, maxBatch: number): LogFeed {
-  let queue: LogInput[] = [];
+export function createLogFeed(publish: (lines: LogLine[]) => Promise<unknown>, maxBatch: number): LogFeed {
+  let queue: LogLine[] = [];
   let pending: { promise: Promise<void>; resolve: () => void; reject: (err: unknown) => void } | undefined;
   let scheduled = false;
 

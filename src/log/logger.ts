@@ -1,4 +1,5 @@
-import type { LogInput, LogLevel } from "../protocol/inputs.ts";
+import type { LogLevel } from "./level.ts";
+import type { LogLine } from "./line.ts";
 
 export type LogFormat = "pretty" | "json";
 export type LogFields = Record<string, unknown>;
@@ -14,7 +15,7 @@ export interface Logger {
   /** Whether records of this level are written at all (to skip building costly fields). */
   enabled(level: LogLevel): boolean;
   /** Also sends every record to the `logs` channel (set once the hub exists). */
-  feed(publish: (line: LogInput) => unknown): void;
+  feed(publish: (line: LogLine) => unknown): void;
 }
 
 export interface LoggerOptions {
@@ -29,7 +30,7 @@ const SOURCE = "stream-server";
 
 /** Creates a logger that drops records below `level`. */
 export function createLogger({ level, format, write = (line) => process.stdout.write(line + "\n") }: LoggerOptions): Logger {
-  let publish: ((line: LogInput) => unknown) | undefined;
+  let publish: ((line: LogLine) => unknown) | undefined;
   const min = RANK[level];
   // While the logs channel cannot store (Redis down), say so once, not once per line.
   let feedFailing = false;

@@ -2,7 +2,8 @@ import { z } from "@hono/zod-openapi";
 import { CHANNELS } from "../hub/channels.ts";
 import { RESET_REASONS } from "../hub/resume.ts";
 import { fastSafeParse } from "./fast-validator.ts";
-import { LOG_LEVELS, type InputSchemas } from "./inputs.ts";
+import { LOG_LEVELS } from "../log/level.ts";
+import type { InputSchemas } from "./inputs.ts";
 
 /**
  * The wire protocol: every frame is one JSON object with a `kind`. Server frames are documented

@@ -1,4 +1,7 @@
 import { z } from "@hono/zod-openapi";
+import type { NewEvent } from "../hub/envelope.ts";
+import { LOG_LEVELS } from "../log/level.ts";
+import type { LogLine } from "../log/line.ts";
 import { nestsWithin } from "./depth.ts";
 import { DEFAULT_LIMITS, type Limits } from "./limits.ts";
 
@@ -9,9 +12,6 @@ import { DEFAULT_LIMITS, type Limits } from "./limits.ts";
 
 /** Event types are dot-separated names; `*` and `,` are reserved for subscription filters. */
 export const TYPE_PATTERN = /^[A-Za-z0-9_\-:/]+(\.[A-Za-z0-9_\-:/]+)*$/;
-
-export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** Builds the input schemas for a set of limits (once at start-up, never per request). */
 export function inputSchemas(limits: Limits = DEFAULT_LIMITS) {
@@ -81,5 +81,12 @@ export function inputSchemas(limits: Limits = DEFAULT_LIMITS) {
 }
 
 export type InputSchemas = ReturnType<typeof inputSchemas>;
-export type EventInput = z.infer<InputSchemas["EventInput"]>;
-export type LogInput = z.infer<InputSchemas["LogInput"]>;
+
+/**
+ * `Output` itself, once the compiler has checked that it fits `Core`. The schemas stay the one source of
+ * the rules; the core names only the shape it works with, and a schema change that breaks it fails here.
+ */
+type Fits<Output extends Core, Core> = Output;
+
+export type EventInput = Fits<z.infer<InputSchemas["EventInput"]>, NewEvent>;
+export type LogInput = Fits<z.infer<InputSchemas["LogInput"]>, LogLine>;

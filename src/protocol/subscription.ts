@@ -2,7 +2,8 @@ import { z } from "@hono/zod-openapi";
 import type { SubscribeRequest } from "../hub/catchup.ts";
 import type { Channel } from "../hub/channels.ts";
 import { eventFilter, logFilter, type Filter } from "../hub/filter.ts";
-import { LOG_LEVELS, TYPE_PATTERN } from "./inputs.ts";
+import { LOG_LEVELS } from "../log/level.ts";
+import { TYPE_PATTERN } from "./inputs.ts";
 
 /**
  * Query parameters of every subscription (WebSocket upgrade, SSE) and history read: one zod schema per

@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { createLogFeed } from "../../src/log/feed.ts";
-import type { LogInput } from "../../src/protocol/inputs.ts";
+import type { LogLine } from "../../src/log/line.ts";
 
-const line = (message: string): LogInput => ({ level: "info", message });
+const line = (message: string): LogLine => ({ level: "info", message });
 
 describe("log feed", () => {
   test("lines logged in one turn of the event loop are published as one batch, in order", async () => {

@@ -1,11 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import { createLogger } from "../../src/log/logger.ts";
-import type { LogInput } from "../../src/protocol/inputs.ts";
+import type { LogLine } from "../../src/log/line.ts";
 
 describe("logger", () => {
   test("fields keep every key, __proto__ included, on stdout and on the logs channel", () => {
     const lines: string[] = [];
-    const fed: LogInput[] = [];
+    const fed: LogLine[] = [];
     const logger = createLogger({ level: "info", format: "json", write: (line) => lines.push(line) });
     logger.feed((line) => fed.push(line));
     logger.info("m", JSON.parse(`{"__proto__":{"x":1},"keep":2,"err":null}`));
