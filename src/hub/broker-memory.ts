@@ -1,7 +1,8 @@
 import { CHANNELS, type Channel } from "./channels.ts";
 import type { Broker, Deliver, StreamPosition } from "./broker.ts";
 import { sequence, type Entry } from "./envelope.ts";
-import { createMemoryStore, type HistoryStore, type Retention } from "./history-store.ts";
+import { createMemoryStore } from "./history/memory.ts";
+import type { HistoryStore, Retention } from "./history/store.ts";
 import { BrokerUnavailableError } from "./unavailable.ts";
 import { messageOf } from "../error-text.ts";
 

@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { createMemoryBroker } from "../../src/hub/broker-memory.ts";
 import { clockNow, eventDraft } from "../../src/hub/envelope.ts";
-import { createMemoryStore, type HistoryStore } from "../../src/hub/history-store.ts";
+import { createMemoryStore } from "../../src/hub/history/memory.ts";
+import type { HistoryStore } from "../../src/hub/history/store.ts";
 import { BrokerUnavailableError } from "../../src/hub/unavailable.ts";
 
 describe("memory broker over a history store that fails", () => {

@@ -3,9 +3,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sequence, type Entry } from "../../src/hub/envelope.ts";
-import { createMemoryStore, type HistoryStore, type Retention } from "../../src/hub/history-store.ts";
+import { createMemoryStore } from "../../src/hub/history/memory.ts";
+import type { HistoryStore, Retention } from "../../src/hub/history/store.ts";
 import { Database } from "bun:sqlite";
-import { DATA_FILE, DataDirError, openSqliteStore } from "../../src/hub/history-store-sqlite.ts";
+import { DATA_FILE, DataDirError, openSqliteStore } from "../../src/hub/history/sqlite.ts";
 
 const dirs: string[] = [];
 const tempDir = () => {

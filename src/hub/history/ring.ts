@@ -1,10 +1,10 @@
-import type { Entry } from "./envelope.ts";
+import type { Entry } from "../envelope.ts";
 
 /**
  * A bounded ring of the most recent entries of one channel, oldest first.
  * Pure: no timers, no I/O; max-age is applied against the `now` the caller passes in.
  */
-export interface History {
+export interface Ring {
   /** Appends an entry (seqs must increase); evicts the oldest past capacity. O(1). */
   append(entry: Entry): void;
   /** Entries with seq > `since`, oldest first, at most `limit`. */
@@ -20,7 +20,7 @@ export interface History {
 }
 
 /** Creates an empty history holding at most `capacity` entries (and none older than `maxAgeMs`, if set). */
-export function createHistory(capacity: number, maxAgeMs?: number): History {
+export function createRing(capacity: number, maxAgeMs?: number): Ring {
   if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError("history capacity must be a positive integer");
   const ring: (Entry | undefined)[] = new Array(capacity);
   let head = 0; // index of the oldest entry

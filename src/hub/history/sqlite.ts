@@ -1,11 +1,11 @@
 import { Database } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { newEpoch, type StreamPosition } from "./broker.ts";
-import type { Channel } from "./channels.ts";
-import { sequence, tailOf, type Entry } from "./envelope.ts";
-import type { HistoryStore, Retention } from "./history-store.ts";
-import { messageOf } from "../error-text.ts";
+import { newEpoch, type StreamPosition } from "../broker.ts";
+import type { Channel } from "../channels.ts";
+import { sequence, tailOf, type Entry } from "../envelope.ts";
+import type { HistoryStore, Retention } from "./store.ts";
+import { messageOf } from "../../error-text.ts";
 
 /** The file the history lives in, inside the --data directory. */
 export const DATA_FILE = "stream-server.sqlite";

@@ -1,0 +1,30 @@
+import type { StreamPosition } from "../broker.ts";
+import type { Channel } from "../channels.ts";
+import type { Entry } from "../envelope.ts";
+
+/**
+ * Where a broker keeps each channel's history and position: in memory (`memory.ts`) or on disk
+ * (`sqlite.ts`). Synchronous on purpose, so a broker's publish stays one step.
+ */
+export interface HistoryStore {
+  /** The channel's stored position; a new store starts at seq 0 with a fresh epoch. */
+  load(channel: Channel): StreamPosition;
+  /** Stores the entries of one publish call at once (one transaction on disk); their seqs follow the stored ones. */
+  append(channel: Channel, entries: Entry[]): void;
+  /** Entries with seq > `since`, oldest first, at most `limit`, none older than the max age before `now`. */
+  read(channel: Channel, since: number, limit: number, now: number): { entries: Entry[]; firstSeq: number };
+  close(): void;
+}
+
+/** How much history a store keeps per channel. */
+export interface Retention {
+  /** Entries kept per channel. */
+  historySize: number;
+  /** Entries older than this are dropped (ms); unset keeps them until evicted by size. */
+  historyMaxAgeMs?: number;
+}
+
+/** Retention from the settings (--history-size, --history-max-age in seconds, 0 = none). */
+export function retention(settings: { historySize: number; historyMaxAge: number }): Retention {
+  return { historySize: settings.historySize, ...(settings.historyMaxAge > 0 ? { historyMaxAgeMs: settings.historyMaxAge * 1000 } : {}) };
+}
