@@ -6,7 +6,7 @@ import type { Config } from "./config.ts";
 import { createMemoryBroker } from "./hub/broker-memory.ts";
 import { openHistoryStore } from "./hub/history/open.ts";
 import { retention } from "./hub/history/store.ts";
-import { createRedisBroker } from "./hub/broker-redis.ts";
+import { createRedisBroker } from "./hub/redis/broker.ts";
 import { closeRecreated } from "./ws/recreated.ts";
 import { createFanout } from "./hub/fanout.ts";
 import { createHub, type Hub } from "./hub/hub.ts";

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll } from "bun:test";
-import { createRedisBroker } from "../../src/hub/broker-redis.ts";
+import { createRedisBroker } from "../../src/hub/redis/broker.ts";
 import { createLogger } from "../../src/log/logger.ts";
 import { describeRedis, startRedis, uniquePrefix, type RedisServer } from "../helpers/redis.ts";
 import { runBrokerContract } from "./broker.contract.ts";

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { loadConfig } from "../../src/config.ts";
-import { redisKeys } from "../../src/hub/redis-keys.ts";
-import { redactUrl } from "../../src/hub/redis-link.ts";
+import { redisKeys } from "../../src/hub/redis/keys.ts";
+import { redactUrl } from "../../src/hub/redis/link.ts";
 
 describe("--redis settings", () => {
   test("unset by default: the in-memory broker; STREAM_REDIS_URL and STREAM_REDIS_PREFIX set them, flags win", () => {

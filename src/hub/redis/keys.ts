@@ -1,4 +1,4 @@
-import type { Channel } from "./channels.ts";
+import type { Channel } from "../channels.ts";
 
 /** The Redis keys behind one channel. */
 export interface ChannelKeys {

@@ -1,11 +1,11 @@
-import type { Logger } from "../log/logger.ts";
-import { newEpoch, type Deliver, type StreamPosition } from "./broker.ts";
-import { CHANNELS, type Channel } from "./channels.ts";
-import type { Entry } from "./envelope.ts";
-import type { ChannelKeys } from "./redis-keys.ts";
-import type { RedisLink } from "./redis-link.ts";
-import { decodeEntry, readPosition, type RawEntry } from "./redis-scripts.ts";
-import { BrokerUnavailableError } from "./unavailable.ts";
+import type { Logger } from "../../log/logger.ts";
+import { newEpoch, type Deliver, type StreamPosition } from "../broker.ts";
+import { CHANNELS, type Channel } from "../channels.ts";
+import type { Entry } from "../envelope.ts";
+import type { ChannelKeys } from "./keys.ts";
+import type { RedisLink } from "./link.ts";
+import { decodeEntry, readPosition, type RawEntry } from "./scripts.ts";
+import { BrokerUnavailableError } from "../unavailable.ts";
 
 /**
  * Follows every channel's Redis Stream on a dedicated connection (`XREAD BLOCK`) and hands each new

@@ -1,10 +1,10 @@
-import type { ChannelKeys } from "./redis-keys.ts";
-import type { RedisLink } from "./redis-link.ts";
-import { draftTail, sequence, type Draft, type Entry } from "./envelope.ts";
+import type { ChannelKeys } from "./keys.ts";
+import type { RedisLink } from "./link.ts";
+import { draftTail, sequence, type Draft, type Entry } from "../envelope.ts";
 
 /**
  * The Lua scripts that make each channel's operations atomic in Redis, and the layout of a stream entry.
- * Every script takes KEYS = stream, seq, epoch (see redis-keys.ts).
+ * Every script takes KEYS = stream, seq, epoch (see keys.ts).
  */
 
 /**

@@ -1,8 +1,8 @@
 import { RedisClient } from "bun";
-import type { Logger } from "../log/logger.ts";
-import { BrokerUnavailableError } from "./unavailable.ts";
-import { messageOf } from "../error-text.ts";
-import { within } from "../shutdown.ts";
+import type { Logger } from "../../log/logger.ts";
+import { BrokerUnavailableError } from "../unavailable.ts";
+import { messageOf } from "../../error-text.ts";
+import { within } from "../../shutdown.ts";
 
 /**
  * One Redis connection that heals itself. Bun's client gives up after a few retries and never

@@ -1,10 +1,10 @@
-import type { Logger } from "../log/logger.ts";
-import { newEpoch, type Broker, type Deliver } from "./broker.ts";
-import type { Channel } from "./channels.ts";
-import { redisKeys } from "./redis-keys.ts";
-import { createRedisLink } from "./redis-link.ts";
-import { createStreamReader } from "./redis-reader.ts";
-import { appendDrafts, readPage } from "./redis-scripts.ts";
+import type { Logger } from "../../log/logger.ts";
+import { newEpoch, type Broker, type Deliver } from "../broker.ts";
+import type { Channel } from "../channels.ts";
+import { redisKeys } from "./keys.ts";
+import { createRedisLink } from "./link.ts";
+import { createStreamReader } from "./reader.ts";
+import { appendDrafts, readPage } from "./scripts.ts";
 
 export interface RedisBrokerOptions {
   /** redis:// or rediss:// URL (`--redis`). */
