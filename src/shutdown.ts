@@ -48,17 +48,6 @@ export function createInflight(): Inflight {
   };
 }
 
-/** Resolves with true when `promise` settles within `ms`, false when the time runs out first. */
-export async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, ms))));
-  try {
-    return await Promise.race([promise.then(() => true, () => true), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /**
  * Runs `shutdown` on the first SIGTERM or SIGINT and exits with its code; a second signal exits at
  * once (status 1), for the operator who does not want to wait.

@@ -2,7 +2,7 @@ import { RedisClient } from "bun";
 import type { Logger } from "../../log/logger.ts";
 import { BrokerUnavailableError } from "../unavailable.ts";
 import { messageOf } from "../../error-text.ts";
-import { within } from "../../shutdown.ts";
+import { within } from "../within.ts";
 
 /**
  * One Redis connection that heals itself. Bun's client gives up after a few retries and never
