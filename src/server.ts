@@ -3,7 +3,7 @@ import { createAccess } from "./access/access.ts";
 import { createRefusals, type Refusals } from "./access/counters.ts";
 import { createInboundBudget } from "./access/inbound-budget.ts";
 import type { Config } from "./config.ts";
-import { createMemoryBroker } from "./hub/broker-memory.ts";
+import { createLocalBroker } from "./hub/broker-local.ts";
 import { openHistoryStore } from "./hub/history/open.ts";
 import { retention } from "./hub/history/store.ts";
 import { createRedisBroker } from "./hub/redis/broker.ts";
@@ -74,7 +74,7 @@ export function startServer(config: Config, logger: Logger): RunningServer {
         url: config.redis, prefix: config.redisPrefix, timeoutMs: config.redisTimeoutMs, ...retention(config), deliver: fanout.deliver, logger,
         onRecreated: (channel, epoch) => closeRecreated(sockets, channel, epoch),
       })
-    : createMemoryBroker({
+    : createLocalBroker({
         deliver: fanout.deliver,
         store: openHistoryStore(retention(config), config.data, config.dataSync),
         groupCommit: config.data !== undefined, // one fsync per turn of the event loop, not per request

@@ -1,4 +1,4 @@
-import { createMemoryBroker } from "../../src/hub/broker-memory.ts";
+import { createLocalBroker } from "../../src/hub/broker-local.ts";
 import { runBrokerContract } from "./broker.contract.ts";
 
-runBrokerContract("memory", async (options) => createMemoryBroker(options));
+runBrokerContract("memory", async (options) => createLocalBroker(options));

@@ -6,7 +6,7 @@ import { postJson, startTestServer, type TestServer } from "../helpers/server.ts
 /**
  * Resume on the Redis broker, where reading history is a real network round trip: events published while a
  * resuming client's history read is in flight must reach it through the live buffer, once each, in order.
- * (With the memory broker the read is synchronous, so this window hardly exists; here it does.)
+ * (With the single-process broker the read is synchronous, so this window hardly exists; here it does.)
  */
 describeRedis("resume with --redis under a concurrent publisher", () => {
   const cleanup: Array<() => Promise<void>> = [];

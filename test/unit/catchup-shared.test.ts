@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { createMemoryBroker } from "../../src/hub/broker-memory.ts";
+import { createLocalBroker } from "../../src/hub/broker-local.ts";
 import type { Broker } from "../../src/hub/broker.ts";
 import type { Channel } from "../../src/hub/channels.ts";
 import { clockNow, eventDraft, type Entry } from "../../src/hub/envelope.ts";
@@ -15,7 +15,7 @@ import type { Resumed } from "../../src/hub/resume.ts";
 function laggingInstance() {
   const fanout = createFanout();
   const pending: Array<[Channel, Entry]> = [];
-  const store = createMemoryBroker({ historySize: 1000, deliver: (channel, entries) => entries.forEach((e) => pending.push([channel, e])) });
+  const store = createLocalBroker({ historySize: 1000, deliver: (channel, entries) => entries.forEach((e) => pending.push([channel, e])) });
   const broker: Broker = { ...store, position: (channel) => ({ epoch: store.position(channel).epoch, seq: fanout.delivered(channel) ?? 0 }) };
   const hub = createHub(broker, fanout);
   const publish = (n: number) => store.publish("events", Array.from({ length: n }, () => eventDraft({ type: "tick" }, clockNow())));

@@ -1,15 +1,15 @@
 import { describe, expect, test } from "bun:test";
-import { createMemoryBroker } from "../../src/hub/broker-memory.ts";
+import { createLocalBroker } from "../../src/hub/broker-local.ts";
 import { clockNow, eventDraft, type Entry } from "../../src/hub/envelope.ts";
 import { createFanout } from "../../src/hub/fanout.ts";
 import { eventFilter, everything } from "../../src/hub/filter.ts";
 import { createHub } from "../../src/hub/hub.ts";
 import type { Resumed } from "../../src/hub/resume.ts";
 
-/** A hub on the memory broker, with the frames its native topics would carry recorded per topic. */
+/** A hub on the single-process broker (memory store), with the frames its native topics would carry recorded per topic. */
 function setup(historySize = 10_000) {
   const fanout = createFanout();
-  const broker = createMemoryBroker({ historySize, deliver: fanout.deliver });
+  const broker = createLocalBroker({ historySize, deliver: fanout.deliver });
   const hub = createHub(broker, fanout);
   const topics = new Map<string, number[]>();
   fanout.attach({
@@ -71,7 +71,7 @@ describe("subscribe (catch-up then live)", () => {
 
   test("a slow history read (an async broker): entries published meanwhile come from the live buffer, once each", async () => {
     const fanout = createFanout();
-    const memory = createMemoryBroker({ deliver: fanout.deliver });
+    const memory = createLocalBroker({ deliver: fanout.deliver });
     const gate = Promise.withResolvers<void>();
     // The history snapshot is taken at once; the answer arrives only after more publishes, as over a network.
     const broker = { ...memory, read: async (c: "events" | "logs", since: number, limit: number) => {
@@ -120,7 +120,7 @@ describe("subscribe (catch-up then live)", () => {
 
   test("a read failure reaches fail(), and the listener is gone", async () => {
     const fanout = createFanout();
-    const broker = { ...createMemoryBroker({ deliver: fanout.deliver }), read: async () => Promise.reject(new Error("disk on fire")) };
+    const broker = { ...createLocalBroker({ deliver: fanout.deliver }), read: async () => Promise.reject(new Error("disk on fire")) };
     const hub = createHub(broker, fanout);
     const failed = Promise.withResolvers<unknown>();
     let started = false;

@@ -4,7 +4,7 @@ import { redisKeys } from "../../src/hub/redis/keys.ts";
 import { redactUrl } from "../../src/hub/redis/link.ts";
 
 describe("--redis settings", () => {
-  test("unset by default: the in-memory broker; STREAM_REDIS_URL and STREAM_REDIS_PREFIX set them, flags win", () => {
+  test("unset by default: the single-process broker; STREAM_REDIS_URL and STREAM_REDIS_PREFIX set them, flags win", () => {
     expect(loadConfig([], {})).toMatchObject({ redis: undefined, redisPrefix: "stream:" });
     const env = { STREAM_REDIS_URL: "redis://cache:6379/2", STREAM_REDIS_PREFIX: "prod:" };
     expect(loadConfig([], env)).toMatchObject({ redis: "redis://cache:6379/2", redisPrefix: "prod:" });

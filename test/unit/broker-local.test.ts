@@ -1,11 +1,11 @@
 import { describe, expect, test } from "bun:test";
-import { createMemoryBroker } from "../../src/hub/broker-memory.ts";
+import { createLocalBroker } from "../../src/hub/broker-local.ts";
 import { clockNow, eventDraft } from "../../src/hub/envelope.ts";
 import { createMemoryStore } from "../../src/hub/history/memory.ts";
 import type { HistoryStore } from "../../src/hub/history/store.ts";
 import { BrokerUnavailableError } from "../../src/hub/unavailable.ts";
 
-describe("memory broker over a history store that fails", () => {
+describe("single-process broker over a history store that fails", () => {
   test("a failed write: publish rejects as unavailable, nothing is delivered, the seq is not used up, health says why", async () => {
     const store = createMemoryStore({ historySize: 100 });
     let failing = false;
@@ -17,7 +17,7 @@ describe("memory broker over a history store that fails", () => {
       },
     };
     const delivered: number[] = [];
-    const broker = createMemoryBroker({ store: flaky, deliver: (_c, entries) => delivered.push(...entries.map((e) => e.seq)) });
+    const broker = createLocalBroker({ store: flaky, deliver: (_c, entries) => delivered.push(...entries.map((e) => e.seq)) });
     const draft = () => eventDraft({ type: "t" }, clockNow());
 
     await broker.publish("events", [draft()]);
@@ -36,7 +36,7 @@ describe("memory broker over a history store that fails", () => {
   });
 });
 
-describe("memory broker with group commit", () => {
+describe("single-process broker with group commit", () => {
   const setup = () => {
     const store = createMemoryStore({ historySize: 100 });
     const appends: number[][] = [];
@@ -50,7 +50,7 @@ describe("memory broker with group commit", () => {
       },
     };
     const delivered: number[] = [];
-    const broker = createMemoryBroker({ store: counted, groupCommit: true, deliver: (_c, entries) => delivered.push(...entries.map((e) => e.seq)) });
+    const broker = createLocalBroker({ store: counted, groupCommit: true, deliver: (_c, entries) => delivered.push(...entries.map((e) => e.seq)) });
     const drafts = (n: number) => Array.from({ length: n }, () => eventDraft({ type: "t" }, clockNow()));
     return { broker, appends, delivered, drafts, fail: (on: boolean) => (failing = on) };
   };

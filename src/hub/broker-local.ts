@@ -6,7 +6,7 @@ import type { HistoryStore, Retention } from "./history/store.ts";
 import { BrokerUnavailableError } from "./unavailable.ts";
 import { messageOf } from "../error-text.ts";
 
-export interface MemoryBrokerOptions extends Partial<Retention> {
+export interface LocalBrokerOptions extends Partial<Retention> {
   deliver: Deliver;
   /** Where history is kept; in memory (sized by the retention options) when absent. */
   store?: HistoryStore;
@@ -28,7 +28,7 @@ interface Group {
  * back to local fan-out. Storing and delivering is one synchronous step per channel (per publish, or per
  * group with group commit), so nothing is delivered that is not stored, and no resume can slip in between.
  */
-export function createMemoryBroker({ deliver, store: given, historySize = 10_000, historyMaxAgeMs, groupCommit = false }: MemoryBrokerOptions): Broker {
+export function createLocalBroker({ deliver, store: given, historySize = 10_000, historyMaxAgeMs, groupCommit = false }: LocalBrokerOptions): Broker {
   const store = given ?? createMemoryStore({ historySize, historyMaxAgeMs });
   /** What is stored and delivered. */
   const positions = new Map<Channel, StreamPosition>(CHANNELS.map((c) => [c, store.load(c)]));
