@@ -1,4 +1,4 @@
 import { createLocalBroker } from "../../src/hub/broker-local.ts";
 import { runBrokerContract } from "./broker.contract.ts";
 
-runBrokerContract("memory", async (options) => createLocalBroker(options));
+runBrokerContract("single-process over memory", async (options) => createLocalBroker(options));

@@ -4,9 +4,10 @@ import type { Channel } from "../../src/hub/channels.ts";
 import { clockNow, eventDraft, logDraft, type Entry } from "../../src/hub/envelope.ts";
 
 /**
- * The behaviour every Broker promises, run against each implementation (memory, Redis) by a small
- * test file that supplies a factory. Delivery may be asynchronous (Redis delivers through the stream
- * reader), so tests await deliveries instead of assuming them.
+ * The behaviour every Broker promises, run against each setup (single-process over memory or over
+ * SQLite with group commit, Redis) by a small test file that supplies a factory. Delivery may be
+ * asynchronous (group commit waits for the end of the turn, Redis delivers through the stream reader),
+ * so tests await deliveries instead of assuming them.
  */
 export interface BrokerFactoryOptions {
   historySize: number;
