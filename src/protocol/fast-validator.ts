@@ -20,7 +20,11 @@ export function fastSafeParse<T extends z.ZodType>(schema: T): SafeParse<z.outpu
 /** True when the value certainly passes the schema and zod would return an equal value. */
 export type Accepts = (value: unknown) => boolean;
 
-/** The parts of zod 4's schema definitions (`_zod.def`, as its JSON Schema generator reads them) used here. */
+/**
+ * The parts of zod 4's schema definitions (`_zod.def`, as its JSON Schema generator reads them) used here.
+ * Internals, not API: package.json pins zod to the minor version this was written against (~4.6); before
+ * raising it, run test/unit/fast-validator.test.ts, which fails when a production schema no longer compiles.
+ */
 interface Schema {
   _zod: { def: Def };
 }
