@@ -1,7 +1,7 @@
 import { ConfigError, helpText, loadConfig } from "./config.ts";
 import { createLogger } from "./log/logger.ts";
 import { PortInUseError, startServer } from "./server.ts";
-import { exitOnSignals } from "./shutdown.ts";
+import { exitOnSignals } from "./cli/signals.ts";
 import { guardProcess } from "./crash-guard.ts";
 import { VERSION } from "./version.ts";
 import { runHealthcheck } from "./healthcheck.ts";

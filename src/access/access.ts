@@ -40,8 +40,11 @@ const HOW = {
   subscriber: { flag: "--subscribe-token", send: "send Authorization: Bearer <token> or add ?token=<token> to the URL" },
 } as const;
 
-/** Builds the access rules from the config; `refusals` counts what they turn away. */
-export function createAccess(config: Config, refusals: Refusals): Access {
+/** The settings the access rules read. */
+export type AccessSettings = Pick<Config, "publishToken" | "subscribeToken" | "corsOrigin" | "publishRate" | "publishBurst">;
+
+/** Builds the access rules from their settings; `refusals` counts what they turn away. */
+export function createAccess(config: AccessSettings, refusals: Refusals): Access {
   const checks = { publisher: createTokenCheck(config.publishToken), subscriber: createTokenCheck(config.subscribeToken) };
   const origins = config.corsOrigin.includes("*") ? undefined : new Set(config.corsOrigin);
   const limiter = createRateLimiter({ ratePerSecond: config.publishRate, burst: config.publishBurst });

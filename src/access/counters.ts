@@ -1,8 +1,9 @@
 /**
  * How often the server refused or cut off a client, by reason. A plain object so that health, metrics
- * and tests read it without an API; each guard increments its own field.
+ * and tests read it without an API; each guard increments its own field. A type, not an interface, so
+ * that it is a `Record<string, number>` to the metrics, which list every field without knowing them.
  */
-export interface Refusals {
+export type Refusals = {
   /** Requests and upgrades without a token where one is required (401). */
   unauthorized: number;
   /** Requests and upgrades with a wrong token (403). */
@@ -19,7 +20,7 @@ export interface Refusals {
   oversizeFrames: number;
   /** WebSocket clients closed for sending more than --max-inbound-frames or --max-inbound-bytes (1008). */
   inboundLimit: number;
-}
+};
 
 /** All counters at zero. */
 export function createRefusals(): Refusals {

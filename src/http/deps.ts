@@ -6,9 +6,9 @@ import type { Hub } from "../hub/hub.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Metrics } from "../metrics/metrics.ts";
 import type { InputSchemas } from "../protocol/inputs.ts";
-import type { Inflight } from "../shutdown.ts";
-import type { Admission } from "../ws/admission.ts";
-import type { Connections } from "../ws/connections.ts";
+import type { Inflight } from "../access/inflight.ts";
+import type { Admission } from "../access/admission.ts";
+import type { Connections } from "../access/connections.ts";
 
 /** Per-request values the middleware sets. */
 export type AppEnv = {
@@ -20,9 +20,12 @@ export type AppEnv = {
 /** The Hono app type every route module registers on. */
 export type App = OpenAPIHono<AppEnv>;
 
+/** The settings the HTTP routes read. */
+export type HttpSettings = Pick<Config, "corsOrigin" | "maxBodyBytes" | "maxBatch" | "metricsToken" | "sseHeartbeatMs" | "maxBufferedBytes">;
+
 /** What routes need from the rest of the server; passed in, never imported as globals. */
 export interface AppDeps {
-  config: Config;
+  config: HttpSettings;
   hub: Hub;
   logger: Logger;
   connections: Connections;

@@ -6,7 +6,7 @@ import type { Logger } from "../log/logger.ts";
 import type { Recorder } from "../metrics/metrics.ts";
 import { fastSafeParse, type SafeParse } from "../protocol/fast-validator.ts";
 import type { EventInput, InputSchemas, LogInput } from "../protocol/inputs.ts";
-import type { Inflight } from "../shutdown.ts";
+import type { Inflight } from "../access/inflight.ts";
 import { logAnswer } from "./access-log.ts";
 import { bodyTooLarge, readBodyText } from "./body.ts";
 import { corsHeaders, corsOrigins } from "./cors.ts";

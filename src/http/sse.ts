@@ -5,7 +5,7 @@ import type { Recorder } from "../metrics/metrics.ts";
 import { controlFrame } from "../protocol/frames.ts";
 import { openingFrames, type OutFrame } from "../protocol/opening.ts";
 import { createOutbox, type Outbox } from "../hub/outbox.ts";
-import type { Connections } from "../ws/connections.ts";
+import type { Connections } from "../access/connections.ts";
 
 export interface EventStreamOptions {
   hub: Hub;

@@ -1,12 +1,10 @@
 import { Counter, Gauge, Registry } from "prom-client";
-import type { Refusals } from "../access/counters.ts";
 import { CHANNELS, type Channel } from "../hub/channels.ts";
 import type { Fanout } from "../hub/fanout.ts";
 import type { Hub } from "../hub/hub.ts";
 import type { ErrorCode } from "../protocol/frames.ts";
 import { VERSION } from "../version.ts";
-import type { Connections } from "../ws/connections.ts";
-import { WS_PATHS } from "../ws/endpoints.ts";
+import { WS_PATHS } from "../protocol/endpoints.ts";
 import { registerHistogram } from "./histogram.ts";
 import { registerProcessMetrics } from "./process.ts";
 
@@ -46,9 +44,10 @@ export interface Metrics extends Recorder {
 
 export interface MetricsDeps {
   hub: Hub;
-  connections: Connections;
-  /** The access guards' counters, read at scrape time. */
-  refusals?: Refusals;
+  /** Open connections per path, read at scrape time (the connection counter in access/). */
+  connections: { byPath(): Record<string, number> };
+  /** Turned away, by reason (the guards' counters in access/), read at scrape time. */
+  refusals?: Readonly<Record<string, number>>;
 }
 
 /** Publish→fan-out latency buckets, in seconds; the start time has millisecond resolution. */

@@ -1,6 +1,4 @@
 import type { ServerWebSocket, WebSocketHandler } from "bun";
-import type { SubscribeRequest } from "../hub/catchup.ts";
-import type { Channel } from "../hub/channels.ts";
 import type { Hub } from "../hub/hub.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Recorder } from "../metrics/metrics.ts";
@@ -8,34 +6,14 @@ import { controlFrame, parseClientFrame, type ControlFrame, type PublishFrame } 
 import type { InputSchemas } from "../protocol/inputs.ts";
 import type { Access } from "../access/access.ts";
 import type { Refusals } from "../access/counters.ts";
-import type { Allowance, InboundBudget } from "../access/inbound-budget.ts";
-import type { Inflight } from "../shutdown.ts";
-import type { Admission } from "./admission.ts";
-import type { Connections } from "./connections.ts";
+import type { InboundBudget } from "../access/inbound-budget.ts";
+import type { Inflight } from "../access/inflight.ts";
+import type { Admission } from "../access/admission.ts";
+import type { Connections } from "../access/connections.ts";
 import { startDelivery } from "./delivery.ts";
+import type { SocketData } from "./socket-data.ts";
 import { createIngest } from "./ingest.ts";
 import { TRY_AGAIN_LATER, type SlowConsumerWatchdog } from "./slow-consumers.ts";
-
-/** What the upgrade attaches to each socket. */
-export interface SocketData {
-  path: string;
-  channel: Channel;
-  remote: string;
-  /** Filter and resume point, from the upgrade's query string. */
-  subscription: SubscribeRequest;
-  /** Stops a replay still in progress. */
-  stop?: () => void;
-  /** Sends more of a replay once Bun has flushed what was queued (set while one is in progress). */
-  drain?: () => void;
-  /** Whether the token presented at upgrade allows publish frames. */
-  mayPublish: boolean;
-  /** Whose publishes these are, for --publish-rate: which configured token, or the address. */
-  publisher: string;
-  /** Set once the connection limits let the socket in; only admitted sockets are counted. */
-  admitted?: boolean;
-  /** What the client may still send (--max-inbound-frames, --max-inbound-bytes); set when it opens. */
-  inbound?: Allowance;
-}
 
 export interface ConnectionDeps {
   hub: Hub;

@@ -6,7 +6,7 @@ import { createOutbox, type Outbox } from "../hub/outbox.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Recorder } from "../metrics/metrics.ts";
 import { openingFrames } from "../protocol/opening.ts";
-import type { SocketData } from "./connection.ts";
+import type { SocketData } from "./socket-data.ts";
 import type { SlowConsumerWatchdog } from "./slow-consumers.ts";
 
 /** Close code "internal error": reading history failed; the client reconnects to retry. */

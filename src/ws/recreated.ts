@@ -1,6 +1,6 @@
 import type { ServerWebSocket } from "bun";
 import type { Channel } from "../hub/channels.ts";
-import type { SocketData } from "./connection.ts";
+import type { SocketData } from "./socket-data.ts";
 
 /** WebSocket close code 1012, "service restart": the client should reconnect. */
 const SERVICE_RESTART = 1012;

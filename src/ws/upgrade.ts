@@ -5,9 +5,9 @@ import { queryProblem } from "../http/validation.ts";
 import type { Logger } from "../log/logger.ts";
 import { redactToken } from "../log/redact.ts";
 import { parseStreamQuery } from "../protocol/subscription.ts";
-import type { Admission } from "./admission.ts";
-import type { SocketData } from "./connection.ts";
-import { endpointFor, WS_PATHS } from "./endpoints.ts";
+import type { Admission } from "../access/admission.ts";
+import type { SocketData } from "./socket-data.ts";
+import { endpointFor, WS_PATHS } from "../protocol/endpoints.ts";
 
 export interface UpgradeDeps {
   access: Access;

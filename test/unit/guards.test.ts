@@ -3,7 +3,7 @@ import type { ServerWebSocket } from "bun";
 import { createRefusals } from "../../src/access/counters.ts";
 import { createLogger } from "../../src/log/logger.ts";
 import type { Recorder } from "../../src/metrics/metrics.ts";
-import { createAdmission } from "../../src/ws/admission.ts";
+import { createAdmission } from "../../src/access/admission.ts";
 import { createSlowConsumerWatchdog } from "../../src/ws/slow-consumers.ts";
 
 describe("admission", () => {

@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import { createMetrics } from "../../src/metrics/metrics.ts";
 import type { Hub } from "../../src/hub/hub.ts";
-import { createConnections } from "../../src/ws/connections.ts";
+import { createConnections } from "../../src/access/connections.ts";
 import { parsePrometheus, sampleValue } from "../helpers/prometheus.ts";
 
 const hub = {

@@ -2,7 +2,7 @@ import { swaggerUI } from "@hono/swagger-ui";
 // Embedded at build time so /docs works offline and behind firewalls (no CDN).
 import swaggerCss from "swagger-ui-dist/swagger-ui.css" with { type: "text" };
 import swaggerJs from "swagger-ui-dist/swagger-ui-bundle.js" with { type: "text" };
-import { WS_ENDPOINTS } from "../../ws/endpoints.ts";
+import { WS_ENDPOINTS } from "../../protocol/endpoints.ts";
 import { VERSION } from "../../version.ts";
 import type { App } from "../deps.ts";
 import { serveAssets, type TextAsset } from "../static.ts";

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { CHANNELS } from "../../hub/channels.ts";
-import { WS_ENDPOINTS } from "../../ws/endpoints.ts";
+import { WS_ENDPOINTS } from "../../protocol/endpoints.ts";
 import { VERSION } from "../../version.ts";
 import type { App, AppDeps } from "../deps.ts";
 

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { AckFrame, ErrorFrame, EventFrame, HelloFrame, LogFrame, PingFrame, PongFrame, publishFrameDoc, ResetFrame } from "../../protocol/frames.ts";
 import { LastEventIdHeader, streamQuery } from "../../protocol/subscription.ts";
-import { WS_ENDPOINTS, WS_PATHS } from "../../ws/endpoints.ts";
+import { WS_ENDPOINTS, WS_PATHS } from "../../protocol/endpoints.ts";
 import type { App, AppDeps } from "../deps.ts";
 import { problem, problemResponseDoc } from "../problem.ts";
 import { serveEventStream, SSE_DOC, wantsEventStream } from "./stream.ts";

@@ -1,4 +1,4 @@
-import { WS_PATHS } from "./endpoints.ts";
+import { WS_PATHS } from "../protocol/endpoints.ts";
 
 /** Counts open WebSocket connections per path (plain state, read by health and metrics). */
 export interface Connections {

@@ -1,5 +1,5 @@
-import type { Refusals } from "../access/counters.ts";
-import type { Refusal } from "../access/access.ts";
+import type { Refusals } from "./counters.ts";
+import type { Refusal } from "./access.ts";
 
 /**
  * Connection limits: in total and per remote address. Checked before the upgrade (a 503 with a JSON

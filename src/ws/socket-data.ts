@@ -1,0 +1,24 @@
+import type { Allowance } from "../access/inbound-budget.ts";
+import type { SubscribeRequest } from "../hub/catchup.ts";
+import type { Channel } from "../hub/channels.ts";
+
+/** What the upgrade attaches to each socket. */
+export interface SocketData {
+  path: string;
+  channel: Channel;
+  remote: string;
+  /** Filter and resume point, from the upgrade's query string. */
+  subscription: SubscribeRequest;
+  /** Stops a replay still in progress. */
+  stop?: () => void;
+  /** Sends more of a replay once Bun has flushed what was queued (set while one is in progress). */
+  drain?: () => void;
+  /** Whether the token presented at upgrade allows publish frames. */
+  mayPublish: boolean;
+  /** Whose publishes these are, for --publish-rate: which configured token, or the address. */
+  publisher: string;
+  /** Set once the connection limits let the socket in; only admitted sockets are counted. */
+  admitted?: boolean;
+  /** What the client may still send (--max-inbound-frames, --max-inbound-bytes); set when it opens. */
+  inbound?: Allowance;
+}
