@@ -15,6 +15,7 @@ import { createShuttingDownAnswer } from "./http/shutting-down.ts";
 import { createLogFeed } from "./log/feed.ts";
 import type { Logger } from "./log/logger.ts";
 import { createMetrics, attachMetered, type Metrics } from "./metrics/metrics.ts";
+import { GOING_AWAY } from "./protocol/close-codes.ts";
 import { inputSchemas } from "./protocol/inputs.ts";
 import { createInflight, within } from "./shutdown.ts";
 import { createAdmission } from "./ws/admission.ts";
@@ -47,8 +48,7 @@ export interface RunningServer {
   shutdown(timeoutMs: number): Promise<void>;
 }
 
-/** Close code "going away" and the reason every client sees when the server shuts down. */
-const GOING_AWAY = 1001;
+/** The close reason every client sees when the server shuts down (with GOING_AWAY). */
 const SHUTDOWN_REASON = "server shutting down; reconnect and resume from your last seq";
 /**
  * How long a shutting-down server still listens once its publishes are drained. A request a client sent

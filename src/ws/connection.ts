@@ -4,6 +4,7 @@ import type { Channel } from "../hub/channels.ts";
 import type { Hub } from "../hub/hub.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Recorder } from "../metrics/metrics.ts";
+import { INTERNAL_ERROR, MESSAGE_TOO_BIG, POLICY_VIOLATION, TRY_AGAIN_LATER } from "../protocol/close-codes.ts";
 import { controlFrame, parseClientFrame, type ControlFrame, type PublishFrame } from "../protocol/frames.ts";
 import type { InputSchemas } from "../protocol/inputs.ts";
 import type { Access } from "../access/access.ts";
@@ -14,7 +15,7 @@ import type { Admission } from "./admission.ts";
 import type { Connections } from "./connections.ts";
 import { startDelivery } from "./delivery.ts";
 import { createIngest } from "./ingest.ts";
-import { TRY_AGAIN_LATER, type SlowConsumerWatchdog } from "./slow-consumers.ts";
+import type { SlowConsumerWatchdog } from "./slow-consumers.ts";
 
 /** What the upgrade attaches to each socket. */
 export interface SocketData {
@@ -54,14 +55,10 @@ export interface ConnectionDeps {
   watchdog: SlowConsumerWatchdog<SocketData>;
 }
 
-/** A frame over maxPayloadLength: the client sees 1009; Bun reports it here as 1006 with this reason. */
-const MESSAGE_TOO_BIG = 1009;
+/** A frame over maxPayloadLength: the client sees MESSAGE_TOO_BIG; Bun reports it here as 1006 with this reason. */
 const isTooBig = (code: number, reason: string) => code === MESSAGE_TOO_BIG || /too big/i.test(reason);
 
 const MAX_LOGGED_TEXT = 500;
-
-/** Close code "policy violation" (RFC 6455 §7.4.1): the client sent more than its inbound budget. */
-const POLICY_VIOLATION = 1008;
 
 /** The WebSocket lifecycle: the only code that touches `ServerWebSocket`. */
 export function createSocketHandlers(deps: ConnectionDeps): WebSocketHandler<SocketData> {
@@ -185,7 +182,7 @@ export function createSocketHandlers(deps: ConnectionDeps): WebSocketHandler<Soc
     error(err, ws) {
       // A throwing handler must not take the process down; log it and drop this client only.
       logger.error("unexpected error on a WebSocket connection; closing it", { path: ws.data.path, remote: ws.data.remote, error: err });
-      ws.close(1011, "internal error; reconnect");
+      ws.close(INTERNAL_ERROR, "internal error; reconnect");
     },
   };
 }
