@@ -1,9 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { AckFrame, ErrorFrame, EventFrame, HelloFrame, LogFrame, PingFrame, PongFrame, publishFrameDoc, ResetFrame } from "../../protocol/frames.ts";
+import { problem } from "../../protocol/problem.ts";
 import { LastEventIdHeader, streamQuery } from "../../protocol/subscription.ts";
 import { WS_ENDPOINTS, WS_PATHS } from "../../ws/endpoints.ts";
 import type { App, AppDeps } from "../deps.ts";
-import { problem, problemResponseDoc } from "../problem.ts";
+import { problemResponseDoc, sendProblem } from "../problem.ts";
 import { serveEventStream, SSE_DOC, wantsEventStream } from "./stream.ts";
 
 const FRAMES_DOC = [
@@ -51,11 +52,11 @@ export function registerWebSocketPaths(app: App, deps: AppDeps) {
     app.openapi(route, (c) => {
       if (wantsEventStream(c)) return serveEventStream(c, deps, endpoint.channel, c.req.valid("query"), c.req.valid("header")["last-event-id"]);
       const host = c.req.header("host") ?? "localhost:8000";
-      return problem(c, 426, "upgrade_required",
+      return sendProblem(c, problem("upgrade_required",
         `${endpoint.path} is a WebSocket endpoint: connect with a WebSocket client, e.g. wscat -c ws://${host}${endpoint.path}, ` +
           `or ask for Server-Sent Events: curl -N -H 'Accept: text/event-stream' http://${host}${endpoint.path}`,
-        { websocketEndpoints: WS_PATHS },
-      );
+        { details: { websocketEndpoints: WS_PATHS } },
+      ));
     });
   }
   const PublishFrame = publishFrameDoc(deps.schemas);
