@@ -10,13 +10,14 @@ import { closeRecreated } from "./ws/recreated.ts";
 import { createFanout } from "./hub/fanout.ts";
 import { createHub, type Hub } from "./hub/hub.ts";
 import { createHttp } from "./http/app.ts";
+import { unexpectedFailure } from "./http/failure.ts";
 import { createShuttingDownAnswer } from "./http/shutting-down.ts";
 import { createLogFeed } from "./log/feed.ts";
 import type { Logger } from "./log/logger.ts";
 import { createMetrics, attachMetered, type Metrics } from "./metrics/metrics.ts";
 import { GOING_AWAY } from "./protocol/close-codes.ts";
 import { inputSchemas } from "./protocol/inputs.ts";
-import { problem, problemResponse } from "./protocol/problem.ts";
+import { problemResponse } from "./protocol/problem.ts";
 import { createInflight, within } from "./shutdown.ts";
 import { createAdmission } from "./ws/admission.ts";
 import { createConnections, type Connections } from "./ws/connections.ts";
@@ -111,9 +112,7 @@ export function startServer(config: Config, logger: Logger): RunningServer {
         ...createSocketHandlers({ hub, logger, connections, metrics, schemas, access, admission, sockets, refusals, inflight, inbound, watchdog }),
       },
       error(err) {
-        const requestId = crypto.randomUUID();
-        logger.error("unexpected error while handling a request", { requestId, error: err });
-        return problemResponse(problem("internal_error", `the server failed to handle this request; quote request id ${requestId}`, { details: { requestId } }));
+        return problemResponse(unexpectedFailure(err, logger));
       },
     });
   } catch (err) {
