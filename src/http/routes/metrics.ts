@@ -2,7 +2,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { createTokenCheck, presentedToken } from "../../access/tokens.ts";
 import { problem } from "../../protocol/problem.ts";
 import type { App, AppDeps } from "../deps.ts";
-import { problemResponseDoc, sendProblem } from "../problem.ts";
+import { errorResponses } from "../error-docs.ts";
+import { sendProblem } from "../problem.ts";
 
 const route = createRoute({
   method: "get",
@@ -14,8 +15,8 @@ const route = createRoute({
     "When the server runs with --metrics-token, send `Authorization: Bearer <token>`.",
   responses: {
     200: { description: "The metrics", content: { "text/plain": { schema: z.string() } } },
-    401: problemResponseDoc("A metrics token is configured and the request carries none"),
-    403: problemResponseDoc("The request's token is not the metrics token"),
+    // Open to the policy table: its guard is --metrics-token, checked here.
+    ...errorResponses("get", "/metrics", ["unauthorized", "forbidden"]),
   },
 });
 

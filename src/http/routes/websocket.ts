@@ -4,7 +4,8 @@ import { problem } from "../../protocol/problem.ts";
 import { LastEventIdHeader, streamQuery } from "../../protocol/subscription.ts";
 import { WS_ENDPOINTS, WS_PATHS } from "../../ws/endpoints.ts";
 import type { App, AppDeps } from "../deps.ts";
-import { problemResponseDoc, sendProblem } from "../problem.ts";
+import { errorResponses } from "../error-docs.ts";
+import { sendProblem } from "../problem.ts";
 import { serveEventStream, SSE_DOC, wantsEventStream } from "./stream.ts";
 
 const FRAMES_DOC = [
@@ -45,8 +46,8 @@ export function registerWebSocketPaths(app: App, deps: AppDeps) {
           content: { "application/json": { schema: endpoint.channel === "events" ? EventFrame : LogFrame } },
         },
         200: { description: "With `Accept: text/event-stream`: the frames as Server-Sent Events", content: { "text/event-stream": { schema: z.string() } } },
-        400: problemResponseDoc("A query parameter is not valid; `issues` names it"),
-        426: problemResponseDoc("A plain HTTP request on a WebSocket path"),
+        // The upgrade's refusals, the plain GET's 426, and Server-Sent Events' header and connection limits.
+        ...errorResponses("get", endpoint.path, ["invalid_query", "invalid_header", "bad_upgrade", "forbidden_origin", "upgrade_required", "too_many_connections"]),
       },
     });
     app.openapi(route, (c) => {
