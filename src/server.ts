@@ -11,12 +11,14 @@ import { closeRecreated } from "./ws/recreated.ts";
 import { createFanout } from "./hub/fanout.ts";
 import { createHub, type Hub } from "./hub/hub.ts";
 import { createHttp } from "./http/app.ts";
-import { problemResponse } from "./http/problem.ts";
+import { unexpectedFailure } from "./http/failure.ts";
 import { createShuttingDownAnswer } from "./http/shutting-down.ts";
 import { createLogFeed } from "./log/feed.ts";
 import type { Logger } from "./log/logger.ts";
 import { createMetrics, attachMetered, type Metrics } from "./metrics/metrics.ts";
+import { GOING_AWAY } from "./protocol/close-codes.ts";
 import { inputSchemas } from "./protocol/inputs.ts";
+import { problemResponse } from "./protocol/problem.ts";
 import { createInflight } from "./access/inflight.ts";
 import { within } from "./hub/within.ts";
 import { createAdmission } from "./access/admission.ts";
@@ -50,8 +52,7 @@ export interface RunningServer {
   shutdown(timeoutMs: number): Promise<void>;
 }
 
-/** Close code "going away" and the reason every client sees when the server shuts down. */
-const GOING_AWAY = 1001;
+/** The close reason every client sees when the server shuts down (with GOING_AWAY). */
 const SHUTDOWN_REASON = "server shutting down; reconnect and resume from your last seq";
 /**
  * How long a shutting-down server still listens once its publishes are drained. A request a client sent
@@ -114,9 +115,7 @@ export function startServer(config: Config, logger: Logger): RunningServer {
         ...createSocketHandlers({ hub, logger, connections, metrics, schemas, access, admission, sockets, refusals, inflight, inbound, watchdog }),
       },
       error(err) {
-        const requestId = crypto.randomUUID();
-        logger.error("unexpected error while handling a request", { requestId, error: err });
-        return problemResponse(500, "internal_error", `the server failed to handle this request; quote request id ${requestId}`, { requestId });
+        return problemResponse(unexpectedFailure(err, logger));
       },
     });
   } catch (err) {

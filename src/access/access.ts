@@ -1,17 +1,12 @@
 import type { Config } from "../config.ts";
+import { problem, type Problem } from "../protocol/problem.ts";
 import type { Refusals } from "./counters.ts";
 import { roleFor, type Role } from "./policy.ts";
 import { createRateLimiter } from "./rate-limit.ts";
 import { createTokenCheck, presentedToken } from "./tokens.ts";
 
-/** Why a request is turned away: the status, a stable code and a sentence saying what to do. */
-export interface Refusal {
-  status: 401 | 403 | 429 | 503;
-  error: string;
-  message: string;
-  headers?: Record<string, string>;
-  details?: Record<string, unknown>;
-}
+/** Why a request is turned away (by these rules or the connection limits): an error answer with one of these codes. */
+export type Refusal = Problem<"unauthorized" | "forbidden" | "forbidden_origin" | "rate_limited" | "too_many_connections">;
 
 /**
  * Who may do what: tokens per role, browser origins for WebSocket upgrades, and the publish rate.
@@ -63,20 +58,13 @@ export function createAccess(config: AccessSettings, refusals: Refusals): Access
       const what = role === "publisher" ? "publishing" : `reading ${url.pathname}`;
       if (verdict === "missing") {
         refusals.unauthorized++;
-        return {
-          status: 401,
-          error: "unauthorized",
-          message: `${what} needs a ${role === "publisher" ? "publish" : "subscribe"} token: ${HOW[role].send}`,
+        return problem("unauthorized", `${what} needs a ${role === "publisher" ? "publish" : "subscribe"} token: ${HOW[role].send}`, {
           headers: { "www-authenticate": 'Bearer realm="stream-server"' },
-        };
+        });
       }
       if (verdict === "wrong") {
         refusals.forbidden++;
-        return {
-          status: 403,
-          error: "forbidden",
-          message: `the token is not valid for ${what}; use one of the tokens given to the server with ${HOW[role].flag}`,
-        };
+        return problem("forbidden", `the token is not valid for ${what}; use one of the tokens given to the server with ${HOW[role].flag}`);
       }
       return undefined;
     },
@@ -86,12 +74,9 @@ export function createAccess(config: AccessSettings, refusals: Refusals): Access
       // Non-browser clients send no Origin; the token (if any) is their guard.
       if (!origins || origin === null || origins.has(origin)) return undefined;
       refusals.forbiddenOrigin++;
-      return {
-        status: 403,
-        error: "forbidden_origin",
-        message: `WebSocket connections from origin ${origin} are not allowed; allowed origins: ${[...origins].join(", ")} (--cors-origin)`,
+      return problem("forbidden_origin", `WebSocket connections from origin ${origin} are not allowed; allowed origins: ${[...origins].join(", ")} (--cors-origin)`, {
         details: { origin, allowedOrigins: [...origins] },
-      };
+      });
     },
 
     publisher(req, url, remote) {
@@ -107,13 +92,10 @@ export function createAccess(config: AccessSettings, refusals: Refusals): Access
       if (taken.ok) return undefined;
       refusals.rateLimited++;
       const seconds = Math.max(1, Math.ceil(taken.retryAfterMs / 1000));
-      return {
-        status: 429,
-        error: "rate_limited",
-        message: `too many publishes: at most ${config.publishRate} per second (bursts of ${config.publishBurst}) per token or address; retry in ${seconds} s or send batches`,
+      return problem("rate_limited", `too many publishes: at most ${config.publishRate} per second (bursts of ${config.publishBurst}) per token or address; retry in ${seconds} s or send batches`, {
         headers: { "retry-after": String(seconds) },
         details: { retryAfter: seconds },
-      };
+      });
     },
 
     mayPublish(req, url) {

@@ -1,5 +1,6 @@
 import type { Refusals } from "./counters.ts";
 import type { Refusal } from "./access.ts";
+import { problem } from "../protocol/problem.ts";
 
 /**
  * Connection limits: in total and per remote address. Checked before the upgrade (a 503 with a JSON
@@ -27,21 +28,15 @@ export function createAdmission(limits: AdmissionLimits, refusals: Refusals): Ad
   const refusal = (remote: string, pending: number): Refusal | undefined => {
     if (total + pending > limits.maxConnections) {
       refusals.connectionLimit++;
-      return {
-        status: 503,
-        error: "too_many_connections",
-        message: `the server holds its maximum of ${limits.maxConnections} WebSocket connections (--max-connections); retry later or connect to another instance`,
+      return problem("too_many_connections", `the server holds its maximum of ${limits.maxConnections} WebSocket connections (--max-connections); retry later or connect to another instance`, {
         headers: { "retry-after": "5" },
-      };
+      });
     }
     if ((perAddress.get(remote) ?? 0) + pending > limits.maxConnectionsPerAddress) {
       refusals.connectionLimit++;
-      return {
-        status: 503,
-        error: "too_many_connections",
-        message: `${remote} already holds ${limits.maxConnectionsPerAddress} WebSocket connections (--max-connections-per-address); close some before opening more`,
+      return problem("too_many_connections", `${remote} already holds ${limits.maxConnectionsPerAddress} WebSocket connections (--max-connections-per-address); close some before opening more`, {
         headers: { "retry-after": "5" },
-      };
+      });
     }
     return undefined;
   };

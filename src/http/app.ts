@@ -3,13 +3,15 @@ import type { Server } from "bun";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
+import type { StatusOf } from "../protocol/errors.ts";
+import { problem } from "../protocol/problem.ts";
 import { logAnswer } from "./access-log.ts";
 import { accessGuard } from "./auth.ts";
 import { corsOrigins } from "./cors.ts";
 import type { App, AppDeps, AppEnv } from "./deps.ts";
 import { failureAnswer } from "./failure.ts";
 import { bodyTooLarge } from "./body.ts";
-import { problem, sendProblem } from "./problem.ts";
+import { sendProblem } from "./problem.ts";
 import { createPublishEndpoint } from "./publish-endpoint.ts";
 import { registerConsole } from "./routes/console.ts";
 import { registerDocs } from "./routes/docs.ts";
@@ -61,16 +63,17 @@ export function createApp(deps: AppDeps): App {
     const allowed = allowedMethods(app, c.req.path);
     if (allowed.length > 0) {
       c.header("Allow", allowed.join(", "));
-      return problem(c, 405, "method_not_allowed", `${c.req.method} is not allowed on ${c.req.path}; use ${allowed.join(" or ")}`, { allowed });
+      return sendProblem(c, problem("method_not_allowed", `${c.req.method} is not allowed on ${c.req.path}; use ${allowed.join(" or ")}`, { details: { allowed } }));
     }
-    return problem(c, 404, "not_found", `no route ${c.req.method} ${c.req.path}; see /docs for the API`);
+    return sendProblem(c, problem("not_found", `no route ${c.req.method} ${c.req.path}; see /docs for the API`));
   });
 
   app.onError((err, c) => {
     if (err instanceof HTTPException && err.status < 500) {
-      const code = err.status === 400 ? "bad_json" : "bad_request";
-      const message = err.status === 400 ? `request body is not valid JSON: ${err.message}` : err.message;
-      return problem(c, err.status, code, message);
+      if (err.status === 400) return sendProblem(c, problem("bad_json", `request body is not valid JSON: ${err.message}`));
+      // Hono's exception carries its own status (a 4xx other than 400): keep it, as Hono would. No
+      // middleware in use throws one today (the body limit answers through its onError).
+      return sendProblem(c, { ...problem("bad_request", err.message), status: err.status as StatusOf<"bad_request"> });
     }
     return sendProblem(c, failureAnswer(err, c.req.method, c.req.path, logger));
   });

@@ -1,12 +1,8 @@
-import type { ProblemAnswer } from "./problem.ts";
+import { problem, type Problem } from "../protocol/problem.ts";
 
 /** The 413 for a body over --max-body-bytes, the same from the publish endpoint and the Hono routes. */
-export function bodyTooLarge(maxBytes: number): ProblemAnswer {
-  return {
-    status: 413,
-    error: "body_too_large",
-    message: `request body is larger than ${maxBytes} bytes (--max-body-bytes); split it into smaller batches`,
-  };
+export function bodyTooLarge(maxBytes: number): Problem {
+  return problem("body_too_large", `request body is larger than ${maxBytes} bytes (--max-body-bytes); split it into smaller batches`);
 }
 
 /**

@@ -6,13 +6,13 @@ import type { Logger } from "../log/logger.ts";
 import type { Recorder } from "../metrics/metrics.ts";
 import { fastSafeParse, type SafeParse } from "../protocol/fast-validator.ts";
 import type { EventInput, InputSchemas, LogInput } from "../protocol/inputs.ts";
+import { problem, problemResponse, type Problem } from "../protocol/problem.ts";
+import { validationProblem } from "../protocol/validation-problem.ts";
 import type { Inflight } from "../access/inflight.ts";
 import { logAnswer } from "./access-log.ts";
 import { bodyTooLarge, readBodyText } from "./body.ts";
 import { corsHeaders, corsOrigins } from "./cors.ts";
 import { failureAnswer } from "./failure.ts";
-import { answerProblem, type ProblemAnswer } from "./problem.ts";
-import { validationProblem } from "./validation.ts";
 import { PUBLISH_PATHS } from "./routes/publish.ts";
 
 /**
@@ -64,7 +64,7 @@ export function createPublishEndpoint(deps: PublishEndpointDeps): PublishEndpoin
   const anyOrigin = origins === "*" ? new Headers({ ...corsHeaders(origins, null), ...JSON_HEADERS }) : undefined;
 
   /** Everything up to the answer; returns the JSON text of a success, or the problem. */
-  async function serve(route: Route, req: Request, url: URL, server: Server<unknown> | undefined): Promise<string | ProblemAnswer> {
+  async function serve(route: Route, req: Request, url: URL, server: Server<unknown> | undefined): Promise<string | Problem> {
     const refused = access.authorize(req, url, "publisher");
     if (refused) return refused;
     const declared = req.headers.get("content-length");
@@ -76,7 +76,7 @@ export function createPublishEndpoint(deps: PublishEndpointDeps): PublishEndpoin
     try {
       const type = req.headers.get("content-type") ?? "";
       if (!JSON_TYPE.test(type)) {
-        return { status: 415, error: "unsupported_media_type", message: `send the body as JSON with "Content-Type: application/json" (got ${type ? `"${type}"` : "none"})` };
+        return problem("unsupported_media_type", `send the body as JSON with "Content-Type: application/json" (got ${type ? `"${type}"` : "none"})`);
       }
       const text = await readBodyText(req, maxBodyBytes, declared);
       if (text === undefined) return tooLarge;
@@ -84,7 +84,7 @@ export function createPublishEndpoint(deps: PublishEndpointDeps): PublishEndpoin
       try {
         body = JSON.parse(text);
       } catch (err) {
-        return { status: 400, error: "bad_json", message: `request body is not valid JSON: ${(err as Error).message}` };
+        return problem("bad_json", `request body is not valid JSON: ${(err as Error).message}`);
       }
       const isBatch = Array.isArray(body);
       const parsed = isBatch ? route.batch(body) : route.item(body);
@@ -98,7 +98,7 @@ export function createPublishEndpoint(deps: PublishEndpointDeps): PublishEndpoin
 
   /** Serves one publish: the outcome as a Response with CORS headers, counted and logged. */
   async function answer(route: Route, req: Request, url: URL, server: Server<unknown> | undefined): Promise<Response> {
-    let outcome: string | ProblemAnswer;
+    let outcome: string | Problem;
     try {
       outcome = await serve(route, req, url, server);
     } catch (err) {
@@ -106,7 +106,7 @@ export function createPublishEndpoint(deps: PublishEndpointDeps): PublishEndpoin
     }
     const res = typeof outcome === "string"
       ? new Response(outcome, { headers: anyOrigin ?? { ...corsHeaders(origins, req.headers.get("origin")), ...JSON_HEADERS } })
-      : answerProblem(outcome, corsHeaders(origins, req.headers.get("origin")));
+      : problemResponse(outcome, corsHeaders(origins, req.headers.get("origin")));
     metrics.publishAnswered(route.channel, res.status);
     logAnswer(logger, req.method, route.path, res.status, typeof outcome === "string" ? undefined : outcome.message);
     return res;

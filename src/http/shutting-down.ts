@@ -1,9 +1,10 @@
 import type { Logger } from "../log/logger.ts";
+import { problem, problemResponse } from "../protocol/problem.ts";
 import { logAnswer } from "./access-log.ts";
 import { corsHeaders, corsOrigins } from "./cors.ts";
-import { problemResponse } from "./problem.ts";
 
 const MESSAGE = "the server is shutting down and accepts no more requests; retry (on another instance)";
+const SHUTTING_DOWN = problem("shutting_down", MESSAGE, { headers: { "retry-after": "1", connection: "close" } });
 
 /**
  * The answer to every request that reaches the server while it shuts down: publishes, WebSocket
@@ -16,10 +17,6 @@ export function createShuttingDownAnswer(logger: Logger, corsOrigin: readonly st
   const origins = corsOrigins(corsOrigin);
   return function shuttingDown(req) {
     logAnswer(logger, req.method, new URL(req.url).pathname, 503, MESSAGE);
-    return problemResponse(503, "shutting_down", MESSAGE, {}, {
-      ...corsHeaders(origins, req.headers.get("origin")),
-      "retry-after": "1",
-      connection: "close",
-    });
+    return problemResponse(SHUTTING_DOWN, corsHeaders(origins, req.headers.get("origin")));
   };
 }

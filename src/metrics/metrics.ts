@@ -2,7 +2,7 @@ import { Counter, Gauge, Registry } from "prom-client";
 import { CHANNELS, type Channel } from "../hub/channels.ts";
 import type { Fanout } from "../hub/fanout.ts";
 import type { Hub } from "../hub/hub.ts";
-import type { ErrorCode } from "../protocol/frames.ts";
+import type { FrameErrorCode } from "../protocol/errors.ts";
 import { VERSION } from "../version.ts";
 import { WS_PATHS } from "../protocol/endpoints.ts";
 import { registerHistogram } from "./histogram.ts";
@@ -23,7 +23,7 @@ export interface Recorder {
   /** A publish request on `channel`'s HTTP route was answered with `status`. */
   publishAnswered(channel: Channel, status: number): void;
   /** A publish frame on a `channel` WebSocket was handled: `ok`, or the code of the error frame it got. */
-  publishFrameAnswered(channel: Channel, outcome: "ok" | ErrorCode): void;
+  publishFrameAnswered(channel: Channel, outcome: "ok" | FrameErrorCode): void;
   /** `frames` frames reached local fan-out; the hub accepted them at `acceptedAt` (ms since the epoch). */
   fannedOut(channel: Channel, frames: number, acceptedAt: number): void;
   /** One frame of `bytes` bytes went to one topic that `subscribers` sockets hold. */
@@ -69,7 +69,7 @@ export function createMetrics({ hub, connections, refusals }: MetricsDeps): Metr
     /** Per channel, per status: numbers as keys, so counting a request builds no string. */
     requests: new Map<Channel, Map<number, number>>(CHANNELS.map((c) => [c, new Map()])),
     /** Per channel, per outcome (`ok` or an error frame's code: a fixed set, never client text). */
-    frames: new Map<Channel, Map<"ok" | ErrorCode, number>>(CHANNELS.map((c) => [c, new Map()])),
+    frames: new Map<Channel, Map<"ok" | FrameErrorCode, number>>(CHANNELS.map((c) => [c, new Map()])),
   };
   /** A counter with one label whose values are the tally's keys. */
   const counter = (name: string, help: string, label: "path" | "channel", tally: Tally) =>

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { CHANNELS } from "../hub/channels.ts";
 import { RESET_REASONS } from "../hub/resume.ts";
+import { FRAME_ERROR_CODES, type FrameErrorCode } from "./errors.ts";
 import { fastSafeParse } from "./fast-validator.ts";
 import { LOG_LEVELS } from "../log/level.ts";
 import type { InputSchemas } from "./inputs.ts";
@@ -68,8 +69,8 @@ export const LogFrame = z
 
 export const PongFrame = z.object({ kind: z.literal("pong"), id: z.unknown().optional() }).openapi("PongFrame");
 
-export const ERROR_CODES = ["bad_json", "unsupported", "bad_frame", "invalid_event", "unavailable", "forbidden", "rate_limited", "inbound_limit"] as const;
-export type ErrorCode = (typeof ERROR_CODES)[number];
+/** The codes an `error` frame carries: the catalogue's frame codes (`./errors.ts`). */
+export const ERROR_CODES = FRAME_ERROR_CODES;
 
 export const ErrorFrame = z
   .object({
@@ -128,7 +129,7 @@ export const ClientFrame = z.discriminatedUnion("kind", [PingFrame, PublishFrame
 export type ClientFrame = z.infer<typeof ClientFrame>;
 
 /** The outcome of reading one client frame: a known frame, or the error frame to answer with. */
-export type ParsedFrame = { ok: true; frame: ClientFrame } | { ok: false; code: ErrorCode; message: string };
+export type ParsedFrame = { ok: true; frame: ClientFrame } | { ok: false; code: FrameErrorCode; message: string };
 
 const KNOWN_KINDS = ClientFrame.options.map((o) => o.shape.kind.value);
 const parseFrame = fastSafeParse(ClientFrame);

@@ -2,6 +2,7 @@ import type { ServerWebSocket, WebSocketHandler } from "bun";
 import type { Hub } from "../hub/hub.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Recorder } from "../metrics/metrics.ts";
+import { INTERNAL_ERROR, MESSAGE_TOO_BIG, POLICY_VIOLATION, TRY_AGAIN_LATER } from "../protocol/close-codes.ts";
 import { controlFrame, parseClientFrame, type ControlFrame, type PublishFrame } from "../protocol/frames.ts";
 import type { InputSchemas } from "../protocol/inputs.ts";
 import type { Access } from "../access/access.ts";
@@ -13,7 +14,7 @@ import type { Connections } from "../access/connections.ts";
 import { startDelivery } from "./delivery.ts";
 import type { SocketData } from "./socket-data.ts";
 import { createIngest } from "./ingest.ts";
-import { TRY_AGAIN_LATER, type SlowConsumerWatchdog } from "./slow-consumers.ts";
+import type { SlowConsumerWatchdog } from "./slow-consumers.ts";
 
 export interface ConnectionDeps {
   hub: Hub;
@@ -32,14 +33,10 @@ export interface ConnectionDeps {
   watchdog: SlowConsumerWatchdog<SocketData>;
 }
 
-/** A frame over maxPayloadLength: the client sees 1009; Bun reports it here as 1006 with this reason. */
-const MESSAGE_TOO_BIG = 1009;
+/** A frame over maxPayloadLength: the client sees MESSAGE_TOO_BIG; Bun reports it here as 1006 with this reason. */
 const isTooBig = (code: number, reason: string) => code === MESSAGE_TOO_BIG || /too big/i.test(reason);
 
 const MAX_LOGGED_TEXT = 500;
-
-/** Close code "policy violation" (RFC 6455 §7.4.1): the client sent more than its inbound budget. */
-const POLICY_VIOLATION = 1008;
 
 /** The WebSocket lifecycle: the only code that touches `ServerWebSocket`. */
 export function createSocketHandlers(deps: ConnectionDeps): WebSocketHandler<SocketData> {
@@ -163,7 +160,7 @@ export function createSocketHandlers(deps: ConnectionDeps): WebSocketHandler<Soc
     error(err, ws) {
       // A throwing handler must not take the process down; log it and drop this client only.
       logger.error("unexpected error on a WebSocket connection; closing it", { path: ws.data.path, remote: ws.data.remote, error: err });
-      ws.close(1011, "internal error; reconnect");
+      ws.close(INTERNAL_ERROR, "internal error; reconnect");
     },
   };
 }

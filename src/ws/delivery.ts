@@ -5,12 +5,10 @@ import type { Hub } from "../hub/hub.ts";
 import { createOutbox, type Outbox } from "../hub/outbox.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Recorder } from "../metrics/metrics.ts";
+import { INTERNAL_ERROR } from "../protocol/close-codes.ts";
 import { openingFrames } from "../protocol/opening.ts";
 import type { SocketData } from "./socket-data.ts";
 import type { SlowConsumerWatchdog } from "./slow-consumers.ts";
-
-/** Close code "internal error": reading history failed; the client reconnects to retry. */
-const INTERNAL_ERROR = 1011;
 
 export interface DeliveryOptions {
   hub: Hub;

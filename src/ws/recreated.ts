@@ -1,9 +1,7 @@
 import type { ServerWebSocket } from "bun";
 import type { Channel } from "../hub/channels.ts";
+import { SERVICE_RESTART } from "../protocol/close-codes.ts";
 import type { SocketData } from "./socket-data.ts";
-
-/** WebSocket close code 1012, "service restart": the client should reconnect. */
-const SERVICE_RESTART = 1012;
 
 /**
  * A channel's stream was recreated (with --redis: Redis lost its data, so the epoch changed and seqs start

@@ -2,9 +2,7 @@ import type { ServerWebSocket } from "bun";
 import type { Refusals } from "../access/counters.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Recorder } from "../metrics/metrics.ts";
-
-/** Close code for "try again later": RFC 6455 §7.4.1 registry, used for slow consumers and limits. */
-export const TRY_AGAIN_LATER = 1013;
+import { TRY_AGAIN_LATER } from "../protocol/close-codes.ts";
 
 /**
  * Finds clients that stopped reading. Fan-out happens in Bun's native pub/sub, so no per-client

@@ -1,10 +1,10 @@
 import type { Server } from "bun";
 import type { Access } from "../access/access.ts";
-import { answerProblem, problemResponse } from "../http/problem.ts";
-import { queryProblem } from "../http/validation.ts";
 import type { Logger } from "../log/logger.ts";
 import { redactToken } from "../log/redact.ts";
+import { problem, problemResponse } from "../protocol/problem.ts";
 import { parseStreamQuery } from "../protocol/subscription.ts";
+import { validationProblem } from "../protocol/validation-problem.ts";
 import type { Admission } from "../access/admission.ts";
 import type { SocketData } from "./socket-data.ts";
 import { endpointFor, WS_PATHS } from "../protocol/endpoints.ts";
@@ -28,20 +28,19 @@ export function createUpgrade({ access, admission, logger }: UpgradeDeps) {
     const endpoint = endpointFor(path);
     if (!endpoint) {
       logger.warn("WebSocket upgrade refused: no such endpoint", { path, remote });
-      return problemResponse(404, "not_found", `no WebSocket endpoint at ${path}; connect to one of ${WS_PATHS.join(", ")}`, {
-        path,
-        websocketEndpoints: WS_PATHS,
-      });
+      return problemResponse(problem("not_found", `no WebSocket endpoint at ${path}; connect to one of ${WS_PATHS.join(", ")}`, {
+        details: { path, websocketEndpoints: WS_PATHS },
+      }));
     }
     const refusal = access.checkOrigin(req) ?? access.authorize(req, url, "subscriber") ?? admission.check(remote);
     if (refusal) {
       logger.warn("WebSocket upgrade refused", { path, remote, status: refusal.status, error: refusal.message });
-      return answerProblem(refusal);
+      return problemResponse(refusal);
     }
     const query = parseStreamQuery(endpoint.channel, url.searchParams);
     if (!query.ok) {
       logger.warn("WebSocket upgrade refused: bad query string", { path, remote, query: redactToken(url.search).slice(0, 500) });
-      return queryProblem(query.error);
+      return problemResponse(validationProblem("query", query.error.issues));
     }
     const data: SocketData = {
       path: endpoint.path, channel: endpoint.channel, remote, subscription: query.request,
@@ -49,6 +48,6 @@ export function createUpgrade({ access, admission, logger }: UpgradeDeps) {
     };
     if (srv.upgrade(req, { data })) return undefined;
     logger.warn("WebSocket upgrade failed", { path, remote });
-    return problemResponse(400, "bad_upgrade", "the WebSocket handshake was malformed (missing Sec-WebSocket-Key or version?)");
+    return problemResponse(problem("bad_upgrade", "the WebSocket handshake was malformed (missing Sec-WebSocket-Key or version?)"));
   };
 }

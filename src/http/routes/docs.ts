@@ -20,7 +20,7 @@ const DESCRIPTION = [
   ...WS_ENDPOINTS.map((e) => `- \`${e.path}\` — ${e.description} (channel \`${e.channel}\`)`),
   "",
   "Every WebSocket frame is JSON with a `kind` (see the `websocket` operations and the *Frame schemas).",
-  "Errors are JSON: `{error, message, issues?}`.",
+  "Errors are JSON: `{error, message, …details}`; each operation's error responses list the `error` codes it can answer, with an example of each.",
   "While the server shuts down, every request is answered `503` `shutting_down` with `Retry-After` and `Connection: close`.",
 ].join("\n");
 

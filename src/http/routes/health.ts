@@ -3,6 +3,7 @@ import { CHANNELS } from "../../hub/channels.ts";
 import { WS_ENDPOINTS } from "../../protocol/endpoints.ts";
 import { VERSION } from "../../version.ts";
 import type { App, AppDeps } from "../deps.ts";
+import { errorResponses } from "../error-docs.ts";
 
 const ChannelHealth = z.object({
   seq: z.number().int().openapi({ description: "Last seq published on the channel" }),
@@ -26,7 +27,10 @@ const route = createRoute({
   path: "/api/health",
   tags: ["health"],
   summary: "Liveness and readiness",
-  responses: { 200: { description: "The server is up", content: { "application/json": { schema: HealthBody } } } },
+  responses: {
+    200: { description: "The server is up", content: { "application/json": { schema: HealthBody } } },
+    ...errorResponses("get", "/api/health", []),
+  },
 });
 
 /** GET /api/health. */

@@ -3,7 +3,7 @@ import type { Channel } from "../../hub/channels.ts";
 import { EventFrame, LogFrame } from "../../protocol/frames.ts";
 import { EventHistoryQuery, filterOf, LogHistoryQuery } from "../../protocol/subscription.ts";
 import type { App, AppDeps } from "../deps.ts";
-import { problemResponseDoc } from "../problem.ts";
+import { errorResponses } from "../error-docs.ts";
 
 const DEFAULT_LIMIT = 100;
 
@@ -33,8 +33,7 @@ export function registerHistory(app: App, { hub }: AppDeps) {
       request: { query },
       responses: {
         200: { description: "A page of history", content: { "application/json": { schema: pageSchema(channel) } } },
-        400: problemResponseDoc("A query parameter is not valid; `issues` names it"),
-        503: problemResponseDoc("With --redis: Redis is unreachable, so the history cannot be read; retry after Retry-After seconds"),
+        ...errorResponses("get", `/api/${channel}`, ["invalid_query", "unavailable"]),
       },
     });
     app.openapi(route, async (c) => {

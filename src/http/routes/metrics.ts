@@ -1,7 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createTokenCheck, presentedToken } from "../../access/tokens.ts";
+import { problem } from "../../protocol/problem.ts";
 import type { App, AppDeps } from "../deps.ts";
-import { problem, problemResponseDoc } from "../problem.ts";
+import { errorResponses } from "../error-docs.ts";
+import { sendProblem } from "../problem.ts";
 
 const route = createRoute({
   method: "get",
@@ -13,8 +15,8 @@ const route = createRoute({
     "When the server runs with --metrics-token, send `Authorization: Bearer <token>`.",
   responses: {
     200: { description: "The metrics", content: { "text/plain": { schema: z.string() } } },
-    401: problemResponseDoc("A metrics token is configured and the request carries none"),
-    403: problemResponseDoc("The request's token is not the metrics token"),
+    // Open to the policy table: its guard is --metrics-token, checked here.
+    ...errorResponses("get", "/metrics", ["unauthorized", "forbidden"]),
   },
 });
 
@@ -25,10 +27,10 @@ export function registerMetrics(app: App, { metrics, config }: AppDeps) {
     const verdict = check.check(presentedToken(c.req.raw, new URL(c.req.url), false));
     if (verdict === "missing") {
       c.header("WWW-Authenticate", 'Bearer realm="metrics"');
-      return problem(c, 401, "unauthorized", "GET /metrics needs the metrics token: send Authorization: Bearer <token> (the server runs with --metrics-token)");
+      return sendProblem(c, problem("unauthorized", "GET /metrics needs the metrics token: send Authorization: Bearer <token> (the server runs with --metrics-token)"));
     }
     if (verdict === "wrong") {
-      return problem(c, 403, "forbidden", "the token sent for GET /metrics is not the metrics token (--metrics-token)");
+      return sendProblem(c, problem("forbidden", "the token sent for GET /metrics is not the metrics token (--metrics-token)"));
     }
     return c.text(await metrics.render(), 200, { "content-type": metrics.contentType });
   });

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import type { Channel } from "../../hub/channels.ts";
 import type { App, AppDeps } from "../deps.ts";
-import { problemResponseDoc } from "../problem.ts";
+import { errorResponses } from "../error-docs.ts";
 
 const PublishResult = z
   .object({
@@ -14,18 +14,6 @@ const PublishResult = z
 
 /** The HTTP publish route of each channel. */
 export const PUBLISH_PATHS: Readonly<Record<Channel, string>> = { events: "/api/events", logs: "/api/logs" };
-
-const errors = {
-  400: problemResponseDoc("The body is not JSON or fails validation; `issues` lists each field"),
-  401: problemResponseDoc("A publish token is configured and the request carries none (`Authorization: Bearer …`)"),
-  403: problemResponseDoc("The token is not one of --publish-token"),
-  429: problemResponseDoc("More publishes than --publish-rate allows; `Retry-After` says when to retry"),
-  413: problemResponseDoc("The body is larger than --max-body-bytes"),
-  415: problemResponseDoc("The body is not declared as application/json"),
-  503: problemResponseDoc(
-    "The server is shutting down, or the store (Redis, with --redis) is unreachable: nothing was stored; retry after Retry-After seconds. When Redis took the publish but did not answer within --redis-timeout-ms, the message says it may have been stored: check the history before publishing it again",
-  ),
-};
 
 /**
  * Documents POST /api/events and POST /api/logs: one item or a batch, validated by the same schema as
@@ -61,7 +49,7 @@ export function registerPublishDocs(app: App, { schemas, config }: AppDeps) {
       request: { body: { required: true, content: { "application/json": { schema: ch.schema, example: ch.example } } } },
       responses: {
         200: { description: "Stored and delivered", content: { "application/json": { schema: PublishResult } } },
-        ...errors,
+        ...errorResponses("post", ch.path, ["bad_json", "invalid_body", "body_too_large", "unsupported_media_type", "rate_limited", "unavailable"]),
       },
     });
   }

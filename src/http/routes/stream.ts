@@ -3,7 +3,8 @@ import type { Context } from "hono";
 import type { Channel } from "../../hub/channels.ts";
 import { EventStreamQuery, LastEventIdHeader, LogStreamQuery, subscribeRequest } from "../../protocol/subscription.ts";
 import type { App, AppDeps, AppEnv } from "../deps.ts";
-import { problemResponseDoc, sendProblem } from "../problem.ts";
+import { errorResponses } from "../error-docs.ts";
+import { sendProblem } from "../problem.ts";
 import { eventStream } from "../sse.ts";
 
 export const SSE_DOC = [
@@ -56,8 +57,7 @@ export function registerStreams(app: App, deps: AppDeps) {
       request: { query, headers: LastEventIdHeader },
       responses: {
         200: { description: "An endless text/event-stream", content: { "text/event-stream": { schema: z.string() } } },
-        400: problemResponseDoc("A query parameter or Last-Event-ID is not valid; `issues` names it"),
-        503: problemResponseDoc("--max-connections or --max-connections-per-address is reached; retry after Retry-After seconds"),
+        ...errorResponses("get", `/api/${channel}/stream`, ["invalid_query", "invalid_header", "too_many_connections"]),
       },
     });
     app.openapi(route, (c) => serveEventStream(c, deps, channel, c.req.valid("query"), c.req.valid("header")["last-event-id"]));

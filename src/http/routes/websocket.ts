@@ -1,9 +1,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { AckFrame, ErrorFrame, EventFrame, HelloFrame, LogFrame, PingFrame, PongFrame, publishFrameDoc, ResetFrame } from "../../protocol/frames.ts";
+import { problem } from "../../protocol/problem.ts";
 import { LastEventIdHeader, streamQuery } from "../../protocol/subscription.ts";
 import { WS_ENDPOINTS, WS_PATHS } from "../../protocol/endpoints.ts";
 import type { App, AppDeps } from "../deps.ts";
-import { problem, problemResponseDoc } from "../problem.ts";
+import { errorResponses } from "../error-docs.ts";
+import { sendProblem } from "../problem.ts";
 import { serveEventStream, SSE_DOC, wantsEventStream } from "./stream.ts";
 
 const FRAMES_DOC = [
@@ -44,18 +46,18 @@ export function registerWebSocketPaths(app: App, deps: AppDeps) {
           content: { "application/json": { schema: endpoint.channel === "events" ? EventFrame : LogFrame } },
         },
         200: { description: "With `Accept: text/event-stream`: the frames as Server-Sent Events", content: { "text/event-stream": { schema: z.string() } } },
-        400: problemResponseDoc("A query parameter is not valid; `issues` names it"),
-        426: problemResponseDoc("A plain HTTP request on a WebSocket path"),
+        // The upgrade's refusals, the plain GET's 426, and Server-Sent Events' header and connection limits.
+        ...errorResponses("get", endpoint.path, ["invalid_query", "invalid_header", "bad_upgrade", "forbidden_origin", "upgrade_required", "too_many_connections"]),
       },
     });
     app.openapi(route, (c) => {
       if (wantsEventStream(c)) return serveEventStream(c, deps, endpoint.channel, c.req.valid("query"), c.req.valid("header")["last-event-id"]);
       const host = c.req.header("host") ?? "localhost:8000";
-      return problem(c, 426, "upgrade_required",
+      return sendProblem(c, problem("upgrade_required",
         `${endpoint.path} is a WebSocket endpoint: connect with a WebSocket client, e.g. wscat -c ws://${host}${endpoint.path}, ` +
           `or ask for Server-Sent Events: curl -N -H 'Accept: text/event-stream' http://${host}${endpoint.path}`,
-        { websocketEndpoints: WS_PATHS },
-      );
+        { details: { websocketEndpoints: WS_PATHS } },
+      ));
     });
   }
   const PublishFrame = publishFrameDoc(deps.schemas);
