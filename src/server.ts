@@ -20,7 +20,7 @@ import { createAdmission } from "./ws/admission.ts";
 import { createConnections, type Connections } from "./ws/connections.ts";
 import { createSocketHandlers, type SocketData } from "./ws/connection.ts";
 import { createSlowConsumerWatchdog } from "./ws/slow-consumers.ts";
-import { socketOptions } from "./ws/transport.ts";
+import { slowDrainSeconds, socketOptions } from "./ws/transport.ts";
 import { createUpgrade } from "./ws/upgrade.ts";
 
 /** A listening server and how to stop it. */
@@ -77,7 +77,9 @@ export function startServer(config: Config, logger: Logger): RunningServer {
   const access = createAccess(config, refusals);
   const admission = createAdmission(config, refusals);
   const inflight = createInflight();
-  const watchdog = createSlowConsumerWatchdog({ sockets, maxBufferedBytes: config.maxBufferedBytes, logger, refusals, metrics });
+  const watchdog = createSlowConsumerWatchdog({
+    sockets, maxBufferedBytes: config.maxBufferedBytes, drainSeconds: slowDrainSeconds(config), logger, refusals, metrics,
+  });
   const http = createHttp({ config, hub, logger, connections, schemas, startedAt, metrics, access, inflight, admission });
   const upgrade = createUpgrade({ access, admission, logger });
   const inbound = createInboundBudget({
