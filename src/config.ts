@@ -109,7 +109,7 @@ export const SETTINGS = {
   maxBufferedBytes: define({
     flag: "max-buffered-bytes", env: "STREAM_MAX_BUFFERED_BYTES", schema: int(1024, 1 << 30), default: String(8 * 1024 * 1024),
     expects: "a size in bytes from 1024 to 1073741824",
-    help: "bytes queued for one slow WebSocket client before it is closed with 1013",
+    help: "bytes queued for one slow WebSocket client before it gets no new frames (then 1013 once it has read them)",
   }),
   maxInboundFrames: define({
     flag: "max-inbound-frames", env: "STREAM_MAX_INBOUND_FRAMES", schema: int(0, 10_000_000), default: "2000",

@@ -26,7 +26,7 @@ import { createConnections, type Connections } from "./access/connections.ts";
 import { createSocketHandlers } from "./ws/connection.ts";
 import type { SocketData } from "./ws/socket-data.ts";
 import { createSlowConsumerWatchdog } from "./ws/slow-consumers.ts";
-import { socketOptions } from "./ws/transport.ts";
+import { slowDrainSeconds, socketOptions } from "./ws/transport.ts";
 import { createUpgrade } from "./ws/upgrade.ts";
 
 /** A listening server and how to stop it. */
@@ -89,7 +89,9 @@ export function startServer(config: Config, logger: Logger): RunningServer {
   const access = createAccess(config, refusals);
   const admission = createAdmission(config, refusals);
   const inflight = createInflight();
-  const watchdog = createSlowConsumerWatchdog({ sockets, maxBufferedBytes: config.maxBufferedBytes, logger, refusals, metrics });
+  const watchdog = createSlowConsumerWatchdog({
+    sockets, maxBufferedBytes: config.maxBufferedBytes, drainSeconds: slowDrainSeconds(config), logger, refusals, metrics,
+  });
   const http = createHttp({ config, hub, logger, connections, schemas, startedAt, metrics, access, inflight, admission });
   const upgrade = createUpgrade({ access, admission, logger });
   const inbound = createInboundBudget({

@@ -15,3 +15,14 @@ export function socketOptions(config: Config) {
     sendPings: true,
   };
 }
+
+/** With `--idle-timeout 0` a slow client still gets a bound: the default idle timeout. */
+const DRAIN_SECONDS_WITHOUT_IDLE_TIMEOUT = 60;
+
+/**
+ * How long a client found too slow may read nothing of its queue before it is cut off. The watchdog pauses it,
+ * which suspends Bun's idle timeout, so this takes its place, with the same value (Bun counts 1–7 as 8).
+ */
+export function slowDrainSeconds(config: Config): number {
+  return config.idleTimeout === 0 ? DRAIN_SECONDS_WITHOUT_IDLE_TIMEOUT : Math.max(8, config.idleTimeout);
+}

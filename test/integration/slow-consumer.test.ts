@@ -1,6 +1,6 @@
 import { afterEach, expect, test } from "bun:test";
 import { connect } from "../helpers/client.ts";
-import { OP, rawConnect } from "../helpers/raw-socket.ts";
+import { OP, rawConnect, type RawFrame, type RawSocket } from "../helpers/raw-socket.ts";
 import { postJson, startTestServer, type TestServer } from "../helpers/server.ts";
 
 let srv: TestServer | undefined;
@@ -45,7 +45,8 @@ test(
     expect(closedLog.bufferedBytes as number).toBeGreaterThan(LIMIT);
     expect(closedLog.bufferedBytes as number).toBeLessThan(LIMIT + LIMIT / 2 + 20 * 1024);
     expect(s.server.refusals.slowConsumers).toBe(1);
-    expect(s.server.backlog()).toBeLessThan(LIMIT);
+    // It got none of the rest of the burst (five times the limit): its queue stayed within the bound.
+    expect(s.server.backlog()).toBeLessThan(LIMIT + LIMIT / 2 + 20 * 1024);
 
     // When the slow client reads again it gets what was queued, in order without gaps, then the 1013.
     slow.resume();
@@ -73,4 +74,108 @@ test(
     others.forEach((c) => c.close());
   },
   120_000,
+);
+
+/**
+ * A client that stops reading right after its hello, fed 16 KB events until the server finds it too slow.
+ * In batches, so the few MB that fill the kernel's buffers and then the limit take well under a second.
+ */
+async function stallUntilSlow(s: TestServer) {
+  const slow = await rawConnect(s.server.port, "/ws");
+  expect(JSON.parse((await slow.next()).payload.toString()).kind).toBe("hello");
+  slow.pause();
+  let published = 0;
+  const isSlowLog = (l: Record<string, unknown>) => String(l.msg).startsWith("slow client closed");
+  while (!s.logs.some(isSlowLog)) {
+    expect(published).toBeLessThan(4000); // 64 MB: the kernel and the limit together never hold that much
+    const res = await postJson(`${s.url}/api/events`, Array.from({ length: 32 }, (_, i) => payload(published + i)));
+    expect(res.status).toBe(200);
+    published = res.body.items.at(-1).seq;
+  }
+  return { slow, published, found: s.logs.find(isSlowLog)! };
+}
+
+/** Reads until the close frame or the end of the connection; checks the seqs run 1, 2, 3… with no gap. */
+async function readContiguous(slow: RawSocket) {
+  let last = 0;
+  let bytes = 0;
+  for (;;) {
+    let frame: RawFrame;
+    try {
+      frame = await slow.next();
+    } catch {
+      return { last, bytes, close: undefined }; // the connection ended without a close frame
+    }
+    if (frame.opcode === OP.close) return { last, bytes, close: frame };
+    if (frame.opcode !== OP.text) continue; // a heartbeat ping, if Bun queued one before the stall
+    const seq = JSON.parse(frame.payload.toString()).seq;
+    expect(seq).toBe(last + 1);
+    last = seq;
+    bytes += frame.payload.length;
+  }
+}
+
+/** Resumes from `since` and expects every event after it, up to `lastSeq`. */
+async function resumeRecoversAll(s: TestServer, since: number, lastSeq: number) {
+  const resumed = await connect(s.ws(`/ws?since=${since}`));
+  expect(await resumed.next()).toMatchObject({ kind: "hello", seq: lastSeq, resume: { since, complete: true } });
+  const rest = await resumed.take(lastSeq - since);
+  expect(rest.map((f) => f.seq)).toEqual(Array.from({ length: lastSeq - since }, (_, i) => since + 1 + i));
+  resumed.close();
+}
+
+// A queue far larger than the kernel's socket buffers (a few MB on loopback) can take, as with the default 8 MiB.
+const BIG_LIMIT = 8 * 1024 * 1024;
+
+test(
+  "a slow client that wakes after Bun's close grace still reads every queued frame, then 1013",
+  async () => {
+    // --idle-timeout 0: the server keeps the queue 60 s for a client that reads nothing. Bun force-closes a
+    // socket whose close frame is not taken within 4 s at this setting (0 to 15), often sooner.
+    const s = (srv = startTestServer(["--max-buffered-bytes", String(BIG_LIMIT), "--idle-timeout", "0", "--log-level", "info"]));
+    const { slow, published, found } = await stallUntilSlow(s);
+
+    // It gets no new frames: what is queued for it stops growing while others' events go on.
+    const queued = s.server.backlog();
+    for (let i = 1; i <= 20; i++) expect((await postJson(`${s.url}/api/events`, payload(published + i))).status).toBe(200);
+    expect(s.server.backlog()).toBeLessThanOrEqual(queued + 20 * 1024); // at most the frame in flight at the check
+    const lastSeq = published + 20;
+
+    // The one fixed wait: the client is asleep, and what is tested is that the server outlasts Bun's 4 s.
+    await Bun.sleep(8_000);
+    expect(s.server.connections.total()).toBe(1); // still there, its queue kept
+    slow.resume();
+    const { last, bytes, close } = await readContiguous(slow);
+    expect(close?.code).toBe(1013);
+    expect(close?.reason).toContain("too slow");
+    // More than was queued when it was found too slow (the kernel's buffers held the rest): none of it dropped.
+    expect(bytes).toBeGreaterThan(found.bufferedBytes as number);
+    await resumeRecoversAll(s, last, lastSeq);
+  },
+  60_000,
+);
+
+test(
+  "a slow client that never wakes is cut off after --idle-timeout; what it got is contiguous, and resuming recovers the rest",
+  async () => {
+    const s = (srv = startTestServer(["--max-buffered-bytes", String(BIG_LIMIT), "--idle-timeout", "8", "--log-level", "info"]));
+    const { slow, published } = await stallUntilSlow(s);
+
+    // Bounded: after --idle-timeout seconds in which it read nothing, its connection and queue are gone,
+    // without a close frame. Kept that long first (closed at once, Bun would have dropped it within 4 s).
+    const stalledAt = performance.now();
+    expect(await s.waitForLog((l) => String(l.msg).startsWith("slow client cut off"))).toMatchObject({ path: "/ws", drainSeconds: 8 });
+    expect(performance.now() - stalledAt).toBeGreaterThan(7_000);
+    expect((await s.waitForLog((l) => l.msg === "client disconnected")).code).toBe(1006);
+    expect(s.server.backlog()).toBe(0);
+    expect(s.server.connections.total()).toBe(0);
+
+    // Waking late, it reads what the kernel still held: a contiguous run from its first frame, then the end.
+    slow.resume();
+    const { last, close } = await readContiguous(slow);
+    expect(close).toBeUndefined();
+    expect(last).toBeGreaterThan(0);
+    await resumeRecoversAll(s, last, published);
+  },
+  60_000,
 );
