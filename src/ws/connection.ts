@@ -59,7 +59,7 @@ export function createSocketHandlers(deps: ConnectionDeps): WebSocketHandler<Soc
     refusals.inboundLimit++;
     logger.warn("WebSocket client closed: it sent more than its inbound budget", { path: d.path, remote: d.remote, hint: inbound.describe });
     ws.send(controlFrame({ kind: "error", code: "inbound_limit", message: inbound.describe }));
-    // Bun reads and discards until the client answers the close (or about 15 s pass): kernel copies, no JS.
+    // Bun reads and discards until the client answers the close (or 4–16 s pass): kernel copies, no JS.
     ws.close(POLICY_VIOLATION, "inbound limit exceeded: sent too many frames or bytes per second");
     return false;
   };

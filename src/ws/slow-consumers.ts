@@ -31,7 +31,7 @@ export interface SlowConsumerWatchdog<T> {
   sweep(): void;
   /** Checks one socket now (a reply to it was queued, not sent), as `sweep` does. */
   check(ws: ServerWebSocket<T>): void;
-  /** Closes a socket found `behind` bytes behind elsewhere (live frames queued behind its replay). */
+  /** Treats a socket found `behind` bytes behind elsewhere (live frames queued behind its replay) as `sweep` does. */
   close(ws: ServerWebSocket<T>, behind: number): void;
   /** The limit: --max-buffered-bytes. */
   readonly maxBufferedBytes: number;
@@ -134,7 +134,9 @@ export function createSlowConsumerWatchdog<T extends SlowConsumerData>({
       if (sinceSweep >= every) sweep();
     },
     sweep,
-    close,
+    close(ws, behind) {
+      if (!pending.has(ws)) stopFeeding(ws, behind);
+    },
     maxBufferedBytes,
     check(ws) {
       const buffered = ws.getBufferedAmount();
