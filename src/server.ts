@@ -1,4 +1,4 @@
-import type { Server, ServerWebSocket } from "bun";
+import type { Server } from "bun";
 import { createAccess } from "./access/access.ts";
 import { createRefusals, type Refusals } from "./access/counters.ts";
 import { createInboundBudget } from "./access/inbound-budget.ts";
@@ -7,7 +7,6 @@ import { createLocalBroker } from "./hub/broker-local.ts";
 import { openHistoryStore } from "./hub/history/open.ts";
 import { retention } from "./hub/history/store.ts";
 import { createRedisBroker } from "./hub/redis/broker.ts";
-import { closeRecreated } from "./ws/recreated.ts";
 import { createFanout } from "./hub/fanout.ts";
 import { createHub, type Hub } from "./hub/hub.ts";
 import { createHttp } from "./http/app.ts";
@@ -15,8 +14,7 @@ import { unexpectedFailure } from "./http/failure.ts";
 import { createShuttingDownAnswer } from "./http/shutting-down.ts";
 import { createLogFeed } from "./log/feed.ts";
 import type { Logger } from "./log/logger.ts";
-import { createMetrics, attachMetered, type Metrics } from "./metrics/metrics.ts";
-import { GOING_AWAY } from "./protocol/close-codes.ts";
+import { createMetrics, timeFanout, type Metrics } from "./metrics/metrics.ts";
 import { inputSchemas } from "./protocol/inputs.ts";
 import { problemResponse } from "./protocol/problem.ts";
 import { createInflight } from "./access/inflight.ts";
@@ -24,6 +22,8 @@ import { within } from "./hub/within.ts";
 import { createAdmission } from "./access/admission.ts";
 import { createConnections, type Connections } from "./access/connections.ts";
 import { createSocketHandlers } from "./ws/connection.ts";
+import { attachPubSub } from "./ws/pubsub.ts";
+import { createSockets } from "./ws/sockets.ts";
 import type { SocketData } from "./ws/socket-data.ts";
 import { createSlowConsumerWatchdog } from "./ws/slow-consumers.ts";
 import { slowDrainSeconds, socketOptions } from "./ws/transport.ts";
@@ -52,8 +52,6 @@ export interface RunningServer {
   shutdown(timeoutMs: number): Promise<void>;
 }
 
-/** The close reason every client sees when the server shuts down (with GOING_AWAY). */
-const SHUTDOWN_REASON = "server shutting down; reconnect and resume from your last seq";
 /**
  * How long a shutting-down server still listens once its publishes are drained. A request a client sent
  * on a kept-alive connection before it learnt of the shutdown still arrives and gets its 503; closing
@@ -70,11 +68,11 @@ export class PortInUseError extends Error {
 export function startServer(config: Config, logger: Logger): RunningServer {
   const startedAt = Date.now();
   const fanout = createFanout();
-  const sockets = new Set<ServerWebSocket<SocketData>>();
+  const sockets = createSockets();
   const broker = config.redis
     ? createRedisBroker({
         url: config.redis, prefix: config.redisPrefix, timeoutMs: config.redisTimeoutMs, ...retention(config), deliver: fanout.deliver, logger,
-        onRecreated: (channel, epoch) => closeRecreated(sockets, channel, epoch),
+        onRecreated: (channel, epoch) => sockets.recreated(channel, epoch),
       })
     : createLocalBroker({
         deliver: fanout.deliver,
@@ -90,7 +88,7 @@ export function startServer(config: Config, logger: Logger): RunningServer {
   const admission = createAdmission(config, refusals);
   const inflight = createInflight();
   const watchdog = createSlowConsumerWatchdog({
-    sockets, maxBufferedBytes: config.maxBufferedBytes, drainSeconds: slowDrainSeconds(config), logger, refusals, metrics,
+    sockets: sockets.all, maxBufferedBytes: config.maxBufferedBytes, drainSeconds: slowDrainSeconds(config), logger, refusals, metrics,
   });
   const http = createHttp({ config, hub, logger, connections, schemas, startedAt, metrics, access, inflight, admission });
   const upgrade = createUpgrade({ access, admission, logger });
@@ -129,13 +127,8 @@ export function startServer(config: Config, logger: Logger): RunningServer {
     throw err;
   }
 
-  attachMetered(fanout, metrics, {
-    publish(topic, frame) {
-      server.publish(topic, frame);
-      watchdog.published(frame.length);
-    },
-    subscribers: (topic) => server.subscriberCount(topic),
-  });
+  attachPubSub(fanout, server, metrics, watchdog);
+  timeFanout(fanout, metrics);
   const warning = access.warning();
   if (warning) logger.warn(warning);
   const feed = createLogFeed((lines) => hub.publishLogs(lines), config.maxBatch);
@@ -161,8 +154,7 @@ export function startServer(config: Config, logger: Logger): RunningServer {
       const left = () => deadline - Date.now();
       // Still listening while draining: each new request is answered 503 (see fetch), none is reset.
       if (!(await within(inflight.drain(), left()))) logger.warn("shutdown: gave up waiting for publishes in flight");
-      logger.info("closing WebSocket connections", { connections: sockets.size });
-      for (const ws of sockets) ws.close(GOING_AWAY, SHUTDOWN_REASON);
+      logger.info("closing WebSocket connections", { connections: sockets.goingAway() });
       inflight.close();
       await Bun.sleep(Math.max(0, Math.min(LISTEN_GRACE_MS, left())));
       const stopped = server.stop(false); // stop listening; requests in flight still complete

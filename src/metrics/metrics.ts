@@ -251,26 +251,8 @@ function scrapedCounter(
   });
 }
 
-/** Bun's pub/sub as the fan-out sees it. */
-export interface PubSub {
-  publish(topic: string, frame: string): unknown;
-  subscribers(topic: string): number;
-}
-
-/**
- * Connects the fan-out to Bun's pub/sub, counting each frame once per subscriber of each topic it goes to
- * (from Bun's subscriber count: no loop over sockets), and timing each batch from the hub's accept.
- */
-export function attachMetered(fanout: Fanout, recorder: Recorder, pubsub: PubSub): void {
-  fanout.attach({
-    // Counted from the fan-out's subscriber count, read before publishing: Bun's publish result reports
-    // bytes for one subscriber, not a count.
-    subscribers: (topic) => pubsub.subscribers(topic),
-    publish(topic, frame, channel, subscribers) {
-      pubsub.publish(topic, frame);
-      recorder.delivered(channel, subscribers, Buffer.byteLength(frame));
-    },
-  });
+/** Times each batch the fan-out delivers, from the hub's accept (`stream_publish_fanout_seconds`). */
+export function timeFanout(fanout: Fanout, recorder: Recorder): void {
   for (const channel of CHANNELS) {
     fanout.listen(channel, (entries) => recorder.fannedOut(channel, entries.length, entries[0]!.time));
   }

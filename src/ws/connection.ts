@@ -13,6 +13,7 @@ import type { Admission } from "../access/admission.ts";
 import type { Connections } from "../access/connections.ts";
 import { startDelivery } from "./delivery.ts";
 import type { SocketData } from "./socket-data.ts";
+import type { Sockets } from "./sockets.ts";
 import { createIngest } from "./ingest.ts";
 import type { SlowConsumerWatchdog } from "./slow-consumers.ts";
 
@@ -24,8 +25,8 @@ export interface ConnectionDeps {
   schemas: InputSchemas;
   access: Access;
   admission: Admission;
-  /** Every admitted socket (slow-consumer sweeps and shutdown reach them here). */
-  sockets: Set<ServerWebSocket<SocketData>>;
+  /** Every admitted socket (slow-consumer sweeps and shutdown reach them there). */
+  sockets: Sockets;
   refusals: Refusals;
   inflight: Inflight;
   inbound: InboundBudget;
@@ -98,7 +99,7 @@ export function createSocketHandlers(deps: ConnectionDeps): WebSocketHandler<Soc
         return;
       }
       ws.data.admitted = true;
-      sockets.add(ws);
+      sockets.admit(ws);
       ws.data.stop = startDelivery(ws, { hub, logger, metrics, watchdog });
       const total = connections.opened(path);
       metrics.connected(path);
@@ -146,7 +147,7 @@ export function createSocketHandlers(deps: ConnectionDeps): WebSocketHandler<Soc
       const { path, remote, admitted } = ws.data;
       if (!admitted) return;
       ws.data.stop?.();
-      sockets.delete(ws);
+      sockets.release(ws);
       admission.closed(remote);
       const total = connections.closed(path);
       metrics.disconnected(path);

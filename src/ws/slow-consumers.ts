@@ -44,7 +44,7 @@ export interface SlowConsumerWatchdog<T> {
 }
 
 export interface WatchdogOptions<T extends SlowConsumerData> {
-  sockets: Set<ServerWebSocket<T>>;
+  sockets: ReadonlySet<ServerWebSocket<T>>;
   maxBufferedBytes: number;
   /** How long a slow client may read nothing of its queue before it is cut off. */
   drainSeconds: number;

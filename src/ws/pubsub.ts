@@ -1,0 +1,23 @@
+import type { Server } from "bun";
+import type { Fanout } from "../hub/fanout.ts";
+import type { Recorder } from "../metrics/metrics.ts";
+import type { SlowConsumerWatchdog } from "./slow-consumers.ts";
+import type { SocketData } from "./socket-data.ts";
+
+/**
+ * Connects the hub's fan-out to Bun's native pub/sub, the server's one output to subscribed sockets: each
+ * frame goes to a topic's sockets in one native call (no loop over sockets in JS), is counted once per
+ * subscriber from Bun's subscriber count, and its size is handed to the slow-consumer watchdog, which
+ * checks the queues every half limit of published bytes.
+ */
+export function attachPubSub(fanout: Fanout, server: Server<SocketData>, metrics: Recorder, watchdog: SlowConsumerWatchdog<SocketData>): void {
+  fanout.attach({
+    // Read before publishing: Bun's publish result reports bytes for one subscriber, not a count.
+    subscribers: (topic) => server.subscriberCount(topic),
+    publish(topic, frame, channel, subscribers) {
+      server.publish(topic, frame);
+      watchdog.published(frame.length);
+      metrics.delivered(channel, subscribers, Buffer.byteLength(frame));
+    },
+  });
+}
