@@ -1,6 +1,6 @@
 /**
  * The WebSocket close codes the server sends (RFC 6455 §7.4.1 registry), each named once here so a
- * client author finds them all in one place; README's close-code table is printed from `CLOSE_CODES`.
+ * client author finds them all in one place; docs/protocol.md's close-code table is printed from `CLOSE_CODES`.
  */
 
 /** The server shuts down: reconnect (to another instance, or this one restarted) and resume. */

@@ -4,7 +4,7 @@ import { POLICY_VIOLATION, TRY_AGAIN_LATER } from "./close-codes.ts";
  * The error catalogue: every code a client can get, as an HTTP answer's `error` or a WebSocket `error`
  * frame's `code`, with its status, retry advice and what it means. Answers are built from it
  * (`problem()` in `./problem.ts`, `ErrorFrame` in `./frames.ts`), and so are the OpenAPI enums and the
- * README's tables (`bun run docs:errors`): a code that is not here does not compile, and a code
+ * docs/protocol.md's tables (`bun run docs:errors`): a code that is not here does not compile, and a code
  * documented differently from here fails a test. Modelled on centrifuge's `errors.go`.
  */
 

@@ -1,16 +1,16 @@
 import { expect, test } from "bun:test";
-import { readReadme, withTables } from "../../scripts/docs-errors.ts";
+import { readPage, withTables } from "../helpers/error-tables.ts";
 import { CLOSE_CODES } from "../../src/protocol/close-codes.ts";
 import { ERRORS, FRAME_ERROR_CODES, type ErrorEntry } from "../../src/protocol/errors.ts";
 import { ErrorFrame } from "../../src/protocol/frames.ts";
 
-test("README.md's error tables say what the catalogue says (fix: bun run docs:errors --write)", async () => {
-  const readme = await readReadme();
-  const lines = readme.split("\n");
-  const derived = withTables(readme).split("\n");
-  // The first line that differs, rather than a diff of the whole README.
+test("docs/protocol.md's error tables say what the catalogue says (fix: bun run docs:errors --write)", async () => {
+  const page = await readPage();
+  const lines = page.split("\n");
+  const derived = withTables(page).split("\n");
+  // The first line that differs, rather than a diff of the whole page.
   const at = derived.findIndex((line, i) => line !== lines[i]);
-  const drift = at === -1 ? undefined : { line: at + 1, readme: lines[at], catalogue: derived[at], fix: "bun run docs:errors --write" };
+  const drift = at === -1 ? undefined : { line: at + 1, page: lines[at], catalogue: derived[at], fix: "bun run docs:errors --write" };
   expect(drift).toBeUndefined();
 });
 

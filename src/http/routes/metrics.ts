@@ -11,7 +11,7 @@ const route = createRoute({
   tags: ["health"],
   summary: "Prometheus metrics",
   description:
-    "Counters, gauges and a latency histogram in the Prometheus text format (see the README's metric table). " +
+    "Counters, gauges and a latency histogram in the Prometheus text format (see docs/metrics.md in the repository). " +
     "When the server runs with --metrics-token, send `Authorization: Bearer <token>`.",
   responses: {
     200: { description: "The metrics", content: { "text/plain": { schema: z.string() } } },
