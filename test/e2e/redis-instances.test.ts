@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
 import { buildBinary, startBinary, type BinaryServer } from "../helpers/binary.ts";
 import { connect, type TestSocket } from "../helpers/client.ts";
 import { describeRedis, freePort, startRedis, uniquePrefix, type RedisServer } from "../helpers/redis.ts";
-import { postJson } from "../helpers/server.ts";
+import { health, postJson } from "../helpers/server.ts";
 
 /** Several compiled executables on one Redis behave as one server. */
 describeRedis("several instances on one Redis", () => {
@@ -45,7 +45,7 @@ describeRedis("several instances on one Redis", () => {
     const raw = subs.map((ws) => ws.raw[1]);
     expect(new Set(raw).size).toBe(1);
     // Every instance reports the same position.
-    const positions = await Promise.all([a, b, c].map(async (s) => (await (await fetch(`${s!.url}/api/health`)).json() as any).channels.events));
+    const positions = await Promise.all([a, b, c].map(async (s) => (await health(s!)).channels.events));
     expect(new Set(positions.map((p: any) => `${p.epoch}/${p.seq}`)).size).toBe(1);
     // REST history on C reads the shared stream: the same frame.
     const history = (await (await fetch(`${c!.url}/api/events?since=0`)).json()) as any;

@@ -1,3 +1,4 @@
+import { afterEach } from "bun:test";
 import { loadConfig } from "../../src/config.ts";
 import { createLogger } from "../../src/log/logger.ts";
 import { startServer, type RunningServer } from "../../src/server.ts";
@@ -12,6 +13,7 @@ export interface TestServer {
   /** Every log line written so far, parsed from JSON. */
   logs: Array<Record<string, unknown>>;
   server: RunningServer;
+  /** Stops the server; a second call waits for the first stop. */
   stop(): Promise<void>;
   /** Resolves with the first log line (already written or coming) that matches. */
   waitForLog(predicate: (line: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
@@ -61,12 +63,13 @@ export function startTestServer(flags: string[] = []): TestServer {
   });
   const server = startServer(config, logger);
   const url = server.url.origin;
+  let stopped: Promise<void> | undefined;
   const srv: Tracked = {
     url,
     ws: (path) => `ws://127.0.0.1:${server.port}${path}`,
     logs,
     server,
-    stop: () => server.stop(),
+    stop: () => (stopped ??= server.stop()),
     waitForLog: (predicate) =>
       new Promise((resolve) => {
         const found = logs.find(predicate);
@@ -88,6 +91,32 @@ export function startTestServer(flags: string[] = []): TestServer {
     return fresh.map((line) => JSON.stringify(line));
   });
   return srv;
+}
+
+/**
+ * One server per test: registers an afterEach (in the calling file or describe) that stops every server
+ * the test started, and returns the starter.
+ *
+ *   const start = useServer();
+ *   test("...", async () => { const srv = start(["--history-size", "10"]); ... });
+ */
+export function useServer(): (flags?: string[]) => TestServer {
+  const started: TestServer[] = [];
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((srv) => srv.stop()));
+  });
+  return function startForThisTest(flags = []) {
+    const srv = startTestServer(flags);
+    started.push(srv);
+    return srv;
+  };
+}
+
+/** GET /api/health, parsed. */
+export async function health(srv: { url: string }): Promise<any> {
+  const res = await fetch(`${srv.url}/api/health`);
+  if (res.status !== 200) throw new Error(`GET /api/health answered ${res.status}: ${await res.text()}`);
+  return res.json();
 }
 
 /** POSTs JSON and returns status and parsed body. */

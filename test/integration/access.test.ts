@@ -1,17 +1,14 @@
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { connect } from "../helpers/client.ts";
 import { rawConnect } from "../helpers/raw-socket.ts";
-import { postJson, startTestServer, type TestServer } from "../helpers/server.ts";
+import { postJson, useServer } from "../helpers/server.ts";
 import { openEventStream } from "../helpers/sse.ts";
 
 const PUB = "pub-secret-1";
 const PUB2 = "pub-secret-2";
 const SUB = "sub-secret-1";
 
-let srv: TestServer | undefined;
-afterEach(() => srv?.stop());
-
-const start = (flags: string[]) => (srv = startTestServer(flags));
+const start = useServer();
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 describe("tokens", () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { connect } from "../helpers/client.ts";
 import { OP, rawConnect } from "../helpers/raw-socket.ts";
-import { startTestServer, type TestServer } from "../helpers/server.ts";
+import { health, startTestServer, type TestServer } from "../helpers/server.ts";
 
 /**
  * Bad input of every kind the issue lists, over HTTP and WebSocket, each with the answer a user sees.
@@ -221,9 +221,9 @@ describe("after all of it", () => {
     const res = await fetch(`${srv.url}/api/events`, { method: "POST", headers: { "content-type": json, ...auth }, body: '{"type":"still.alive"}' });
     expect(res.status).toBe(200);
     expect(await ws.nextMatching((f) => f.kind === "event" && f.type === "still.alive")).toMatchObject({ seq: hello.seq + 1 });
-    const health = (await (await fetch(`${srv.url}/api/health`)).json()) as any;
-    expect(health.status).toBe("ok");
-    expect(health.connections["/api/stream"]).toBe(1);
+    const h = await health(srv);
+    expect(h.status).toBe("ok");
+    expect(h.connections["/api/stream"]).toBe(1);
     ws.close();
   });
 });

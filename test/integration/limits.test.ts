@@ -1,12 +1,10 @@
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { connect } from "../helpers/client.ts";
 import { OP, rawConnect } from "../helpers/raw-socket.ts";
-import { postJson, startTestServer, type TestServer } from "../helpers/server.ts";
+import { postJson, useServer } from "../helpers/server.ts";
 import { openEventStream } from "../helpers/sse.ts";
 
-let srv: TestServer | undefined;
-afterEach(() => srv?.stop());
-const start = (flags: string[]) => (srv = startTestServer(flags));
+const start = useServer();
 
 describe("connection limits", () => {
   test("--max-connections: one more is refused with 503 and a JSON body; a slot frees on close", async () => {

@@ -4,7 +4,7 @@ import { ERROR_CODES } from "../../src/protocol/frames.ts";
 import { connect } from "../helpers/client.ts";
 import { eventually } from "../helpers/eventually.ts";
 import { parsePrometheus, sampleValue, scrape } from "../helpers/prometheus.ts";
-import { postJson, startTestServer, type TestServer } from "../helpers/server.ts";
+import { health, postJson, startTestServer, type TestServer } from "../helpers/server.ts";
 
 describe("GET /metrics", () => {
   let srv: TestServer;
@@ -199,7 +199,7 @@ describe("GET /metrics", () => {
     expect(sampleValue(families, "process_open_fds")).toBeGreaterThan(0);
     expect(families.has("nodejs_eventloop_lag_p99_seconds")).toBe(false);
     expect(families.has("nodejs_version_info")).toBe(false);
-    expect(sampleValue(families, "stream_info", { version: ((await (await fetch(`${srv.url}/api/health`)).json()) as any).version })).toBe(1);
+    expect(sampleValue(families, "stream_info", { version: (await health(srv)).version })).toBe(1);
   });
 
   test("is listed in the OpenAPI document", async () => {

@@ -1,14 +1,13 @@
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { connect } from "../helpers/client.ts";
-import { postJson, startTestServer, type TestServer } from "../helpers/server.ts";
+import { health, postJson, useServer } from "../helpers/server.ts";
 import { openEventStream } from "../helpers/sse.ts";
 
-let srv: TestServer;
-afterEach(() => srv?.stop());
+const start = useServer();
 
 describe("Server-Sent Events", () => {
   test("GET /api/events/stream: hello, then live events with id = seq", async () => {
-    srv = startTestServer();
+    const srv = start();
     const stream = await openEventStream(`${srv.url}/api/events/stream`);
     expect(stream.status).toBe(200);
     expect(stream.headers.get("content-type")).toStartWith("text/event-stream");
@@ -20,7 +19,7 @@ describe("Server-Sent Events", () => {
   });
 
   test("Last-Event-ID resumes after that seq (and wins over ?since), with the filter applied", async () => {
-    srv = startTestServer();
+    const srv = start();
     await postJson(`${srv.url}/api/events`, Array.from({ length: 10 }, (_, i) => ({ type: i % 2 ? "order.placed" : "risk.alert", data: { i } })));
     const stream = await openEventStream(`${srv.url}/api/events/stream?since=1&types=order.*`, { "last-event-id": "4" });
     expect(await stream.frame()).toMatchObject({ kind: "hello", seq: 10, resume: { since: 4, complete: true } });
@@ -32,7 +31,7 @@ describe("Server-Sent Events", () => {
   });
 
   test("GET /api/stream with Accept: text/event-stream streams; history gone → reset frame", async () => {
-    srv = startTestServer(["--history-size", "5"]);
+    const srv = start(["--history-size", "5"]);
     await postJson(`${srv.url}/api/events`, Array.from({ length: 20 }, () => ({ type: "t" })));
     const stream = await openEventStream(`${srv.url}/api/stream?since=2`);
     expect(stream.status).toBe(200);
@@ -46,7 +45,7 @@ describe("Server-Sent Events", () => {
   });
 
   test("EventSource-style: ?epoch= in the URL, Last-Event-ID on reconnect; a recreated stream gets a reset", async () => {
-    srv = startTestServer();
+    const srv = start();
     await postJson(`${srv.url}/api/events`, [{ type: "a" }, { type: "b" }]);
     const fresh = await openEventStream(`${srv.url}/api/events/stream?epoch=old12345`); // first connect: no resume point yet
     expect(await fresh.frame()).toMatchObject({ kind: "hello", seq: 2 });
@@ -62,7 +61,7 @@ describe("Server-Sent Events", () => {
   });
 
   test("GET /api/logs/stream: level and source filters", async () => {
-    srv = startTestServer();
+    const srv = start();
     const stream = await openEventStream(`${srv.url}/api/logs/stream?level=warn&source=risk`);
     expect(await stream.frame()).toMatchObject({ kind: "hello", channel: "logs" });
     await postJson(`${srv.url}/api/logs`, [
@@ -75,7 +74,7 @@ describe("Server-Sent Events", () => {
   });
 
   test("an idle stream gets a heartbeat comment", async () => {
-    srv = startTestServer(["--sse-heartbeat-ms", "100"]);
+    const srv = start(["--sse-heartbeat-ms", "100"]);
     const stream = await openEventStream(`${srv.url}/api/events/stream`);
     expect((await stream.next()).data).toContain('"hello"');
     expect(await stream.next()).toEqual({ comment: "heartbeat" });
@@ -83,7 +82,7 @@ describe("Server-Sent Events", () => {
   });
 
   test("a client that goes away is let go: logged, and no longer counted", async () => {
-    srv = startTestServer();
+    const srv = start();
     const logs = await connect(srv.ws("/ws/logs"));
     await logs.next();
     const stream = await openEventStream(`${srv.url}/api/events/stream`);
@@ -92,8 +91,7 @@ describe("Server-Sent Events", () => {
     stream.close();
     const gone = await logs.nextMatching((f) => f.message === "Server-Sent Events client disconnected");
     expect(gone.fields).toMatchObject({ path: "/api/events/stream", connections: 1 }); // the /ws/logs socket
-    const health = (await (await fetch(`${srv.url}/api/health`)).json()) as any;
-    expect(health.connections["/api/events/stream"]).toBe(0);
+    expect((await health(srv)).connections["/api/events/stream"]).toBe(0);
     logs.close();
   });
 
@@ -105,7 +103,7 @@ describe("Server-Sent Events", () => {
     ["/api/events/stream", { "last-event-id": "yesterday" }, "invalid_header", "last-event-id"],
     ["/api/stream?since=abc", {}, "invalid_query", "since"],
   ])("bad input %s → 400 naming it", async (path, headers, error, field) => {
-    srv = startTestServer();
+    const srv = start();
     const res = await fetch(`${srv.url}${path}`, { headers: { accept: "text/event-stream", ...headers } });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ error, issues: [expect.objectContaining({ path: field })] });

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { connect, type TestSocket } from "../helpers/client.ts";
 import { rawConnect } from "../helpers/raw-socket.ts";
-import { postJson, startTestServer, type TestServer } from "../helpers/server.ts";
+import { postJson, useServer, type TestServer } from "../helpers/server.ts";
 
 /**
  * Logs go to stdout and to the `logs` channel, which every subscriber may read: a token in a log line
@@ -13,16 +13,13 @@ const PUB = "pub-secret-redact-1";
 const SUB = "sub-secret-redact-1";
 const TOKENS = [PUB, SUB];
 
-let srv: TestServer | undefined;
+const startServer = useServer();
 let tail: TestSocket | undefined;
-afterEach(async () => {
-  tail?.close();
-  await srv?.stop();
-});
+afterEach(() => tail?.close());
 
 /** A server with both tokens, and a subscriber tailing its logs on /ws/logs. */
 async function start() {
-  const s = (srv = startTestServer(["--publish-token", PUB, "--subscribe-token", SUB]));
+  const s = startServer(["--publish-token", PUB, "--subscribe-token", SUB]);
   tail = await connect(`${s.ws("/ws/logs")}?token=${SUB}`);
   await tail.next(); // hello
   return { s, tail };

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { connect } from "../helpers/client.ts";
-import { postJson, startTestServer, type TestServer } from "../helpers/server.ts";
+import { health, postJson, startTestServer, type TestServer } from "../helpers/server.ts";
 
 let srv: TestServer;
 beforeEach(() => {
@@ -120,13 +120,13 @@ describe("WebSocket endpoints", () => {
     const b = await connect(srv.ws("/api/stream"));
     await Promise.all([a.next(), b.next()]);
     await postJson(`${srv.url}/api/events`, [{ type: "x" }, { type: "y" }]);
-    const health = (await (await fetch(`${srv.url}/api/health`)).json()) as any;
-    expect(health).toMatchObject({
+    const h = await health(srv);
+    expect(h).toMatchObject({
       status: "ok",
       connections: { "/ws": 1, "/api/stream": 1, "/ws/logs": 0 },
       channels: { events: { seq: 2, subscribers: 2 }, logs: { subscribers: 0 } },
     });
-    expect(health.uptime).toBeGreaterThanOrEqual(0);
+    expect(h.uptime).toBeGreaterThanOrEqual(0);
     a.close();
     b.close();
   });

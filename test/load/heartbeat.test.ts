@@ -1,9 +1,8 @@
-import { afterEach, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { OP, rawConnect, type RawSocket } from "../helpers/raw-socket.ts";
-import { startTestServer, type TestServer } from "../helpers/server.ts";
+import { health, useServer } from "../helpers/server.ts";
 
-let srv: TestServer | undefined;
-afterEach(() => srv?.stop());
+const start = useServer();
 
 const hello = async (socket: RawSocket) => expect(JSON.parse((await socket.next()).payload.toString()).kind).toBe("hello");
 
@@ -11,7 +10,7 @@ test(
   "idle clients are pinged: one that never answers is closed and freed, one that answers stays open",
   async () => {
     // 8 s is the shortest idle timeout Bun has; the test takes about two of them.
-    const s = (srv = startTestServer(["--idle-timeout", "8"]));
+    const s = start(["--idle-timeout", "8"]);
     const mute = await rawConnect(s.server.port, "/ws");
     const alive = await rawConnect(s.server.port, "/ws");
     await hello(mute);
@@ -31,8 +30,7 @@ test(
     await mute.ended;
     await s.waitForLog((l) => l.msg === "client disconnected" && l.connections === 1);
     await answering;
-    const health = (await (await fetch(`${s.url}/api/health`)).json()) as any;
-    expect(health.connections["/ws"]).toBe(1);
+    expect((await health(s)).connections["/ws"]).toBe(1);
     alive.end();
   },
   90_000,

@@ -3,7 +3,7 @@ import { afterEach, expect, test } from "bun:test";
 import { connect } from "../helpers/client.ts";
 import { eventually } from "../helpers/eventually.ts";
 import { describeRedis, freePort, startRedis, uniquePrefix, type RedisServer } from "../helpers/redis.ts";
-import { postJson, startTestServer, type TestServer } from "../helpers/server.ts";
+import { health, postJson, startTestServer, type TestServer } from "../helpers/server.ts";
 
 /**
  * With --redis, Redis restarts and outages must never lose an acknowledged event, never acknowledge an
@@ -25,7 +25,6 @@ describeRedis("--redis when Redis fails", () => {
     cleanup.push(() => srv.stop());
     return srv;
   };
-  const health = async (srv: TestServer) => (await fetch(`${srv.url}/api/health`)).json() as Promise<any>;
   const publish = (srv: TestServer, type: string) => postJson(`${srv.url}/api/events`, { type });
 
   test("while Redis is down: POST gets 503 JSON, health is degraded with the reason, subscribers stay connected", async () => {

@@ -1,10 +1,9 @@
-import { afterEach, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { pacer } from "../helpers/paced.ts";
 import { OP, rawConnect } from "../helpers/raw-socket.ts";
-import { postJson, startTestServer, type TestServer } from "../helpers/server.ts";
+import { postJson, useServer, type TestServer } from "../helpers/server.ts";
 
-let srv: TestServer | undefined;
-afterEach(() => srv?.stop());
+const start = useServer();
 
 const EVENTS = 10_000; // the default --history-size
 const PAD = "x".repeat(4000); // 4 KB events: about 40 MiB of history
@@ -24,7 +23,7 @@ async function publishLarge(s: TestServer, n: number, type = "bulk"): Promise<nu
 test(
   "resuming 40 MiB of history at a few MB/s: every frame, then live frames published during the replay, no gap, no duplicate",
   async () => {
-    const s = (srv = startTestServer(["--log-level", "info", "--publish-rate", "0"]));
+    const s = start(["--log-level", "info", "--publish-rate", "0"]);
     const stored = await publishLarge(s, EVENTS);
     const raw = await rawConnect(s.server.port, "/ws?since=0");
     expect(raw.status).toBe(101);
@@ -64,7 +63,7 @@ test(
   "a client that cannot keep up with replay plus live is closed with 1013 and resumes from where it got to",
   async () => {
     const limit = 256 * 1024;
-    const s = (srv = startTestServer(["--log-level", "info", "--publish-rate", "0", "--max-buffered-bytes", String(limit)]));
+    const s = start(["--log-level", "info", "--publish-rate", "0", "--max-buffered-bytes", String(limit)]);
     const stored = await publishLarge(s, 2000);
     const raw = await rawConnect(s.server.port, "/ws?since=0");
     await raw.next(); // hello
@@ -101,7 +100,7 @@ test(
 test(
   "over Server-Sent Events too: 40 MiB of history at a few MB/s, then live frames, no gap, no duplicate",
   async () => {
-    const s = (srv = startTestServer(["--log-level", "info", "--publish-rate", "0"]));
+    const s = start(["--log-level", "info", "--publish-rate", "0"]);
     const stored = await publishLarge(s, EVENTS);
     const res = await fetch(`${s.url}/api/events/stream?since=0`);
     expect(res.status).toBe(200);

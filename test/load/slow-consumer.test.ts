@@ -1,10 +1,9 @@
-import { afterEach, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { connect } from "../helpers/client.ts";
 import { OP, rawConnect, type RawFrame, type RawSocket } from "../helpers/raw-socket.ts";
-import { postJson, startTestServer, type TestServer } from "../helpers/server.ts";
+import { postJson, useServer, type TestServer } from "../helpers/server.ts";
 
-let srv: TestServer | undefined;
-afterEach(() => srv?.stop());
+const start = useServer();
 
 const LIMIT = 128 * 1024;
 const OTHERS = 1000;
@@ -13,7 +12,7 @@ const payload = (i: number) => ({ type: "book.snapshot", data: { i, levels: "x".
 test(
   "a client that stops reading is closed with 1013 while 1,000 others get every frame of a burst",
   async () => {
-    const s = (srv = startTestServer(["--max-buffered-bytes", String(LIMIT), "--max-connections-per-address", "5000", "--log-level", "info"]));
+    const s = start(["--max-buffered-bytes", String(LIMIT), "--max-connections-per-address", "5000", "--log-level", "info"]);
     const slow = await rawConnect(s.server.port, "/ws");
     expect(JSON.parse((await slow.next()).payload.toString()).kind).toBe("hello");
     slow.pause();
@@ -132,7 +131,7 @@ test(
   async () => {
     // --idle-timeout 0: the server keeps the queue 60 s for a client that reads nothing. Bun force-closes a
     // socket whose close frame is not taken within 4 s at this setting (0 to 15), often sooner.
-    const s = (srv = startTestServer(["--max-buffered-bytes", String(BIG_LIMIT), "--idle-timeout", "0", "--log-level", "info"]));
+    const s = start(["--max-buffered-bytes", String(BIG_LIMIT), "--idle-timeout", "0", "--log-level", "info"]);
     const { slow, published, found } = await stallUntilSlow(s);
 
     // It gets no new frames: what is queued for it stops growing while others' events go on.
@@ -158,7 +157,7 @@ test(
 test(
   "a slow client that never wakes is cut off after --idle-timeout; what it got is contiguous, and resuming recovers the rest",
   async () => {
-    const s = (srv = startTestServer(["--max-buffered-bytes", String(BIG_LIMIT), "--idle-timeout", "8", "--log-level", "info"]));
+    const s = start(["--max-buffered-bytes", String(BIG_LIMIT), "--idle-timeout", "8", "--log-level", "info"]);
     const { slow, published } = await stallUntilSlow(s);
 
     // Bounded: after --idle-timeout seconds in which it read nothing, its connection and queue are gone,

@@ -2,7 +2,7 @@ import { afterAll, beforeAll } from "bun:test";
 import { createRedisBroker } from "../../src/hub/redis/broker.ts";
 import { createLogger } from "../../src/log/logger.ts";
 import { describeRedis, startRedis, uniquePrefix, type RedisServer } from "../helpers/redis.ts";
-import { runBrokerContract } from "./broker.contract.ts";
+import { runBrokerContract } from "../contract/broker.contract.ts";
 
 describeRedis("Redis broker", () => {
   let redis: RedisServer;
