@@ -1,12 +1,15 @@
 import type { Config } from "../config.ts";
 
+/** The settings Bun's socket limits come from. */
+export type TransportSettings = Pick<Config, "maxFrameBytes" | "maxBufferedBytes" | "maxBodyBytes" | "idleTimeout">;
+
 /**
  * Bun's per-socket limits, from the config. Heartbeats: Bun pings a client shortly before
  * `idleTimeout` runs out and closes it if nothing (not even the pong) comes back in time.
  * The backpressure cap is a backstop above what the slow-consumer watchdog lets through (the limit, half
  * a limit between sweeps, and one frame): the watchdog closes politely (1013) first; this cuts off (1006).
  */
-export function socketOptions(config: Config) {
+export function socketOptions(config: TransportSettings) {
   return {
     maxPayloadLength: config.maxFrameBytes,
     backpressureLimit: Math.min(2 * config.maxBufferedBytes + 2 * config.maxBodyBytes, 2 ** 32 - 1),
@@ -23,6 +26,6 @@ const DRAIN_SECONDS_WITHOUT_IDLE_TIMEOUT = 60;
  * How long a client found too slow may read nothing of its queue before it is cut off. The watchdog pauses it,
  * which suspends Bun's idle timeout, so this takes its place, with the same value (Bun counts 1–7 as 8).
  */
-export function slowDrainSeconds(config: Config): number {
+export function slowDrainSeconds(config: Pick<Config, "idleTimeout">): number {
   return config.idleTimeout === 0 ? DRAIN_SECONDS_WITHOUT_IDLE_TIMEOUT : Math.max(8, config.idleTimeout);
 }
