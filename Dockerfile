@@ -16,11 +16,11 @@ RUN mkdir -p /data && chown 65532:65532 /data
 # The executable needs only glibc: distroless/cc has it, plus a non-root user and nothing else.
 FROM gcr.io/distroless/cc-debian12:nonroot
 COPY --from=build /app/stream-server /usr/local/bin/stream-server
+# /data is there for `-v name:/data -e STREAM_DATA=/data`; no VOLUME, which would create an anonymous
+# volume on every `docker run` even with durable history off.
 COPY --from=build --chown=65532:65532 /data /data
 USER nonroot
 ENV PORT=8000 HOST=0.0.0.0
-# Durable history is opt-in (-e STREAM_DATA=/data), since it cannot be combined with --redis.
-VOLUME ["/data"]
 EXPOSE 8000
 # No curl in this image: the executable checks its own /api/health (reads PORT like the server does).
 HEALTHCHECK --interval=10s --timeout=5s --start-period=5s --retries=3 CMD ["/usr/local/bin/stream-server", "healthcheck"]

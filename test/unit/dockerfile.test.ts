@@ -5,7 +5,8 @@ import { skippedOnPurpose } from "../helpers/requires.ts";
 
 /**
  * There is no Docker engine in CI, so the Dockerfile is checked by reading it: its build stage must run
- * every test it can (the Redis tests included) and skip only what it names.
+ * every test it can (the Redis tests included) and skip only what it names, and the image must not
+ * create an anonymous volume on every `docker run`.
  */
 
 interface Instruction {
@@ -58,5 +59,12 @@ describe("the Dockerfile", () => {
     expect(env).toBeDefined();
     expect(env!.STREAM_REQUIRE_ALL).toBe("1");
     expect(skippedOnPurpose(env!)).toEqual(["chromium"]);
+  });
+
+  test("declares no VOLUME (each docker run would create an anonymous one); /data exists, owned by the image's user, for -v name:/data", () => {
+    expect([...all.values()].flat().filter((i) => i.keyword === "VOLUME")).toEqual([]);
+    expect(runs(build).some((r) => /mkdir -p \/data\b/.test(r) && /chown 65532:65532 \/data\b/.test(r))).toBe(true);
+    expect(image.some((i) => i.keyword === "COPY" && /--from=build\b/.test(i.args) && /--chown=65532:65532\s+\/data\s+\/data$/.test(i.args))).toBe(true);
+    expect(image.find((i) => i.keyword === "USER")?.args).toBe("nonroot"); // uid 65532 in distroless
   });
 });
