@@ -1,7 +1,9 @@
-import { spawn } from "bun";
+import { RedisClient, spawn } from "bun";
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { buildBinary, startBinary } from "../helpers/binary.ts";
-import { describeRedis, startRedis, type RedisServer } from "../helpers/redis.ts";
+import { eventually } from "../helpers/eventually.ts";
+import { describeRedis, startRedis, uniquePrefix, type RedisServer } from "../helpers/redis.ts";
+import { startTestServer, type TestServer } from "../helpers/server.ts";
 
 /** The longest a refused start may take: Redis answers at once, so seconds mean "still retrying". */
 const PROMPT_MS = 5_000;
@@ -51,6 +53,37 @@ describeRedis("--redis against a Redis that requires a password", () => {
       expect(srv.output()).toContain(`redis://:***@127.0.0.1:${redis.port}`);
     } finally {
       expect(await srv.kill()).toBe(0);
+    }
+  }, 30_000);
+});
+
+/** Redis that starts refusing a server that was already running: an operator may be fixing it, so the server waits. */
+describeRedis("--redis when a running server's Redis starts asking for a password", () => {
+  let redis: RedisServer;
+  let srv: TestServer | undefined;
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    await srv?.stop();
+    await redis?.stop();
+  });
+
+  test("keeps retrying, says Redis's answer in the log and /api/health, and recovers once the password is gone", async () => {
+    srv = startTestServer(["--redis", redis.url, "--redis-prefix", uniquePrefix()]);
+    await srv.server.ready;
+    const admin = new RedisClient(redis.url); // connected before requirepass: stays authenticated
+    try {
+      await admin.send("CONFIG", ["SET", "requirepass", `pw-${crypto.randomUUID()}`]);
+      await admin.send("CLIENT", ["KILL", "TYPE", "normal", "SKIPME", "yes"]);
+      await srv.waitForLog((l) => l.level === "warn" && /answered "NOAUTH[^"]*": Redis requires a password.*retrying in/.test(String(l.msg)));
+      const health = (await (await fetch(`${srv.url}/api/health`)).json()) as { status: string; reason: string };
+      expect(health).toMatchObject({ status: "degraded", reason: expect.stringContaining('answered "NOAUTH') });
+      await admin.send("CONFIG", ["SET", "requirepass", ""]);
+      await srv.waitForLog((l) => /connection to Redis restored/.test(String(l.msg)));
+      await eventually(async () => ((await (await fetch(`${srv!.url}/api/health`)).json()) as { status: string }).status === "ok", "health to be ok again");
+    } finally {
+      admin.close();
     }
   }, 30_000);
 });

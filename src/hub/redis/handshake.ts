@@ -9,8 +9,11 @@ import { refusalOf, type HandshakeAsked, type RedisRefusedError } from "./refusa
  * the questions the URL implies (AUTH, SELECT, PING) and reads Redis's own answer.
  */
 
-/** What the handshake came to: fine, refused for good (fix the configuration), or not answered (wait). */
-export type HandshakeOutcome = { ok: true } | { ok: false; refused: RedisRefusedError } | { ok: false; failure: string };
+/**
+ * What the handshake came to: fine, refused for good (fix the configuration), or failed for now (wait);
+ * `silent` when nothing answered within the timeout, which a connect right after would sit through again.
+ */
+export type HandshakeOutcome = { ok: true } | { ok: false; refused: RedisRefusedError } | { ok: false; failure: string; silent?: boolean };
 
 /** Where and how to connect, read from the URL the way Bun's client reads it. */
 interface Target {
@@ -44,7 +47,7 @@ export async function tryHandshake(url: string, where: string, timeoutMs: number
       socket?.end();
       resolve(outcome);
     };
-    const timer = setTimeout(() => finish({ ok: false, failure: `no answer within ${timeoutMs} ms` }), timeoutMs);
+    const timer = setTimeout(() => finish({ ok: false, failure: `no answer within ${timeoutMs} ms`, silent: true }), timeoutMs);
     const fail = (err: unknown) => finish({ ok: false, failure: failureOf(err) });
     const handlers: SocketHandler = {
       open(s) {

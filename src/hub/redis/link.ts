@@ -3,7 +3,7 @@ import type { Logger } from "../../log/logger.ts";
 import { BrokerUnavailableError } from "../unavailable.ts";
 import { messageOf } from "../../error-text.ts";
 import { within } from "../within.ts";
-import { tryHandshake, type HandshakeOutcome } from "./handshake.ts";
+import { tryHandshake } from "./handshake.ts";
 import type { RedisRefusedError } from "./refusal.ts";
 
 /**
@@ -102,7 +102,9 @@ export function createRedisLink({ url, role, logger, timeoutMs }: RedisLinkOptio
         break;
       }
       try {
-        if (!handshake.ok && "refused" in handshake) throw handshake.refused; // was up once: an operator may be fixing it
+        // Refused (the link was up once: an operator may be fixing it) or silent (Bun's connect would wait as
+        // long again): this attempt is over, and the handshake's words say why, not Bun's "Connection closed".
+        if (!handshake.ok && ("refused" in handshake || handshake.silent)) throw new Error("handshake failed");
         await client.connect();
         if (closed) break;
         isUp = true;
@@ -113,7 +115,9 @@ export function createRedisLink({ url, role, logger, timeoutMs }: RedisLinkOptio
         break;
       } catch (err) {
         if (closed) break;
-        reason = `${everUp ? "cannot reach" : "waiting for"} Redis at ${where} (${whyNot(handshake, err)})`;
+        reason = !handshake.ok && "refused" in handshake
+          ? handshake.refused.message
+          : `${everUp ? "cannot reach" : "waiting for"} Redis at ${where} (${handshake.ok ? messageOf(err) : handshake.failure})`;
         logger.warn(`${reason}; retrying in ${(delay / 1000).toFixed(1)}s`, { role, attempt });
         await Bun.sleep(delay);
         delay = Math.min(delay * 2, MAX_DELAY_MS);
@@ -157,12 +161,6 @@ export function createRedisLink({ url, role, logger, timeoutMs }: RedisLinkOptio
       client.close();
     },
   };
-}
-
-/** Why a connection attempt failed: Redis's own answer when the handshake got one, since Bun's error only says "Connection closed". */
-function whyNot(handshake: HandshakeOutcome, err: unknown): string {
-  if (handshake.ok) return messageOf(err);
-  return "refused" in handshake ? handshake.refused.message : handshake.failure;
 }
 
 /** The URL without its password, fit for logs and health answers. */
