@@ -32,16 +32,19 @@ export interface RedisOptions {
   persistent?: boolean;
   /** Listen on this port (one from freePort(), say) instead of a new free one. */
   port?: number;
+  /** Require this password (requirepass); `url` stays without it, so each test writes the URL it means. */
+  password?: string;
 }
 
 /** Starts a private redis-server on a free port and waits until it accepts connections. */
-export async function startRedis({ persistent = false, port: wanted }: RedisOptions = {}): Promise<RedisServer> {
+export async function startRedis({ persistent = false, port: wanted, password }: RedisOptions = {}): Promise<RedisServer> {
   if (!REDIS_SERVER) throw new Error("redis-server is not installed; guard the test with describeRedis");
   const dir = mkdtempSync(join(tmpdir(), "stream-redis-"));
   const port = wanted ?? (await freePort());
   const args = [
     REDIS_SERVER, "--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "",
     ...(persistent ? ["--appendonly", "yes", "--appendfsync", "always"] : ["--appendonly", "no"]),
+    ...(password ? ["--requirepass", password] : []),
   ];
   let proc: Subprocess<"ignore", "pipe", "pipe"> | undefined;
 

@@ -13,9 +13,18 @@ interface Watched {
 
 const watched: Watched[] = [];
 
-/** Every token a config holds, however it was given (repeated flags, --flag=value, environment). */
+/** Every token a config holds, however it was given (repeated flags, --flag=value, environment), and the --redis URL's password. */
 export function configuredTokens(config: Config): string[] {
-  return [...config.publishToken, ...config.subscribeToken, config.metricsToken].filter(Boolean);
+  return [...config.publishToken, ...config.subscribeToken, config.metricsToken, redisPassword(config.redis)].filter(Boolean);
+}
+
+/** The password in a Redis URL, as Redis gets it (decoded); "" when there is none. */
+function redisPassword(url: string | undefined): string {
+  try {
+    return url ? decodeURIComponent(new URL(url).password) : "";
+  } catch {
+    return "";
+  }
 }
 
 /** Checks a server's output for its `tokens` after every test; `fresh` returns the lines written since it was last asked. */

@@ -1,11 +1,13 @@
 import { afterEach, describe, expect, spyOn, test } from "bun:test";
-import { describeIfInstalled, findProgram } from "../helpers/requires.ts";
+import { describeIfInstalled, findProgram, skippedOnPurpose } from "../helpers/requires.ts";
 
 describe("tests that need a Debian program", () => {
-  const saved = process.env.STREAM_REQUIRE_ALL;
+  const saved = { STREAM_REQUIRE_ALL: process.env.STREAM_REQUIRE_ALL, STREAM_SKIP: process.env.STREAM_SKIP };
   afterEach(() => {
-    if (saved === undefined) delete process.env.STREAM_REQUIRE_ALL;
-    else process.env.STREAM_REQUIRE_ALL = saved;
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
   });
 
   test("run when the program is installed", () => {
@@ -29,5 +31,24 @@ describe("tests that need a Debian program", () => {
     expect(() => describeIfInstalled("no-such-program-here", "imaginary tests", "imaginary")).toThrow(
       "STREAM_REQUIRE_ALL=1 but no-such-program-here not found on PATH or at /usr/bin/no-such-program-here (Debian: apt-get install imaginary)",
     );
+  });
+
+  test("are skipped on purpose, loudly, when STREAM_SKIP names the program, even under STREAM_REQUIRE_ALL=1", () => {
+    process.env.STREAM_REQUIRE_ALL = "1";
+    process.env.STREAM_SKIP = "sh, no-such-program-here";
+    const warn = spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      expect(describeIfInstalled("sh", "shell tests")).toBe(describe.skip as typeof describe); // installed, and skipped all the same
+      expect(String(warn.mock.calls[0]?.[0])).toContain("SKIPPING shell tests on purpose: STREAM_SKIP=sh, no-such-program-here names sh");
+      expect(describeIfInstalled("no-such-program-here", "imaginary tests")).toBe(describe.skip as typeof describe); // missing: no failure, it was chosen
+      expect(String(warn.mock.calls[1]?.[0])).toContain("SKIPPING imaginary tests on purpose");
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  test("STREAM_SKIP lists programs separated by commas or spaces", () => {
+    expect(skippedOnPurpose({ STREAM_SKIP: "chromium,redis-server firefox-esr" })).toEqual(["chromium", "redis-server", "firefox-esr"]);
+    expect(skippedOnPurpose({})).toEqual([]);
   });
 });

@@ -10,6 +10,11 @@ describe("the configured-token guard", () => {
     expect(configuredTokens(loadConfig([]))).toEqual([]);
   });
 
+  test("knows the --redis URL's password, decoded as Redis gets it", () => {
+    expect(configuredTokens(loadConfig(["--redis", "redis://user:p%40ss-word-1@localhost:6379/2"]))).toEqual(["p@ss-word-1"]);
+    expect(configuredTokens(loadConfig(["--redis", "redis://localhost:6379"]))).toEqual([]);
+  });
+
   test("finds a token in a line as written or JSON-escaped, each line once", () => {
     const lines = [
       ['{"msg":"ok"}', '{"query":"?token=pub-token-1"}'],

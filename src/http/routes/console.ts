@@ -16,6 +16,6 @@ const ASSETS: Record<string, TextAsset> = {
 
 /** GET / (the web console) and its two assets. Not in the OpenAPI document: it is a page, not an API. */
 export function registerConsole(app: App) {
-  // no-cache: the browser revalidates, so a new server version's console is picked up at once.
+  // no-cache: the browser revalidates (a 304 by ETag when unchanged), so a new version's console is picked up at once.
   serveAssets(app, ASSETS, "no-cache");
 }

@@ -37,5 +37,6 @@ export function registerDocs(app: App) {
     ],
   });
   app.get("/docs", swaggerUI({ url: "/openapi.json", baseUrl: ASSET_BASE, title: "stream-server API" }));
-  serveAssets(app, ASSETS, "public, max-age=86400");
+  // The URLs stay the same across versions: an hour fresh, then revalidated by ETag (a 304 when unchanged).
+  serveAssets(app, ASSETS, "public, max-age=3600");
 }

@@ -3,6 +3,8 @@ import type { Logger } from "../../log/logger.ts";
 import { BrokerUnavailableError } from "../unavailable.ts";
 import { messageOf } from "../../error-text.ts";
 import { within } from "../within.ts";
+import { tryHandshake } from "./handshake.ts";
+import type { RedisRefusedError } from "./refusal.ts";
 
 /**
  * One Redis connection that heals itself. Bun's client gives up after a few retries and never
@@ -17,7 +19,10 @@ export interface RedisLink {
   send(command: string, args: string[]): Promise<any>;
   /** Why it is down (for /api/health), or undefined when up. */
   downReason(): string | undefined;
-  /** Resolves once the connection is up (immediately if it is); rejects once closed. */
+  /**
+   * Resolves once the connection is up (immediately if it is); rejects once closed, or with a
+   * RedisRefusedError when Redis refused the very first connection (wrong password, no such database).
+   */
   whenUp(): Promise<void>;
   close(): void;
 }
@@ -36,18 +41,22 @@ export interface RedisLinkOptions {
 
 const FIRST_DELAY_MS = 100;
 const MAX_DELAY_MS = 5_000;
+/** Longest wait for a connection and its handshake. */
+const CONNECT_TIMEOUT_MS = 5_000;
 
 /** Opens a connection to `url` and keeps it open until close(). */
 export function createRedisLink({ url, role, logger, timeoutMs }: RedisLinkOptions): RedisLink {
   const where = redactUrl(url);
   // Our own reconnect loop replaces Bun's: an offline queue would hold publishes we must refuse (503).
-  const client = new RedisClient(url, { autoReconnect: false, enableOfflineQueue: false, connectionTimeout: 5_000 });
+  const client = new RedisClient(url, { autoReconnect: false, enableOfflineQueue: false, connectionTimeout: CONNECT_TIMEOUT_MS });
   let isUp = false;
   let closed = false;
   let connecting = false;
   let reason: string | undefined = `connecting to Redis at ${where}`;
   let waiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
   let everUp = false;
+  /** Set when Redis refused before ever accepting us: nothing will change that but a new configuration. */
+  let refused: RedisRefusedError | undefined;
   /** Commands still unanswered past the timeout; Redis answers in order, so any answer ends the stall. */
   let overdue = 0;
   const stallReason = () => `Redis at ${where} did not answer within ${timeoutMs} ms`;
@@ -83,7 +92,19 @@ export function createRedisLink({ url, role, logger, timeoutMs }: RedisLinkOptio
     connecting = true;
     let delay = FIRST_DELAY_MS;
     for (let attempt = 1; !closed; attempt++) {
+      const handshake = await tryHandshake(url, where, CONNECT_TIMEOUT_MS);
+      if (closed) break;
+      if (!handshake.ok && "refused" in handshake && !everUp) {
+        // Not logged here: whoever awaits whenUp() reports it, once (at start-up: the exit message).
+        refused = handshake.refused;
+        reason = refused.message;
+        settle((w) => w.reject(handshake.refused));
+        break;
+      }
       try {
+        // Refused (the link was up once: an operator may be fixing it) or silent (Bun's connect would wait as
+        // long again): this attempt is over, and the handshake's words say why, not Bun's "Connection closed".
+        if (!handshake.ok && ("refused" in handshake || handshake.silent)) throw new Error("handshake failed");
         await client.connect();
         if (closed) break;
         isUp = true;
@@ -94,7 +115,9 @@ export function createRedisLink({ url, role, logger, timeoutMs }: RedisLinkOptio
         break;
       } catch (err) {
         if (closed) break;
-        reason = `${everUp ? "cannot reach" : "waiting for"} Redis at ${where} (${messageOf(err)})`;
+        reason = !handshake.ok && "refused" in handshake
+          ? handshake.refused.message
+          : `${everUp ? "cannot reach" : "waiting for"} Redis at ${where} (${handshake.ok ? messageOf(err) : handshake.failure})`;
         logger.warn(`${reason}; retrying in ${(delay / 1000).toFixed(1)}s`, { role, attempt });
         await Bun.sleep(delay);
         delay = Math.min(delay * 2, MAX_DELAY_MS);
@@ -124,6 +147,7 @@ export function createRedisLink({ url, role, logger, timeoutMs }: RedisLinkOptio
     },
     downReason: () => (!isUp ? reason : overdue > 0 ? stallReason() : undefined),
     whenUp() {
+      if (refused) return Promise.reject(refused);
       if (closed) return Promise.reject(new Error("Redis connection closed"));
       if (isUp) return Promise.resolve();
       return new Promise((resolve, reject) => waiters.push({ resolve, reject }));

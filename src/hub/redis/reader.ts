@@ -6,6 +6,7 @@ import type { ChannelKeys } from "./keys.ts";
 import type { RedisLink } from "./link.ts";
 import { decodeEntry, readPosition, type RawEntry } from "./scripts.ts";
 import { BrokerUnavailableError } from "../unavailable.ts";
+import { RedisRefusedError } from "./refusal.ts";
 
 /**
  * Follows every channel's Redis Stream on a dedicated connection (`XREAD BLOCK`) and hands each new
@@ -16,7 +17,7 @@ import { BrokerUnavailableError } from "../unavailable.ts";
 export interface StreamReader {
   /** The epoch and last delivered seq of a channel ("" and 0 until first read from Redis). */
   position(channel: Channel): StreamPosition;
-  /** Resolves once every channel's position has been read from Redis. */
+  /** Resolves once every channel's position has been read from Redis; rejects if Redis refused the first connection. */
   ready: Promise<void>;
   close(): void;
 }
@@ -42,7 +43,9 @@ export function createStreamReader({ link, keys, deliver, logger, blockMs = 1000
   let closed = false;
   let needSync = true;
   let markReady!: () => void;
-  const ready = new Promise<void>((resolve) => (markReady = resolve));
+  let refuse!: (err: RedisRefusedError) => void;
+  const ready = new Promise<void>((resolve, reject) => ((markReady = resolve), (refuse = reject)));
+  void ready.catch(() => {}); // the broker's ready() reports it; nobody awaiting it is no crash
 
   /** Reads every channel's epoch: the first time, to start at the end; later, to notice lost data. */
   const sync = async () => {
@@ -107,6 +110,7 @@ export function createStreamReader({ link, keys, deliver, logger, blockMs = 1000
         if (closed) return;
         needSync = true;
         if (err instanceof BrokerUnavailableError) continue; // the link reconnects; whenUp() waits for it
+        if (err instanceof RedisRefusedError) return refuse(err); // retrying cannot help: the configuration must change
         logger.error("reading the Redis streams failed; retrying in 1s", { error: err });
         await Bun.sleep(1000);
       }
