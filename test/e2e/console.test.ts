@@ -43,6 +43,13 @@ describeBrowser("web console at /", () => {
     await srv?.kill();
   }, STEP_MS);
 
+  test("a fresh server's empty pane says so, with this page's own address and the form above", async () => {
+    const hint = await page.textContent("#events-rows .empty");
+    expect(hint).toStartWith("No events yet. Publish one with “Publish an event” above");
+    expect(hint).toContain(`curl -X POST ${srv.url}/api/events`);
+    expect(hint).not.toContain("localhost:8000");
+  }, STEP_MS);
+
   test("shows three events published over HTTP, in order, newest on top", async () => {
     for (const type of ["order.placed", "order.filled", "risk.alert"]) {
       expect((await publish({ type, source: "strategy/alpha", data: { qty: 5, note: type } })).status).toBe(200);
@@ -209,7 +216,8 @@ describeBrowser("web console at /", () => {
   test("clear empties both panes; the page links to /docs; no script errors", async () => {
     await page.click("#clear");
     expect(await eventRows().count()).toBe(0);
-    expect(await page.textContent("#events-rows")).toContain("No events yet");
+    // The server's history still holds them: the pane says where they are, not that there are none.
+    expect(await page.textContent("#events-rows")).toStartWith("No new events: this page shows events as they arrive. Earlier ones (up to seq 2001)");
     expect(await page.getAttribute('a[href="/docs"]', "href")).toBe("/docs");
     expect(pageErrors).toEqual([]);
   }, STEP_MS);
@@ -260,6 +268,46 @@ describeBrowser("web console on a server that requires tokens", () => {
     await page.click("#p-send");
     await page.waitForFunction(() => document.getElementById("publish-result")?.classList.contains("ok"));
     await page.waitForSelector('#events-rows .row.ev[data-type="token.test"]');
+  }, STEP_MS);
+});
+
+describeBrowser("web console under --cors-origin, opened when the history already holds events", () => {
+  let srv: TestServer;
+  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let page: Page;
+  beforeAll(async () => {
+    srv = startTestServer(["--cors-origin", "https://app.example.com"]);
+    browser = await launchBrowser();
+    page = await browser.newPage();
+    for (const type of ["before.one", "before.two"]) expect((await postJson(`${srv.url}/api/events`, { type })).status).toBe(200);
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.dispose();
+    await srv?.stop();
+  });
+
+  test("its own WebSockets are allowed (same origin as the server), so both streams go live", async () => {
+    await page.goto(`${srv.url}/`);
+    await page.waitForSelector("#events-state[data-state=live]");
+    await page.waitForSelector("#logs-state[data-state=live]");
+    expect(srv.server.refusals.forbiddenOrigin).toBe(0);
+  }, STEP_MS);
+
+  test("the empty events pane says the history holds earlier events and where, not that there are none", async () => {
+    const hint = await page.textContent("#events-rows .empty");
+    expect(hint).toStartWith("No new events: this page shows events as they arrive.");
+    expect(hint).toContain(`Earlier ones (up to seq 2) are in the server's history: ${srv.url}/api/events`);
+    expect(hint).not.toContain("No events yet");
+  }, STEP_MS);
+
+  test("an empty source field publishes the source its placeholder names", async () => {
+    await page.click("#publish-box summary");
+    await page.fill("#p-type", "console.default.source");
+    await page.click("#p-send");
+    await page.waitForSelector('#events-rows .row.ev[data-type="console.default.source"]');
+    const source = await page.textContent('#events-rows .row.ev[data-type="console.default.source"] .src');
+    expect(source).toBe("api");
+    expect(await page.getAttribute("#p-source", "placeholder")).toStartWith(`${source} `);
   }, STEP_MS);
 });
 
