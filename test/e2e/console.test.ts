@@ -85,6 +85,9 @@ describeBrowser("web console at /", () => {
     await publish({ type: "risk.alert", data: { level: "high" } });
     await page.waitForFunction(() => document.querySelector("#events-rows .row.ev")?.getAttribute("data-seq") === "5");
     expect(await typesShown()).toEqual(["risk.alert", "risk.alert", "order.placed"]);
+    // A filter that hides everything says so, rather than that there is nothing.
+    await page.fill("#f-types", "nothing.*");
+    expect(await page.textContent("#events-rows .empty")).toBe("No events match the filters.");
     await page.fill("#f-types", "");
     await page.fill("#f-text", "HIGH");
     expect(await seqsShown()).toEqual([5]);
