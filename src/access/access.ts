@@ -15,8 +15,8 @@ export type Refusal = Problem<"unauthorized" | "forbidden" | "forbidden_origin" 
 export interface Access {
   /** Refuses a request whose token does not allow its role (by default, the role its method and path need). */
   authorize(req: Request, url: URL, role?: Role): Refusal | undefined;
-  /** Refuses a WebSocket upgrade from a browser origin not on --cors-origin. */
-  checkOrigin(req: Request): Refusal | undefined;
+  /** Refuses a WebSocket upgrade from a browser origin that is neither on --cors-origin nor the server's own. */
+  checkOrigin(req: Request, url: URL): Refusal | undefined;
   /**
    * Whose publishes a request carries, for the rate: which configured publish token it holds, or else its
    * address. A name for the token ("publish token #2"), never its text: the key must be safe to show.
@@ -69,10 +69,10 @@ export function createAccess(config: AccessSettings, refusals: Refusals): Access
       return undefined;
     },
 
-    checkOrigin(req) {
+    checkOrigin(req, url) {
       const origin = req.headers.get("origin");
       // Non-browser clients send no Origin; the token (if any) is their guard.
-      if (!origins || origin === null || origins.has(origin)) return undefined;
+      if (!origins || origin === null || origins.has(origin) || isOwnOrigin(origin, req, url)) return undefined;
       refusals.forbiddenOrigin++;
       return problem("forbidden_origin", `WebSocket connections from origin ${origin} are not allowed; allowed origins: ${[...origins].join(", ")} (--cors-origin)`, {
         details: { origin, allowedOrigins: [...origins] },
@@ -109,4 +109,15 @@ export function createAccess(config: AccessSettings, refusals: Refusals): Access
       return `no ${open.length === 2 ? "tokens" : open[0] === "publishing" ? "--publish-token" : "--subscribe-token"} configured: ${open.join(" and ")} open to anyone who can reach this port`;
     },
   };
+}
+
+/**
+ * Whether `origin` is the server's own: the scheme the request arrived on plus the Host it was sent to,
+ * i.e. a page this server served (its console). Safe to allow: a page on another site cannot forge
+ * Origin, and its browser sends the Host it connects to, so the two match only for pages of this host
+ * and port. (A page that rebinds DNS onto this host is same-origin already, and can read it over HTTP.)
+ */
+function isOwnOrigin(origin: string, req: Request, url: URL): boolean {
+  const host = req.headers.get("host");
+  return host !== null && origin === `${url.protocol}//${host}`;
 }

@@ -109,6 +109,7 @@ function onFrame(stream, frame) {
       stream.epoch = frame.epoch;
       if (stream.lastSeq === undefined) stream.lastSeq = frame.seq;
       setState(stream, "live", "live", `${frame.path ?? stream.path} · server ${frame.version ?? "?"} · epoch ${frame.epoch}`);
+      refreshEmptyHint(stream);
       return;
     }
     case "reset": {
@@ -219,13 +220,30 @@ function rerender(stream) {
   updateCount(stream);
 }
 
+/**
+ * What an empty pane says. The page shows only what arrives after it connects (its first socket asks for
+ * no replay), so "nothing yet" is true only while the channel's seq is 0; past that, it says where the
+ * earlier ones are. Addresses are this page's own, so they work on any host and port.
+ */
 function emptyHint(stream) {
-  const div = el("div", "empty");
-  div.textContent =
-    stream.name === "events"
-      ? "No events yet. Publish one below, or: curl -X POST localhost:8000/api/events -H 'content-type: application/json' -d '{\"type\":\"hello.world\"}'"
-      : "No log lines yet. The server's own activity (connects, refused requests) appears here.";
-  return div;
+  const events = stream.name === "events";
+  const noun = events ? "events" : "log lines";
+  const held = stream.items.some((item) => item.kind !== "note");
+  const seq = stream.lastSeq;
+  const how = events
+    ? `Publish one with “Publish an event” above, or: curl -X POST ${location.origin}/api/events -H 'content-type: application/json' -d '{"type":"hello.world"}'`
+    : "The server's own activity (connects, refused requests) appears here.";
+  let text;
+  if (held) text = `No ${noun} match the filters.`;
+  else if (seq === undefined) text = `Waiting for the server's ${noun}…`;
+  else if (seq === 0) text = `No ${noun} yet. ${how}`;
+  else text = `No new ${noun}: this page shows ${noun} as they arrive. Earlier ones (up to seq ${seq}) are in the server's history: ${location.origin}/api/${stream.name}. ${how}`;
+  return el("div", "empty", text);
+}
+
+/** Rewords an empty pane's hint once the server has said where its channel stands. */
+function refreshEmptyHint(stream) {
+  stream.rows.querySelector(".empty")?.replaceWith(emptyHint(stream));
 }
 
 function updateCount(stream) {

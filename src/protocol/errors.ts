@@ -38,7 +38,7 @@ export const ERRORS = {
     retry: "never",
   },
   invalid_query: {
-    http: { status: 400, when: "a query parameter (filter, resume point, page) is not valid; `issues` names it" },
+    http: { status: 400, when: "a query parameter (filter, resume point, page) is not valid, or is not one the path takes; `issues` names it" },
     retry: "never",
   },
   invalid_header: {
@@ -63,7 +63,7 @@ export const ERRORS = {
     retry: "never",
   },
   forbidden_origin: {
-    http: { status: 403, when: "a WebSocket upgrade from a browser origin not on `--cors-origin`" },
+    http: { status: 403, when: "a WebSocket upgrade from a browser origin neither on `--cors-origin` nor the server's own" },
     retry: "never",
   },
   not_found: {

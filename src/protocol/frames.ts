@@ -128,8 +128,13 @@ export function publishFrameDoc(schemas: InputSchemas) {
 export const ClientFrame = z.discriminatedUnion("kind", [PingFrame, PublishFrame]);
 export type ClientFrame = z.infer<typeof ClientFrame>;
 
-/** The outcome of reading one client frame: a known frame, or the error frame to answer with. */
-export type ParsedFrame = { ok: true; frame: ClientFrame } | { ok: false; code: FrameErrorCode; message: string };
+/**
+ * The outcome of reading one client frame: a known frame, or the error frame to answer with and, when
+ * the frame named a known kind, that kind (a malformed publish frame is still a publish, for metrics).
+ */
+export type ParsedFrame =
+  | { ok: true; frame: ClientFrame }
+  | { ok: false; code: FrameErrorCode; message: string; kind?: ClientFrame["kind"] };
 
 const KNOWN_KINDS = ClientFrame.options.map((o) => o.shape.kind.value);
 const parseFrame = fastSafeParse(ClientFrame);
@@ -153,7 +158,7 @@ export function parseClientFrame(text: string): ParsedFrame {
   const parsed = parseFrame(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    return { ok: false, code: "bad_frame", message: `invalid ${kind} frame: ${issue?.path.join(".") || "frame"}: ${issue?.message}` };
+    return { ok: false, kind: kind as ClientFrame["kind"], code: "bad_frame", message: `invalid ${kind} frame: ${issue?.path.join(".") || "frame"}: ${issue?.message}` };
   }
   return { ok: true, frame: parsed.data };
 }

@@ -3,11 +3,13 @@ import type { SubscribeRequest } from "../hub/catchup.ts";
 import type { Channel } from "../hub/channels.ts";
 import { eventFilter, logFilter, type Filter } from "../hub/filter.ts";
 import { LOG_LEVELS } from "../log/level.ts";
+import { closedQuery } from "./closed-query.ts";
 import { TYPE_PATTERN } from "./inputs.ts";
 
 /**
  * Query parameters of every subscription (WebSocket upgrade, SSE) and history read: one zod schema per
- * channel validates them, types them and documents them in the OpenAPI document.
+ * channel validates them, types them and documents them in the OpenAPI document. Each refuses a
+ * parameter it does not know (besides `token`), so a typo is an error rather than an ignored filter.
  */
 
 const MAX_PATTERNS = 32;
@@ -71,9 +73,9 @@ export const LastEventIdHeader = z.object({
 });
 
 /** `?since&epoch&types` on the event paths. */
-export const EventStreamQuery = z.object({ since, epoch, types });
+export const EventStreamQuery = closedQuery({ since, epoch, types });
 /** `?since&epoch&level&source` on the log path. */
-export const LogStreamQuery = z.object({ since, epoch, level, source });
+export const LogStreamQuery = closedQuery({ since, epoch, level, source });
 
 export type EventStreamQuery = z.output<typeof EventStreamQuery>;
 export type LogStreamQuery = z.output<typeof LogStreamQuery>;
@@ -98,9 +100,9 @@ const historySince = seq("since").optional().openapi({
 });
 
 /** `?since&limit&types` on GET /api/events. */
-export const EventHistoryQuery = z.object({ since: historySince, limit, types });
+export const EventHistoryQuery = closedQuery({ since: historySince, limit, types });
 /** `?since&limit&level&source` on GET /api/logs. */
-export const LogHistoryQuery = z.object({ since: historySince, limit, level, source });
+export const LogHistoryQuery = closedQuery({ since: historySince, limit, level, source });
 
 /** The filter a validated query asks for. */
 export function filterOf(channel: Channel, query: { types?: string[]; level?: (typeof LOG_LEVELS)[number]; source?: string[] }): Filter {

@@ -118,6 +118,8 @@ export function createSocketHandlers(deps: ConnectionDeps): WebSocketHandler<Soc
       if (logger.enabled("debug")) logger.debug("message from client", { path, remote, text: message.slice(0, MAX_LOGGED_TEXT) });
       const parsed = parseClientFrame(message);
       if (!parsed.ok) {
+        // A publish frame that fails its envelope (an unknown key, a bad ack) is a publish outcome all the same.
+        if (parsed.kind === "publish") metrics.publishFrameAnswered(ws.data.channel, parsed.code);
         reply(ws, { kind: "error", code: parsed.code, message: parsed.message });
         return;
       }

@@ -32,7 +32,7 @@ export function createUpgrade({ access, admission, logger }: UpgradeDeps) {
         details: { path, websocketEndpoints: WS_PATHS },
       }));
     }
-    const refusal = access.checkOrigin(req) ?? access.authorize(req, url, "subscriber") ?? admission.check(remote);
+    const refusal = access.checkOrigin(req, url) ?? access.authorize(req, url, "subscriber") ?? admission.check(remote);
     if (refusal) {
       logger.warn("WebSocket upgrade refused", { path, remote, status: refusal.status, error: refusal.message });
       return problemResponse(refusal);

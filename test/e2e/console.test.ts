@@ -5,7 +5,7 @@ import { startBinary, type BinaryServer } from "../helpers/binary.ts";
 import { connect } from "../helpers/client.ts";
 import { describeBrowser, launchBrowser, OUTPUT_DIR } from "../helpers/browser.ts";
 import { sampleValue, scrape } from "../helpers/prometheus.ts";
-import { health, postJson, useServer, type TestServer } from "../helpers/server.ts";
+import { health, postJson, startTestServer, useServer, type TestServer } from "../helpers/server.ts";
 
 // The callbacks given to page.waitForFunction / $$eval run in the browser; the test's tsconfig has no DOM lib.
 declare const document: any;
@@ -59,6 +59,13 @@ describeBrowser("web console at /", () => {
     expect(pageErrors).toEqual([]); // no script error during any test
   }, STEP_MS);
 
+  test("a fresh server's empty pane says so, with this page's own address and the form above", async () => {
+    const hint = await page.textContent("#events-rows .empty");
+    expect(hint).toStartWith("No events yet. Publish one with “Publish an event” above");
+    expect(hint).toContain(`curl -X POST ${srv.url}/api/events`);
+    expect(hint).not.toContain("localhost:8000");
+  }, STEP_MS);
+
   test("shows three events published over HTTP, in order, newest on top", async () => {
     await showThree();
     expect(await seqsShown()).toEqual([3, 2, 1]);
@@ -92,6 +99,9 @@ describeBrowser("web console at /", () => {
     await publish({ type: "risk.alert", data: { level: "high" } });
     await page.waitForFunction(() => document.querySelector("#events-rows .row.ev")?.getAttribute("data-seq") === "5");
     expect(await typesShown()).toEqual(["risk.alert", "risk.alert", "order.placed"]);
+    // A filter that hides everything says so, rather than that there is nothing.
+    await page.fill("#f-types", "nothing.*");
+    expect(await page.textContent("#events-rows .empty")).toBe("No events match the filters.");
     await page.fill("#f-types", "");
     await page.fill("#f-text", "HIGH");
     expect(await seqsShown()).toEqual([5]);
@@ -225,7 +235,8 @@ describeBrowser("web console at /", () => {
     await showThree();
     await page.click("#clear");
     expect(await eventRows().count()).toBe(0);
-    expect(await page.textContent("#events-rows")).toContain("No events yet");
+    // The server's history still holds them: the pane says where they are, not that there are none.
+    expect(await page.textContent("#events-rows")).toStartWith("No new events: this page shows events as they arrive. Earlier ones (up to seq 3)");
     expect(await page.getAttribute('a[href="/docs"]', "href")).toBe("/docs");
     expect(pageErrors).toEqual([]);
   }, STEP_MS);
@@ -279,6 +290,52 @@ describeBrowser("web console on a server that requires tokens", () => {
     await page.click("#p-send");
     await page.waitForFunction(() => document.getElementById("publish-result")?.classList.contains("ok"));
     await page.waitForSelector('#events-rows .row.ev[data-type="token.test"]');
+  }, STEP_MS);
+});
+
+describeBrowser("web console under --cors-origin, opened when the history already holds events", () => {
+  let srv: TestServer;
+  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let page: Page;
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  }, 120_000);
+  afterAll(() => browser?.dispose(), STEP_MS);
+  // Each test its own server and page, as above: they pass in any order.
+  beforeEach(async () => {
+    srv = startTestServer(["--cors-origin", "https://app.example.com"]);
+    for (const type of ["before.one", "before.two"]) expect((await postJson(`${srv.url}/api/events`, { type })).status).toBe(200);
+    page = await browser.newPage();
+    await page.goto(`${srv.url}/`);
+    await page.waitForSelector("#events-state[data-state=live]");
+    await page.waitForSelector("#logs-state[data-state=live]");
+  }, STEP_MS);
+  afterEach(async () => {
+    await page?.close();
+    await srv?.stop();
+  }, STEP_MS);
+
+  test("its own WebSockets are allowed (same origin as the server), so both streams go live", async () => {
+    expect(await page.getAttribute("#events-state", "data-state")).toBe("live");
+    expect(await page.getAttribute("#logs-state", "data-state")).toBe("live");
+    expect(srv.server.refusals.forbiddenOrigin).toBe(0);
+  }, STEP_MS);
+
+  test("the empty events pane says the history holds earlier events and where, not that there are none", async () => {
+    const hint = await page.textContent("#events-rows .empty");
+    expect(hint).toStartWith("No new events: this page shows events as they arrive.");
+    expect(hint).toContain(`Earlier ones (up to seq 2) are in the server's history: ${srv.url}/api/events`);
+    expect(hint).not.toContain("No events yet");
+  }, STEP_MS);
+
+  test("an empty source field publishes the source its placeholder names", async () => {
+    await page.click("#publish-box summary");
+    await page.fill("#p-type", "console.default.source");
+    await page.click("#p-send");
+    await page.waitForSelector('#events-rows .row.ev[data-type="console.default.source"]');
+    const source = await page.textContent('#events-rows .row.ev[data-type="console.default.source"] .src');
+    expect(source).toBe("api");
+    expect(await page.getAttribute("#p-source", "placeholder")).toStartWith(`${source} `);
   }, STEP_MS);
 });
 

@@ -156,6 +156,24 @@ describe("origins", () => {
     expect(s.logs.some((l) => l.msg === "WebSocket upgrade refused" && l.status === 403)).toBe(true);
   });
 
+  test("the server's own origin (http:// + the Host header) may always connect, so its console works under --cors-origin", async () => {
+    const s = start(["--cors-origin", "https://app.example.com"]);
+    const port = s.server.port;
+    // rawConnect sends Host: 127.0.0.1:PORT, as a browser on http://127.0.0.1:PORT/ would.
+    const own = await rawConnect(port, "/ws", { origin: `http://127.0.0.1:${port}` });
+    expect(own.status).toBe(101);
+    own.end();
+    const logs = await rawConnect(port, "/ws/logs", { origin: `http://127.0.0.1:${port}` });
+    expect(logs.status).toBe(101);
+    logs.end();
+    // Anything else is another origin: another site, another port, another scheme or another name for the host.
+    for (const origin of ["https://evil.example", `http://127.0.0.1:${port + 1}`, `https://127.0.0.1:${port}`, `http://localhost:${port}`, "null"]) {
+      const other = await rawConnect(port, "/ws", { origin });
+      expect(other.status).toBe(403);
+      expect(other.body).toMatchObject({ error: "forbidden_origin", origin });
+    }
+  });
+
   test("with --cors-origin * any origin may connect", async () => {
     const s = start([]);
     const ws = await connect(s.ws("/ws"), { headers: { origin: "https://anywhere.example" } });

@@ -96,10 +96,18 @@ describe("GET /metrics", () => {
     publisher.send({ kind: "publish", events: [{ type: "f.two" }, { type: "f.three" }], ack: 2 });
     publisher.send({ kind: "publish", event: { type: "not valid" }, ack: 3 });
     publisher.send({ kind: "publish", ack: 4 });
+    // Frames that fail the publish envelope itself (an unknown key, a bad ack) are publish frames too.
+    publisher.send({ kind: "publish", evnt: { type: "f.typo" } });
+    publisher.send({ kind: "publish", event: { type: "f.bad.ack" }, ack: { not: "an id" } });
+    // Not publish frames: they count nowhere here.
+    publisher.send({ kind: "ping", id: { not: "an id" } });
+    publisher.send({ kind: "subscribe" });
     logs.send({ kind: "publish", event: { type: "f.four" }, ack: 5 });
     const answers = [];
-    for (let i = 0; i < 4; i++) answers.push(await publisher.nextMatching((f) => f.kind === "ack" || f.kind === "error"));
-    expect(answers.map((f) => f.kind === "ack" ? "ok" : f.code).sort()).toEqual(["bad_frame", "invalid_event", "ok", "ok"]);
+    for (let i = 0; i < 8; i++) answers.push(await publisher.nextMatching((f) => f.kind === "ack" || f.kind === "error"));
+    expect(answers.map((f) => f.kind === "ack" ? "ok" : f.code).sort()).toEqual(
+      ["bad_frame", "bad_frame", "bad_frame", "bad_frame", "invalid_event", "ok", "ok", "unsupported"],
+    );
     expect(await logs.nextMatching((f) => f.kind === "error")).toMatchObject({ code: "unsupported", id: 5 });
 
     const after = (await scrape(srv.url)).families;
@@ -107,7 +115,8 @@ describe("GET /metrics", () => {
       sampleValue(after, "stream_publish_frames_total", { channel, outcome }) - sampleValue(before, "stream_publish_frames_total", { channel, outcome });
     expect(delta("events", "ok")).toBe(2); // a frame counts once, however many events it carries
     expect(delta("events", "invalid_event")).toBe(1);
-    expect(delta("events", "bad_frame")).toBe(1);
+    expect(delta("events", "bad_frame")).toBe(3);
+    expect(delta("events", "unsupported")).toBe(0);
     expect(delta("logs", "unsupported")).toBe(1);
     expect(sampleValue(after, "stream_publish_requests_total", { channel: "events", status: "200" })).toBe(
       sampleValue(before, "stream_publish_requests_total", { channel: "events", status: "200" }),
