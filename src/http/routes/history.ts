@@ -5,8 +5,6 @@ import { EventHistoryQuery, filterOf, LogHistoryQuery } from "../../protocol/sub
 import type { App, AppDeps } from "../deps.ts";
 import { errorResponses } from "../error-docs.ts";
 
-const DEFAULT_LIMIT = 100;
-
 const position = {
   epoch: z.string().openapi({ description: "Names this lifetime of the channel's history; resume WebSocket/SSE with it" }),
   first: z.number().int().openapi({ description: "Oldest seq the history holds (0 when empty)" }),
@@ -38,7 +36,7 @@ export function registerHistory(app: App, { hub }: AppDeps) {
     });
     app.openapi(route, async (c) => {
       const q = c.req.valid("query");
-      const page = await hub.readPage(channel, filterOf(channel, q), q.since ?? 0, q.limit ?? DEFAULT_LIMIT);
+      const page = await hub.readPage(channel, filterOf(channel, q), q.since, q.limit);
       // Frames are stored serialised: splice them in rather than parse and re-stringify each one.
       const head = JSON.stringify({
         epoch: page.position.epoch, first: page.firstSeq, last: page.position.seq, next: page.next, more: page.more, complete: page.complete,
