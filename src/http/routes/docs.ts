@@ -5,6 +5,7 @@ import swaggerJs from "swagger-ui-dist/swagger-ui-bundle.js" with { type: "text"
 import { WS_ENDPOINTS } from "../../protocol/endpoints.ts";
 import { VERSION } from "../../version.ts";
 import type { App } from "../deps.ts";
+import { registerSecuritySchemes } from "../security-docs.ts";
 import { serveAssets, type TextAsset } from "../static.ts";
 
 const ASSET_BASE = "/docs/assets";
@@ -20,15 +21,19 @@ const DESCRIPTION = [
   ...WS_ENDPOINTS.map((e) => `- \`${e.path}\` — ${e.description} (channel \`${e.channel}\`)`),
   "",
   "Every WebSocket frame is JSON with a `kind` (see the `websocket` operations and the *Frame schemas).",
+  "On a server started with tokens, \"Authorize\" with one (see the `token` scheme) before trying an operation out.",
   "Errors are JSON: `{error, message, …details}`; each operation's error responses list the `error` codes it can answer, with an example of each.",
   "While the server shuts down, every request is answered `503` `shutting_down` with `Retry-After` and `Connection: close`.",
 ].join("\n");
 
 /** GET /openapi.json (generated from the zod schemas) and GET /docs (Swagger UI, assets served locally). */
 export function registerDocs(app: App) {
+  registerSecuritySchemes(app);
   app.doc31("/openapi.json", {
     openapi: "3.1.0",
     info: { title: "stream-server", version: VERSION, description: DESCRIPTION },
+    // Relative: the server that serves the document, whatever name or proxy it is reached through.
+    servers: [{ url: "/", description: "this server" }],
     tags: [
       { name: "events", description: "Publish and read events" },
       { name: "logs", description: "Publish and read log lines" },

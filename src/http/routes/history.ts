@@ -4,6 +4,7 @@ import { EventFrame, LogFrame } from "../../protocol/frames.ts";
 import { EventHistoryQuery, filterOf, LogHistoryQuery } from "../../protocol/subscription.ts";
 import type { App, AppDeps } from "../deps.ts";
 import { errorResponses } from "../error-docs.ts";
+import { securityOf } from "../security-docs.ts";
 
 const position = {
   epoch: z.string().openapi({ description: "Names this lifetime of the channel's history; resume WebSocket/SSE with it" }),
@@ -23,7 +24,9 @@ export function registerHistory(app: App, { hub }: AppDeps) {
     const route = createRoute({
       method: "get",
       path: `/api/${channel}`,
+      operationId: channel === "events" ? "readEventHistory" : "readLogHistory",
       tags: [channel],
+      security: securityOf("get", `/api/${channel}`),
       summary: `Read ${channel === "events" ? "events" : "log lines"} from history`,
       description:
         "Frames the history still holds, oldest first, exactly as subscribers received them. Page through with `since` = the previous " +
