@@ -1,18 +1,20 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Page } from "playwright-core";
+import { startBinary, type BinaryServer } from "../helpers/binary.ts";
 import { describeBrowser, launchBrowser } from "../helpers/browser.ts";
-import { postJson, startTestServer, type TestServer } from "../helpers/server.ts";
+import { postJson } from "../helpers/server.ts";
 
 /**
  * /docs in a real Chromium, on a server with tokens, as a person uses it: open the page, authorize,
- * try an operation out. Swagger UI decides what a try-out sends, so only a browser shows it.
+ * try an operation out. Swagger UI decides what a try-out sends, so only a browser shows it. Against the
+ * compiled executable: the page's plugin is sent as source, and this checks it survives minifying.
  */
 const STEP_MS = 60_000;
 const PUB = "docs-publish-token";
 const SUB = "docs-subscribe-token";
 
 describeBrowser("Swagger UI at /docs", () => {
-  let srv: TestServer;
+  let srv: BinaryServer;
   let browser: Awaited<ReturnType<typeof launchBrowser>>;
   let page: Page;
   const pageErrors: string[] = [];
@@ -25,11 +27,10 @@ describeBrowser("Swagger UI at /docs", () => {
   const tryOutButtons = (id: string) => page.locator(`#${id} .try-out__btn`).count();
 
   beforeAll(async () => {
-    srv = startTestServer(["--publish-token", PUB, "--subscribe-token", SUB]);
+    [srv, browser] = await Promise.all([startBinary(["--publish-token", PUB, "--subscribe-token", SUB]), launchBrowser()]);
     for (const type of ["order.filled", "risk.alert"]) {
       expect((await postJson(`${srv.url}/api/events`, { type }, { authorization: `Bearer ${PUB}` })).status).toBe(200);
     }
-    browser = await launchBrowser();
     page = await browser.newPage();
     page.on("pageerror", (err) => pageErrors.push(err.message));
     await page.goto(`${srv.url}/docs/`); // the trailing slash a person often types
@@ -38,7 +39,7 @@ describeBrowser("Swagger UI at /docs", () => {
 
   afterAll(async () => {
     await browser?.dispose();
-    await srv?.stop();
+    await srv?.kill();
   }, STEP_MS);
 
   test("streaming operations (WebSocket, SSE) offer no try-out, whose answer would never end", async () => {
