@@ -67,7 +67,7 @@ const EXAMPLES: { [C in HttpErrorCode]: { message: string; details?: ProblemDeta
   },
   unavailable: { message: "Redis at localhost:6379 is unreachable; nothing was stored, retry shortly" },
   too_many_connections: {
-    message: "the server holds its maximum of 10000 WebSocket connections (--max-connections); retry later or connect to another instance",
+    message: "the server holds its maximum of 10000 connections, WebSocket and Server-Sent Events (--max-connections); retry later or connect to another instance",
   },
   shutting_down: { message: "the server is shutting down and accepts no more requests; retry (on another instance)" },
 };
