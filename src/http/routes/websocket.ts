@@ -39,9 +39,9 @@ const SERVER_FRAMES = {
   logs: z.discriminatedUnion("kind", [HelloFrame, LogFrame, ResetFrame, PongFrame, ErrorFrame]),
 };
 
-/** The frames a client may send on a channel's WebSocket: publish frames only where events are. */
-function clientFrames(channel: Channel, schemas: InputSchemas) {
-  return channel === "events" ? z.discriminatedUnion("kind", [PingFrame, publishFrameDoc(schemas)]) : PingFrame;
+/** The frames a client may send on each channel's WebSocket: publish frames only where events are. */
+function clientFrames(schemas: InputSchemas): Record<Channel, z.ZodType> {
+  return { events: z.discriminatedUnion("kind", [PingFrame, publishFrameDoc(schemas)]), logs: PingFrame };
 }
 
 /** `connect` + the path in PascalCase: `/api/stream` → `connectApiStream`. */
@@ -49,6 +49,8 @@ const operationIdOf = (path: string) => `connect${path.split("/").map((p) => p.c
 
 /** Documents the WebSocket paths and answers plain GETs on them with 426 and a hint. */
 export function registerWebSocketPaths(app: App, deps: AppDeps) {
+  // Built once: the document has one PublishFrame, and every path that takes it refers to it.
+  const CLIENT_FRAMES = clientFrames(deps.schemas);
   for (const endpoint of WS_ENDPOINTS) {
     const route = createRoute({
       method: "get",
@@ -76,7 +78,7 @@ export function registerWebSocketPaths(app: App, deps: AppDeps) {
         ...route.request,
         body: {
           description: "Not an HTTP body: the frames a client may send once the WebSocket is open, one JSON object per text frame",
-          content: { "application/json": { schema: clientFrames(endpoint.channel, deps.schemas) } },
+          content: { "application/json": { schema: CLIENT_FRAMES[endpoint.channel] } },
         },
       },
     });
