@@ -35,13 +35,17 @@ const int = (min: number, max: number) =>
     .pipe(z.number().int().min(min).max(max));
 
 /** Secrets go in headers and query strings: printable ASCII, no separators that would split a list. */
-const token = z.string().regex(/^[\x21-\x2b\x2d-\x7e]{8,512}$/);
+const TOKEN_LENGTH = { min: 8, max: 512 };
+const token = z.string().regex(new RegExp(`^[\\x21-\\x2b\\x2d-\\x7e]{${TOKEN_LENGTH.min},${TOKEN_LENGTH.max}}$`));
+/** The rule above in words, for --help and errors: a user learns it before a start fails on it. */
+const TOKEN_RULE = `${TOKEN_LENGTH.min} to ${TOKEN_LENGTH.max} printable ASCII characters, no spaces or commas`;
 
 /** A repeatable secret: the flag may be given several times, the variable holds a comma-separated list. */
 const tokenList = (flag: string, env: string, help: string) =>
   define({
-    flag, env, schema: z.array(token), default: [], multiple: true, secret: true, help,
-    expects: "a token of 8 to 512 printable characters without spaces or commas",
+    flag, env, schema: z.array(token), default: [], multiple: true, secret: true,
+    help: `${help}; each token ${TOKEN_RULE}`,
+    expects: `a token of ${TOKEN_RULE}`,
   });
 
 const oneOf = <const T extends readonly [string, ...string[]]>(values: T) => z.enum(values);
@@ -91,11 +95,13 @@ export const SETTINGS = {
   }),
   maxConnections: define({
     flag: "max-connections", env: "STREAM_MAX_CONNECTIONS", schema: int(1, 10_000_000), default: "10000",
-    expects: "a whole number from 1 to 10000000", help: "most open WebSocket connections in total (503 above)",
+    expects: "a whole number from 1 to 10000000",
+    help: "most open connections in total, WebSocket and Server-Sent Events streams alike (503 above)",
   }),
   maxConnectionsPerAddress: define({
     flag: "max-connections-per-address", env: "STREAM_MAX_CONNECTIONS_PER_ADDRESS", schema: int(1, 10_000_000), default: "1000",
-    expects: "a whole number from 1 to 10000000", help: "most open WebSocket connections from one remote address (503 above)",
+    expects: "a whole number from 1 to 10000000",
+    help: "most open connections (WebSocket and Server-Sent Events) from one remote address (503 above)",
   }),
   publishRate: define({
     flag: "publish-rate", env: "STREAM_PUBLISH_RATE", schema: int(0, 10_000_000), default: "1000",
@@ -182,7 +188,14 @@ export const SETTINGS = {
 };
 
 type Settings = typeof SETTINGS;
-export type Config = { [K in keyof Settings]: z.output<Settings[K]["schema"]> };
+export type Config = { [K in keyof Settings]: z.output<Settings[K]["schema"]> } & {
+  /**
+   * How the user gave each setting, for messages about it: `--data`, or `STREAM_DATA` when it came from
+   * the environment (a message naming a flag the user never typed sends them looking in the wrong place).
+   * The flag for a setting left at its default.
+   */
+  readonly names: { readonly [K in keyof Settings]: string };
+};
 
 /** A bad command line or environment: the message names the flag and what it expects. */
 export class ConfigError extends Error {
@@ -204,9 +217,11 @@ export function loadConfig(argv: string[], env: Record<string, string | undefine
   }
 
   const config: Record<string, unknown> = {};
+  const names: Record<string, string> = {};
   for (const [key, s] of Object.entries(SETTINGS) as [string, Setting<z.ZodType>][]) {
     const fromFlag = values[s.flag];
     const fromEnv = env[s.env];
+    names[key] = fromFlag === undefined && fromEnv !== undefined ? s.env : `--${s.flag}`;
     const source = fromFlag !== undefined ? `--${s.flag}` : fromEnv !== undefined ? `${s.env} (environment)` : undefined;
     let raw = fromFlag ?? fromEnv ?? s.default;
     if (s.multiple && typeof raw === "string") raw = raw.split(",").map((v) => v.trim()).filter(Boolean);
@@ -218,9 +233,11 @@ export function loadConfig(argv: string[], env: Record<string, string | undefine
     config[key] = parsed.data;
   }
   if (config.redis && config.data) {
-    throw new ConfigError("--data and --redis cannot be combined: with --redis the history lives in Redis (make Redis persistent instead); drop one of them");
+    throw new ConfigError(
+      `${names.data} and ${names.redis} cannot be combined: with Redis the history lives in Redis (make Redis persistent instead); drop one of them`,
+    );
   }
-  return config as Config;
+  return { ...config, names } as Config;
 }
 
 /** The --help text, generated from the settings table. */

@@ -4,7 +4,7 @@ import { createRefusals, type Refusals } from "./access/counters.ts";
 import { createInboundBudget } from "./access/inbound-budget.ts";
 import type { Config } from "./config.ts";
 import { createLocalBroker } from "./hub/broker-local.ts";
-import { openHistoryStore } from "./hub/history/open.ts";
+import { dataDirOf, openHistoryStore } from "./hub/history/open.ts";
 import { retention } from "./hub/history/store.ts";
 import { createRedisBroker } from "./hub/redis/broker.ts";
 import { createFanout } from "./hub/fanout.ts";
@@ -76,7 +76,7 @@ export function startServer(config: Config, logger: Logger): RunningServer {
       })
     : createLocalBroker({
         deliver: fanout.deliver,
-        store: openHistoryStore(retention(config), config.data, config.dataSync),
+        store: openHistoryStore(retention(config), dataDirOf(config)),
         groupCommit: config.data !== undefined, // one fsync per turn of the event loop, not per request
       });
   const hub = createHub(broker, fanout);

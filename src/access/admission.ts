@@ -28,13 +28,13 @@ export function createAdmission(limits: AdmissionLimits, refusals: Refusals): Ad
   const refusal = (remote: string, pending: number): Refusal | undefined => {
     if (total + pending > limits.maxConnections) {
       refusals.connectionLimit++;
-      return problem("too_many_connections", `the server holds its maximum of ${limits.maxConnections} WebSocket connections (--max-connections); retry later or connect to another instance`, {
+      return problem("too_many_connections", `the server holds its maximum of ${limits.maxConnections} connections, WebSocket and Server-Sent Events (--max-connections); retry later or connect to another instance`, {
         headers: { "retry-after": "5" },
       });
     }
     if ((perAddress.get(remote) ?? 0) + pending > limits.maxConnectionsPerAddress) {
       refusals.connectionLimit++;
-      return problem("too_many_connections", `${remote} already holds ${limits.maxConnectionsPerAddress} WebSocket connections (--max-connections-per-address); close some before opening more`, {
+      return problem("too_many_connections", `${remote} already holds ${limits.maxConnectionsPerAddress} connections, WebSocket and Server-Sent Events (--max-connections-per-address); close some before opening more`, {
         headers: { "retry-after": "5" },
       });
     }

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
-import { roleFor } from "../access/policy.ts";
 import { ERRORS, HTTP_ERROR_CODES, statusOf, type HttpErrorCode, type StatusOf } from "../protocol/errors.ts";
 import { ProblemDetails } from "../protocol/problem.ts";
+import { guarded } from "./security-docs.ts";
 
 /** Every operation can answer these: a bug, and any request while the server shuts down. */
 const ANY_OPERATION = ["internal_error", "shutting_down"] as const satisfies readonly HttpErrorCode[];
@@ -67,7 +67,7 @@ const EXAMPLES: { [C in HttpErrorCode]: { message: string; details?: ProblemDeta
   },
   unavailable: { message: "Redis at localhost:6379 is unreachable; nothing was stored, retry shortly" },
   too_many_connections: {
-    message: "the server holds its maximum of 10000 WebSocket connections (--max-connections); retry later or connect to another instance",
+    message: "the server holds its maximum of 10000 connections, WebSocket and Server-Sent Events (--max-connections); retry later or connect to another instance",
   },
   shutting_down: { message: "the server is shutting down and accepts no more requests; retry (on another instance)" },
 };
@@ -78,8 +78,7 @@ const EXAMPLES: { [C in HttpErrorCode]: { message: string; details?: ProblemDeta
  * shutdown 503 every operation can give), a line per code, and an example of each.
  */
 export function errorResponses<const C extends HttpErrorCode>(method: string, path: string, codes: readonly C[]): ErrorResponses<C> {
-  const guarded = roleFor(method.toUpperCase(), path) !== "open";
-  const answered = new Set<HttpErrorCode>([...codes, ...(guarded ? GUARDED : []), ...ANY_OPERATION]);
+  const answered = new Set<HttpErrorCode>([...codes, ...(guarded(method, path) ? GUARDED : []), ...ANY_OPERATION]);
   const byStatus = new Map<number, HttpErrorCode[]>();
   for (const code of HTTP_ERROR_CODES) {
     if (!answered.has(code)) continue;

@@ -17,13 +17,24 @@ const MAX_PATTERNS = 32;
 /** A repeated parameter (`?types=a&types=b`) means the same as a comma-separated one. */
 const joined = (v: unknown) => (Array.isArray(v) ? v.join(",") : v);
 
-const seq = (what: string) =>
+/**
+ * A whole number from `min` to `max` in a query string or header. It arrives as text, so the text is
+ * checked (no `1e3`, no empty string read as 0); the document says integer, with the same bounds.
+ */
+const wholeNumber = (min: number, max: number, notWhole: string, tooBig = notWhole) =>
   z
     .string()
-    .regex(/^\d{1,15}$/, `${what} must be a whole number (a seq from 0 up)`)
-    .transform(Number);
+    .regex(new RegExp(`^\\d{1,${String(max).length}}$`), notWhole)
+    .transform(Number)
+    .pipe(z.number().min(min, notWhole).max(max, tooBig))
+    .openapi({ type: "integer", minimum: min, maximum: max });
 
-const list = (what: string, valid: (item: string) => boolean, hint: string, example: string) =>
+/** The largest seq a query accepts: 15 digits, within what a JavaScript number holds exactly. */
+const MAX_SEQ = 10 ** 15 - 1;
+
+const seq = (what: string) => wholeNumber(0, MAX_SEQ, `${what} must be a whole number (a seq from 0 up)`);
+
+const list = (what: string, valid: (item: string) => boolean, hint: string) =>
   z.preprocess(
     joined,
     z
@@ -34,14 +45,14 @@ const list = (what: string, valid: (item: string) => boolean, hint: string, exam
           .array(z.string().max(256).refine(valid, { error: (issue) => `${what} ${JSON.stringify(issue.input)} is not valid: ${hint}` }))
           .max(MAX_PATTERNS, `at most ${MAX_PATTERNS} ${what}s`),
       ),
-    ).openapi({ type: "string", example });
+    ).openapi({ type: "string" });
 
 const TYPE_FILTER = new RegExp(`^(\\*|${TYPE_PATTERN.source.slice(1, -1)}(\\.\\*)?)$`);
 
+// No `example` on any parameter: Swagger UI fills a parameter's example in as its value, so a try-out
+// would send a filter nobody asked for. Examples go in the description.
 const since = seq("since").optional().openapi({
-  type: "string",
-  description: "Resume: the last seq you received; every frame after it that the history holds comes first, then live ones",
-  example: "41",
+  description: "Resume: the last seq you received (e.g. 41); every frame after it that the history holds comes first, then live ones",
 });
 const epoch = z
   .string()
@@ -49,25 +60,22 @@ const epoch = z
   .optional()
   .openapi({ description: "The epoch your `since` (or Last-Event-ID) belongs to, from `hello`; if the stream was recreated you get a `reset`. Ignored without a resume point" });
 
-const types = list("type pattern", (t) => TYPE_FILTER.test(t), "use exact types (order.filled), prefix wildcards (order.*) or *", "order.*,strategy.started").optional().openapi({
-  type: "string",
-  description: "Only these event types: comma-separated exact types and `prefix.*` wildcards (`order.*` = every type starting with `order.`)",
-  example: "order.*,strategy.started",
+const types = list("type pattern", (t) => TYPE_FILTER.test(t), "use exact types (order.filled), prefix wildcards (order.*) or *").optional().openapi({
+  description:
+    "Only these event types: comma-separated exact types and `prefix.*` wildcards (`order.*` = every type starting with `order.`), " +
+    "e.g. `order.*,strategy.started`; unset: every type",
 });
 const level = z
   .enum(LOG_LEVELS, { error: `level must be one of ${LOG_LEVELS.join(", ")}` })
   .optional()
-  .openapi({ description: "Only log lines of this level and above", example: "warn" });
-const source = list("source", (s) => s.length > 0, "sources are non-empty names", "risk-engine").optional().openapi({
-  type: "string",
-  description: "Only log lines from these sources (comma-separated)",
-  example: "risk-engine",
+  .openapi({ description: "Only log lines of this level and above (e.g. `warn`: warn and error); unset: every level" });
+const source = list("source", (s) => s.length > 0, "sources are non-empty names").optional().openapi({
+  description: "Only log lines from these sources (comma-separated, e.g. `risk-engine`); unset: every source",
 });
 
 /** The header an SSE client (EventSource) sends when it reconnects: the id (seq) of the last message it got. */
 export const LastEventIdHeader = z.object({
   "last-event-id": seq("Last-Event-ID").optional().openapi({
-    type: "string",
     description: "Sent by EventSource on reconnect: resume after this seq (wins over `since`)",
   }),
 });
@@ -86,17 +94,15 @@ export function streamQuery(channel: Channel) {
 }
 
 const MAX_PAGE = 1000;
-const limit = z
-  .string()
-  .regex(/^\d{1,7}$/, `limit must be a whole number from 1 to ${MAX_PAGE}`)
-  .transform(Number)
-  .pipe(z.number().int().min(1, `limit must be a whole number from 1 to ${MAX_PAGE}`).max(MAX_PAGE, `limit must be at most ${MAX_PAGE}`))
-  .optional()
-  .openapi({ type: "string", description: `Most frames in the answer (1 to ${MAX_PAGE}, default 100)`, example: "100" });
-const historySince = seq("since").optional().openapi({
-  type: "string",
-  description: "Frames after this seq (default 0: from the oldest held); pass the answer's `next` to get the following page",
-  example: "0",
+const DEFAULT_PAGE = 100;
+// Defaults (unlike examples) may show as values in a try-out: they ask for what an absent parameter does.
+// The generator leaves out the default of a transformed schema, hence the `default` spelled out.
+const limit = wholeNumber(1, MAX_PAGE, `limit must be a whole number from 1 to ${MAX_PAGE}`, `limit must be at most ${MAX_PAGE}`)
+  .default(DEFAULT_PAGE)
+  .openapi({ default: DEFAULT_PAGE, description: "Most frames in the answer" });
+const historySince = seq("since").default(0).openapi({
+  default: 0,
+  description: "Frames after this seq (0: from the oldest held); pass the answer's `next` to get the following page",
 });
 
 /** `?since&limit&types` on GET /api/events. */

@@ -9,7 +9,7 @@ import { runBrokerContract } from "./broker.contract.ts";
 // full), with group commit. Each broker gets its own directory, removed when the suite closes the broker.
 runBrokerContract("single-process over SQLite, group commit", async ({ deliver, historySize, historyMaxAgeMs }) => {
   const dir = mkdtempSync(join(tmpdir(), "stream-contract-"));
-  const broker = createLocalBroker({ deliver, store: openHistoryStore({ historySize, historyMaxAgeMs }, dir, "full"), groupCommit: true });
+  const broker = createLocalBroker({ deliver, store: openHistoryStore({ historySize, historyMaxAgeMs }, { dir, sync: "full", setting: "--data" }), groupCommit: true });
   return {
     ...broker,
     async close() {

@@ -63,6 +63,15 @@ describe("durable history (--data)", () => {
     rmSync(other, { recursive: true, force: true });
   }, 60_000);
 
+  test("an unusable STREAM_DATA is named as the user set it, not as --data", async () => {
+    const file = join(dir, "not-a-directory");
+    await Bun.write(file, "x");
+    const res = await runBinary(["--port", "0", "--host", "127.0.0.1"], { STREAM_DATA: file });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain(`cannot open the history database ${join(file, "stream-server.sqlite")} (STREAM_DATA)`);
+    expect(res.stderr).not.toContain("--data");
+  }, 60_000);
+
   test("--data with --redis is refused at start: the history lives in one place", async () => {
     const res = await runBinary(["--data", dir, "--redis", "redis://127.0.0.1:1"]);
     expect(res.code).toBe(2);

@@ -47,6 +47,30 @@ describe("config", () => {
     }
   });
 
+  test("a setting from the environment is named by its variable, not by a flag the user never typed", () => {
+    expect(loadConfig([], { STREAM_DATA: "/var/lib/stream" }).names.data).toBe("STREAM_DATA");
+    expect(loadConfig(["--data", "/var/lib/stream"], { STREAM_DATA: "/elsewhere" }).names.data).toBe("--data");
+    expect(loadConfig([], {}).names.data).toBe("--data");
+    for (const [argv, env, message] of [
+      [[], { STREAM_DATA: "/d", STREAM_REDIS_URL: "redis://h:6379" }, "STREAM_DATA and STREAM_REDIS_URL cannot be combined"],
+      [["--data", "/d"], { STREAM_REDIS_URL: "redis://h:6379" }, "--data and STREAM_REDIS_URL cannot be combined"],
+      [["--redis", "redis://h:6379"], { STREAM_DATA: "/d" }, "STREAM_DATA and --redis cannot be combined"],
+    ] as const) {
+      expect(() => loadConfig([...argv], env)).toThrow(message);
+    }
+  });
+
+  test("--help states the token rules before a start fails on them, and that SSE streams count as connections", () => {
+    const help = helpText();
+    const entry = (flag: string) => help.slice(help.indexOf(`--${flag} `), help.indexOf("\n  --", help.indexOf(`--${flag} `)));
+    for (const flag of ["publish-token", "subscribe-token"]) {
+      expect(entry(flag)).toContain("8 to 512 printable ASCII characters, no spaces or commas");
+    }
+    for (const flag of ["max-connections", "max-connections-per-address"]) {
+      expect(entry(flag)).toContain("WebSocket and Server-Sent Events");
+    }
+  });
+
   test("--help lists every setting with its environment variable", () => {
     const help = helpText();
     for (const s of Object.values(SETTINGS)) {

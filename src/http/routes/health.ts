@@ -4,6 +4,7 @@ import { WS_ENDPOINTS } from "../../protocol/endpoints.ts";
 import { VERSION } from "../../version.ts";
 import type { App, AppDeps } from "../deps.ts";
 import { errorResponses } from "../error-docs.ts";
+import { securityOf } from "../security-docs.ts";
 
 const ChannelHealth = z.object({
   seq: z.number().int().openapi({ description: "Last seq published on the channel" }),
@@ -25,7 +26,9 @@ export const HealthBody = z
 const route = createRoute({
   method: "get",
   path: "/api/health",
+  operationId: "getHealth",
   tags: ["health"],
+  security: securityOf("get", "/api/health"),
   summary: "Liveness and readiness",
   responses: {
     200: { description: "The server is up", content: { "application/json": { schema: HealthBody } } },

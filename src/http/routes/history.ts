@@ -4,8 +4,7 @@ import { EventFrame, LogFrame } from "../../protocol/frames.ts";
 import { EventHistoryQuery, filterOf, LogHistoryQuery } from "../../protocol/subscription.ts";
 import type { App, AppDeps } from "../deps.ts";
 import { errorResponses } from "../error-docs.ts";
-
-const DEFAULT_LIMIT = 100;
+import { securityOf } from "../security-docs.ts";
 
 const position = {
   epoch: z.string().openapi({ description: "Names this lifetime of the channel's history; resume WebSocket/SSE with it" }),
@@ -25,7 +24,9 @@ export function registerHistory(app: App, { hub }: AppDeps) {
     const route = createRoute({
       method: "get",
       path: `/api/${channel}`,
+      operationId: channel === "events" ? "readEventHistory" : "readLogHistory",
       tags: [channel],
+      security: securityOf("get", `/api/${channel}`),
       summary: `Read ${channel === "events" ? "events" : "log lines"} from history`,
       description:
         "Frames the history still holds, oldest first, exactly as subscribers received them. Page through with `since` = the previous " +
@@ -38,7 +39,7 @@ export function registerHistory(app: App, { hub }: AppDeps) {
     });
     app.openapi(route, async (c) => {
       const q = c.req.valid("query");
-      const page = await hub.readPage(channel, filterOf(channel, q), q.since ?? 0, q.limit ?? DEFAULT_LIMIT);
+      const page = await hub.readPage(channel, filterOf(channel, q), q.since, q.limit);
       // Frames are stored serialised: splice them in rather than parse and re-stringify each one.
       const head = JSON.stringify({
         epoch: page.position.epoch, first: page.firstSeq, last: page.position.seq, next: page.next, more: page.more, complete: page.complete,

@@ -3,12 +3,15 @@ import { createTokenCheck, presentedToken } from "../../access/tokens.ts";
 import { problem } from "../../protocol/problem.ts";
 import type { App, AppDeps } from "../deps.ts";
 import { errorResponses } from "../error-docs.ts";
+import { METRICS_SECURITY } from "../security-docs.ts";
 import { sendProblem } from "../problem.ts";
 
 const route = createRoute({
   method: "get",
   path: "/metrics",
+  operationId: "getMetrics",
   tags: ["health"],
+  security: METRICS_SECURITY,
   summary: "Prometheus metrics",
   description:
     "Counters, gauges and a latency histogram in the Prometheus text format (see docs/metrics.md in the repository). " +

@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi";
 import type { Channel } from "../../hub/channels.ts";
 import type { App, AppDeps } from "../deps.ts";
 import { errorResponses } from "../error-docs.ts";
+import { securityOf } from "../security-docs.ts";
 
 const PublishResult = z
   .object({
@@ -23,6 +24,7 @@ export function registerPublishDocs(app: App, { schemas, config }: AppDeps) {
   const channels = [
     {
       path: PUBLISH_PATHS.events,
+      operationId: "publishEvents",
       tag: "events",
       schema: schemas.EventPublish,
       summary: "Publish one event or a batch",
@@ -31,6 +33,7 @@ export function registerPublishDocs(app: App, { schemas, config }: AppDeps) {
     },
     {
       path: PUBLISH_PATHS.logs,
+      operationId: "publishLogs",
       tag: "logs",
       schema: schemas.LogPublish,
       summary: "Publish one log line or a batch",
@@ -43,7 +46,9 @@ export function registerPublishDocs(app: App, { schemas, config }: AppDeps) {
     app.openAPIRegistry.registerPath({
       method: "post",
       path: ch.path,
+      operationId: ch.operationId,
       tags: [ch.tag],
+      security: securityOf("post", ch.path),
       summary: ch.summary,
       description: ch.description,
       request: { body: { required: true, content: { "application/json": { schema: ch.schema, example: ch.example } } } },

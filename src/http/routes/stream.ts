@@ -4,6 +4,7 @@ import type { Channel } from "../../hub/channels.ts";
 import { EventStreamQuery, LastEventIdHeader, LogStreamQuery, subscribeRequest } from "../../protocol/subscription.ts";
 import type { App, AppDeps, AppEnv } from "../deps.ts";
 import { errorResponses } from "../error-docs.ts";
+import { securityOf } from "../security-docs.ts";
 import { sendProblem } from "../problem.ts";
 import { eventStream } from "../sse.ts";
 
@@ -51,7 +52,9 @@ export function registerStreams(app: App, deps: AppDeps) {
     const route = createRoute({
       method: "get",
       path: `/api/${channel}/stream`,
+      operationId: channel === "events" ? "streamEvents" : "streamLogs",
       tags: [channel],
+      security: securityOf("get", `/api/${channel}/stream`),
       summary: `Stream ${channel === "events" ? "events" : "log lines"} as Server-Sent Events`,
       description: SSE_DOC,
       request: { query, headers: LastEventIdHeader },

@@ -1,10 +1,13 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import type { Channel } from "../../hub/channels.ts";
+import type { InputSchemas } from "../../protocol/inputs.ts";
 import { AckFrame, ErrorFrame, EventFrame, HelloFrame, LogFrame, PingFrame, PongFrame, publishFrameDoc, ResetFrame } from "../../protocol/frames.ts";
 import { problem } from "../../protocol/problem.ts";
 import { LastEventIdHeader, streamQuery } from "../../protocol/subscription.ts";
 import { WS_ENDPOINTS, WS_PATHS } from "../../protocol/endpoints.ts";
 import type { App, AppDeps } from "../deps.ts";
 import { errorResponses } from "../error-docs.ts";
+import { securityOf } from "../security-docs.ts";
 import { sendProblem } from "../problem.ts";
 import { serveEventStream, SSE_DOC, wantsEventStream } from "./stream.ts";
 
@@ -30,27 +33,56 @@ const FRAMES_DOC = [
   "Any other plain HTTP GET (no `Upgrade: websocket`) gets 426 with this hint.",
 ].join("\n");
 
+/** The frames the server sends on a channel's WebSocket (its data frame, and the control frames). */
+const SERVER_FRAMES = {
+  events: z.discriminatedUnion("kind", [HelloFrame, EventFrame, ResetFrame, PongFrame, ErrorFrame, AckFrame]),
+  logs: z.discriminatedUnion("kind", [HelloFrame, LogFrame, ResetFrame, PongFrame, ErrorFrame]),
+};
+
+/** The frames a client may send on each channel's WebSocket: publish frames only where events are. */
+function clientFrames(schemas: InputSchemas): Record<Channel, z.ZodType> {
+  return { events: z.discriminatedUnion("kind", [PingFrame, publishFrameDoc(schemas)]), logs: PingFrame };
+}
+
+/** `connect` + the path in PascalCase: `/api/stream` → `connectApiStream`. */
+const operationIdOf = (path: string) => `connect${path.split("/").map((p) => p.charAt(0).toUpperCase() + p.slice(1)).join("")}`;
+
 /** Documents the WebSocket paths and answers plain GETs on them with 426 and a hint. */
 export function registerWebSocketPaths(app: App, deps: AppDeps) {
+  // Built once: the document has one PublishFrame, and every path that takes it refers to it.
+  const CLIENT_FRAMES = clientFrames(deps.schemas);
   for (const endpoint of WS_ENDPOINTS) {
     const route = createRoute({
       method: "get",
       path: endpoint.path,
+      operationId: operationIdOf(endpoint.path),
       tags: ["websocket"],
+      security: securityOf("get", endpoint.path),
       summary: `WebSocket: ${endpoint.description} (channel ${endpoint.channel})`,
       description: FRAMES_DOC,
       request: { query: streamQuery(endpoint.channel), headers: LastEventIdHeader },
       responses: {
         101: {
-          description: `Switching Protocols: frames follow (${endpoint.channel === "events" ? "hello, event" : "hello, log"}, pong, error)`,
-          content: { "application/json": { schema: endpoint.channel === "events" ? EventFrame : LogFrame } },
+          description: "Switching Protocols: the connection is a WebSocket; each frame the server sends is one of these JSON objects",
+          content: { "application/json": { schema: SERVER_FRAMES[endpoint.channel] } },
         },
         200: { description: "With `Accept: text/event-stream`: the frames as Server-Sent Events", content: { "text/event-stream": { schema: z.string() } } },
         // The upgrade's refusals, the plain GET's 426, and Server-Sent Events' header and connection limits.
         ...errorResponses("get", endpoint.path, ["invalid_query", "invalid_header", "bad_upgrade", "forbidden_origin", "upgrade_required", "too_many_connections"]),
       },
     });
-    app.openapi(route, (c) => {
+    // Documented below with the frames a client sends; served without them: they are no HTTP body to validate.
+    app.openAPIRegistry.registerPath({
+      ...route,
+      request: {
+        ...route.request,
+        body: {
+          description: "Not an HTTP body: the frames a client may send once the WebSocket is open, one JSON object per text frame",
+          content: { "application/json": { schema: CLIENT_FRAMES[endpoint.channel] } },
+        },
+      },
+    });
+    app.openapi({ ...route, hide: true }, (c) => {
       if (wantsEventStream(c)) return serveEventStream(c, deps, endpoint.channel, c.req.valid("query"), c.req.valid("header")["last-event-id"]);
       const host = c.req.header("host") ?? "localhost:8000";
       return sendProblem(c, problem("upgrade_required",
@@ -59,9 +91,5 @@ export function registerWebSocketPaths(app: App, deps: AppDeps) {
         { details: { websocketEndpoints: WS_PATHS } },
       ));
     });
-  }
-  const PublishFrame = publishFrameDoc(deps.schemas);
-  for (const [name, schema] of Object.entries({ HelloFrame, EventFrame, LogFrame, ResetFrame, PingFrame, PongFrame, ErrorFrame, PublishFrame, AckFrame })) {
-    app.openAPIRegistry.register(name, schema);
   }
 }

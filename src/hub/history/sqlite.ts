@@ -19,6 +19,8 @@ export interface SqliteStoreOptions extends Retention {
   dir: string;
   /** `full`: each publish is fsynced before it is answered; `normal`: it survives a crash of the process, not of the machine. */
   sync: "full" | "normal";
+  /** How the user named `dir` (`--data`, or `STREAM_DATA` from the environment), for error messages; default `--data`. */
+  setting?: string;
 }
 
 interface Row {
@@ -38,14 +40,14 @@ const PRUNE_EVERY_MS = 1000;
  * History on disk: SQLite in WAL mode, one transaction per publish call holding the entries and the channel's
  * new seq, so a restart keeps history, seq and epoch together. The database is locked to this process.
  */
-export function openSqliteStore({ dir, sync, historySize, historyMaxAgeMs }: SqliteStoreOptions): HistoryStore {
+export function openSqliteStore({ dir, sync, historySize, historyMaxAgeMs, setting = "--data" }: SqliteStoreOptions): HistoryStore {
   const path = join(dir, DATA_FILE);
   let db: Database;
   try {
     mkdirSync(dir, { recursive: true });
     db = new Database(path, { create: true, strict: true });
   } catch (err) {
-    throw new DataDirError(`cannot open the history database ${path} (--data): ${messageOf(err)}; check that the directory exists and is writable`);
+    throw new DataDirError(`cannot open the history database ${path} (${setting}): ${messageOf(err)}; check that the directory exists and is writable`);
   }
   try {
     // One writer: a second server on the same directory would hand out the same seqs. EXCLUSIVE locking holds
@@ -66,8 +68,8 @@ export function openSqliteStore({ dir, sync, historySize, historyMaxAgeMs }: Sql
     const busy = /locked|busy/i.test(messageOf(err));
     throw new DataDirError(
       busy
-        ? `the history database ${path} (--data) is in use by another stream-server; stop it, or give this one another --data directory`
-        : `cannot use the history database ${path} (--data): ${messageOf(err)}`,
+        ? `the history database ${path} (${setting}) is in use by another stream-server; stop it, or give this one another directory`
+        : `cannot use the history database ${path} (${setting}): ${messageOf(err)}`,
     );
   }
 
