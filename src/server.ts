@@ -18,6 +18,7 @@ import { createMetrics, timeFanout, type Metrics } from "./metrics/metrics.ts";
 import { inputSchemas } from "./protocol/inputs.ts";
 import { problemResponse } from "./protocol/problem.ts";
 import { createInflight } from "./access/inflight.ts";
+import { createPublishing } from "./access/publishing.ts";
 import { within } from "./hub/within.ts";
 import { createAdmission } from "./access/admission.ts";
 import { createConnections, type Connections } from "./access/connections.ts";
@@ -90,7 +91,8 @@ export function startServer(config: Config, logger: Logger): RunningServer {
   const watchdog = createSlowConsumerWatchdog({
     sockets: sockets.all, maxBufferedBytes: config.maxBufferedBytes, drainSeconds: slowDrainSeconds(config), logger, refusals, metrics,
   });
-  const http = createHttp({ config, hub, logger, connections, schemas, startedAt, metrics, access, inflight, admission });
+  const publishing = createPublishing({ hub, schemas, access, inflight });
+  const http = createHttp({ config, hub, logger, connections, schemas, startedAt, metrics, access, inflight, publishing, admission });
   const upgrade = createUpgrade({ access, admission, logger });
   const inbound = createInboundBudget({
     framesPerSecond: config.maxInboundFrames, bytesPerSecond: config.maxInboundBytes, burstSeconds: config.inboundBurst, maxFrameBytes: config.maxFrameBytes,
@@ -112,7 +114,7 @@ export function startServer(config: Config, logger: Logger): RunningServer {
       },
       websocket: {
         ...socketOptions(config),
-        ...createSocketHandlers({ hub, logger, connections, metrics, schemas, access, admission, sockets, refusals, inflight, inbound, watchdog }),
+        ...createSocketHandlers({ hub, logger, connections, metrics, publishing, admission, sockets, refusals, inbound, watchdog }),
       },
       error(err) {
         return problemResponse(unexpectedFailure(err, logger));

@@ -2,8 +2,9 @@ import type { Config } from "../config.ts";
 import { problem, type Problem } from "../protocol/problem.ts";
 import type { Refusals } from "./counters.ts";
 import { roleFor, type Role } from "./policy.ts";
+import type { Publisher } from "./publisher.ts";
 import { createRateLimiter } from "./rate-limit.ts";
-import { createTokenCheck, presentedToken } from "./tokens.ts";
+import { createTokenCheck, presentedToken, type TokenVerdict } from "./tokens.ts";
 
 /** Why a request is turned away (by these rules or the connection limits): an error answer with one of these codes. */
 export type Refusal = Problem<"unauthorized" | "forbidden" | "forbidden_origin" | "rate_limited" | "too_many_connections">;
@@ -18,20 +19,21 @@ export interface Access {
   /** Refuses a WebSocket upgrade from a browser origin that is neither on --cors-origin nor the server's own. */
   checkOrigin(req: Request, url: URL): Refusal | undefined;
   /**
-   * Whose publishes a request carries, for the rate: which configured publish token it holds, or else its
-   * address. A name for the token ("publish token #2"), never its text: the key must be safe to show.
+   * Who publishes with this request (a POST, or a WebSocket upgrade for its publish frames): the verdict
+   * on its token, and its key for the rate: which configured publish token it holds ("publish token #2",
+   * never its text), or else its address. `remote` is asked only when the key is needed.
    */
-  publisher(req: Request, url: URL, remote: string): string;
+  identify(req: Request, url: URL, remote: () => string): Publisher;
+  /** Refuses a publisher whose credential does not allow publishing: 401 without a token, 403 with another one. */
+  authorizePublisher(publisher: Publisher): Problem<"unauthorized" | "forbidden"> | undefined;
   /** Counts one publish against the publisher's rate; refuses it past --publish-rate. Asks who only when a rate is set. */
-  throttle(publisher: () => string): Refusal | undefined;
-  /** Whether the request's token allows publishing (for publish frames on a WebSocket). */
-  mayPublish(req: Request, url: URL): boolean;
+  throttle(publisher: () => string): Problem<"rate_limited"> | undefined;
   /** One line for the start-up log: what is open to everyone. */
   warning(): string | undefined;
 }
 
 const HOW = {
-  publisher: { flag: "--publish-token", send: "send Authorization: Bearer <token>" },
+  publisher: { flag: "--publish-token", send: "send Authorization: Bearer <token> (over a WebSocket: when connecting, or as ?token=)" },
   subscriber: { flag: "--subscribe-token", send: "send Authorization: Bearer <token> or add ?token=<token> to the URL" },
 } as const;
 
@@ -48,6 +50,21 @@ export function createAccess(config: AccessSettings, refusals: Refusals): Access
     // Only reads accept ?token=: a query string ends up in proxy logs, and publishers can always set headers.
     presentedToken(req, url, role === "subscriber" || req.method === "GET");
 
+  /** The answer to a token `verdict` for `role`: nothing when it may, 401 when it showed none, 403 for another. */
+  const refuse = (role: Exclude<Role, "open">, verdict: TokenVerdict, what: string): Problem<"unauthorized" | "forbidden"> | undefined => {
+    if (verdict === "missing") {
+      refusals.unauthorized++;
+      return problem("unauthorized", `${what} needs a ${role === "publisher" ? "publish" : "subscribe"} token: ${HOW[role].send}`, {
+        headers: { "www-authenticate": 'Bearer realm="stream-server"' },
+      });
+    }
+    if (verdict === "wrong") {
+      refusals.forbidden++;
+      return problem("forbidden", `the token is not valid for ${what}; use one of the tokens given to the server with ${HOW[role].flag}`);
+    }
+    return undefined;
+  };
+
   return {
     authorize(req, url, role = roleFor(req.method, url.pathname)) {
       if (role === "open" || checks[role].open) return undefined;
@@ -55,18 +72,7 @@ export function createAccess(config: AccessSettings, refusals: Refusals): Access
       let verdict = checks[role].check(token);
       // Whoever may publish may also read: a publisher's WebSocket carries one token, not two.
       if (role === "subscriber" && verdict === "wrong" && checks.publisher.check(token) === "ok") verdict = "ok";
-      const what = role === "publisher" ? "publishing" : `reading ${url.pathname}`;
-      if (verdict === "missing") {
-        refusals.unauthorized++;
-        return problem("unauthorized", `${what} needs a ${role === "publisher" ? "publish" : "subscribe"} token: ${HOW[role].send}`, {
-          headers: { "www-authenticate": 'Bearer realm="stream-server"' },
-        });
-      }
-      if (verdict === "wrong") {
-        refusals.forbidden++;
-        return problem("forbidden", `the token is not valid for ${what}; use one of the tokens given to the server with ${HOW[role].flag}`);
-      }
-      return undefined;
+      return refuse(role, verdict, role === "publisher" ? "publishing" : `reading ${url.pathname}`);
     },
 
     checkOrigin(req, url) {
@@ -79,11 +85,18 @@ export function createAccess(config: AccessSettings, refusals: Refusals): Access
       });
     },
 
-    publisher(req, url, remote) {
+    identify(req, url, remote) {
       // Only a token the server knows is an identity: an invented one per request would get a fresh
       // allowance each time. With no publish token configured, skip reading one at all.
-      const known = checks.publisher.open ? undefined : checks.publisher.identify(tokenOf(req, url, "publisher"));
-      return known === undefined ? `address ${remote}` : `publish token #${known + 1}`;
+      if (checks.publisher.open) return { credential: "open", key: () => `address ${remote()}` };
+      const token = tokenOf(req, url, "publisher");
+      const known = checks.publisher.identify(token);
+      if (known === undefined) return { credential: token ? "wrong" : "missing", key: () => `address ${remote()}` };
+      return { credential: "ok", key: () => `publish token #${known + 1}` };
+    },
+
+    authorizePublisher(publisher) {
+      return refuse("publisher", publisher.credential, "publishing");
     },
 
     throttle(publisher) {
@@ -96,11 +109,6 @@ export function createAccess(config: AccessSettings, refusals: Refusals): Access
         headers: { "retry-after": String(seconds) },
         details: { retryAfter: seconds },
       });
-    },
-
-    mayPublish(req, url) {
-      const verdict = checks.publisher.check(presentedToken(req, url, true));
-      return verdict === "open" || verdict === "ok";
     },
 
     warning() {

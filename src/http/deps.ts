@@ -7,6 +7,7 @@ import type { Logger } from "../log/logger.ts";
 import type { Metrics } from "../metrics/metrics.ts";
 import type { InputSchemas } from "../protocol/inputs.ts";
 import type { Inflight } from "../access/inflight.ts";
+import type { Publishing } from "../access/publishing.ts";
 import type { Admission } from "../access/admission.ts";
 import type { Connections } from "../access/connections.ts";
 
@@ -37,6 +38,8 @@ export interface AppDeps {
   access: Access;
   /** Publishes in flight, for graceful shutdown. */
   inflight: Inflight;
+  /** The publish pipeline, shared with WebSocket publish frames. */
+  publishing: Publishing;
   /** Connection limits, shared by WebSockets and Server-Sent Events streams. */
   admission: Admission;
 }

@@ -1,6 +1,7 @@
 import { BrokerUnavailableError, unstoredOutcome } from "../hub/unavailable.ts";
 import type { Logger } from "../log/logger.ts";
 import { problem, type Problem } from "../protocol/problem.ts";
+import { storeUnavailable } from "../protocol/refusals.ts";
 
 /**
  * What an exception in a request becomes: 503 with Retry-After when the store is unreachable (the
@@ -9,7 +10,7 @@ import { problem, type Problem } from "../protocol/problem.ts";
 export function failureAnswer(err: unknown, method: string, path: string, logger: Logger): Problem {
   if (err instanceof BrokerUnavailableError) {
     const outcome = method === "GET" ? "the history cannot be read, retry shortly" : unstoredOutcome(err);
-    return problem("unavailable", `${err.message}; ${outcome}`, { headers: { "retry-after": "1" } });
+    return storeUnavailable(err.message, outcome);
   }
   return unexpectedFailure(err, logger, { method, path });
 }

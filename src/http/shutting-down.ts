@@ -1,10 +1,9 @@
 import type { Logger } from "../log/logger.ts";
-import { problem, problemResponse } from "../protocol/problem.ts";
+import { problemResponse } from "../protocol/problem.ts";
+import { SHUTTING_DOWN } from "../protocol/refusals.ts";
 import { logAnswer } from "./access-log.ts";
 import { corsHeaders, corsOrigins } from "./cors.ts";
 
-const MESSAGE = "the server is shutting down and accepts no more requests; retry (on another instance)";
-const SHUTTING_DOWN = problem("shutting_down", MESSAGE, { headers: { "retry-after": "1", connection: "close" } });
 
 /**
  * The answer to every request that reaches the server while it shuts down: publishes, WebSocket
@@ -16,7 +15,7 @@ const SHUTTING_DOWN = problem("shutting_down", MESSAGE, { headers: { "retry-afte
 export function createShuttingDownAnswer(logger: Logger, corsOrigin: readonly string[]): (req: Request) => Response {
   const origins = corsOrigins(corsOrigin);
   return function shuttingDown(req) {
-    logAnswer(logger, req.method, new URL(req.url).pathname, 503, MESSAGE);
+    logAnswer(logger, req.method, new URL(req.url).pathname, 503, SHUTTING_DOWN.message);
     return problemResponse(SHUTTING_DOWN, corsHeaders(origins, req.headers.get("origin")));
   };
 }

@@ -1,4 +1,4 @@
-import { POLICY_VIOLATION, TRY_AGAIN_LATER } from "./close-codes.ts";
+import { GOING_AWAY, POLICY_VIOLATION, TRY_AGAIN_LATER } from "./close-codes.ts";
 
 /**
  * The error catalogue: every code a client can get, as an HTTP answer's `error` or a WebSocket `error`
@@ -55,11 +55,12 @@ export const ERRORS = {
   },
   unauthorized: {
     http: { status: 401, when: "a token is configured and the request carries none (`Authorization: Bearer <token>`, or `?token=` for reads)" },
+    frame: { when: "a publish frame on a connection opened without a token while `--publish-token` is set: reconnect with one" },
     retry: "never",
   },
   forbidden: {
     http: { status: 403, when: "the token sent is not one the server accepts for this request" },
-    frame: { when: "a publish frame on a connection whose token does not allow publishing" },
+    frame: { when: "a publish frame on a connection whose token is not a publish token" },
     retry: "never",
   },
   forbidden_origin: {
@@ -98,7 +99,7 @@ export const ERRORS = {
   unavailable: {
     http: { status: 503, when: "with `--redis`: Redis is unreachable; nothing was stored (unless the message says it may have been), or the history cannot be read" },
     frame: {
-      when: "the store (Redis) is unreachable or the server is shutting down: nothing was stored (unless the message says it may have been); on an event stream, the history could not be read and the stream ends",
+      when: "the store (Redis) is unreachable: nothing was stored (unless the message says it may have been); on an event stream, the history could not be read and the stream ends",
     },
     retry: "after Retry-After",
   },
@@ -108,6 +109,7 @@ export const ERRORS = {
   },
   shutting_down: {
     http: { status: 503, when: "the server is shutting down: every request gets it, with `Connection: close`" },
+    frame: { when: `a publish frame while the server is shutting down: nothing was published; publish it again once reconnected (the connection is closed with \`${GOING_AWAY}\`)` },
     retry: "after Retry-After",
   },
   unsupported: {

@@ -4,11 +4,9 @@ import type { Logger } from "../log/logger.ts";
 import type { Recorder } from "../metrics/metrics.ts";
 import { INTERNAL_ERROR, MESSAGE_TOO_BIG, POLICY_VIOLATION, TRY_AGAIN_LATER } from "../protocol/close-codes.ts";
 import { controlFrame, parseClientFrame, type ControlFrame, type PublishFrame } from "../protocol/frames.ts";
-import type { InputSchemas } from "../protocol/inputs.ts";
-import type { Access } from "../access/access.ts";
+import type { Publishing } from "../access/publishing.ts";
 import type { Refusals } from "../access/counters.ts";
 import type { InboundBudget } from "../access/inbound-budget.ts";
-import type { Inflight } from "../access/inflight.ts";
 import type { Admission } from "../access/admission.ts";
 import type { Connections } from "../access/connections.ts";
 import { startDelivery } from "./delivery.ts";
@@ -22,13 +20,12 @@ export interface ConnectionDeps {
   logger: Logger;
   connections: Connections;
   metrics: Recorder;
-  schemas: InputSchemas;
-  access: Access;
+  /** The publish pipeline, shared with `POST /api/events`. */
+  publishing: Publishing;
   admission: Admission;
   /** Every admitted socket (slow-consumer sweeps and shutdown reach them there). */
   sockets: Sockets;
   refusals: Refusals;
-  inflight: Inflight;
   inbound: InboundBudget;
   /** Replies (errors, pongs) count toward --max-buffered-bytes like published frames. */
   watchdog: SlowConsumerWatchdog<SocketData>;
@@ -41,8 +38,8 @@ const MAX_LOGGED_TEXT = 500;
 
 /** The WebSocket lifecycle: the only code that touches `ServerWebSocket`. */
 export function createSocketHandlers(deps: ConnectionDeps): WebSocketHandler<SocketData> {
-  const { hub, logger, connections, metrics, schemas, access, admission, sockets, refusals, inflight, inbound, watchdog } = deps;
-  const ingest = createIngest({ hub, schemas, logger });
+  const { hub, logger, connections, metrics, publishing, admission, sockets, refusals, inbound, watchdog } = deps;
+  const ingest = createIngest({ publishing, logger });
 
   /** Sends a control frame; a client that does not read its replies falls behind like any slow consumer. */
   const reply = (ws: ServerWebSocket<SocketData>, frame: ControlFrame) => {
@@ -65,24 +62,10 @@ export function createSocketHandlers(deps: ConnectionDeps): WebSocketHandler<Soc
     return false;
   };
 
-  /** Publish frames pass the same guards as POST: the token, the rate, and no new work while shutting down. */
+  /** Publish frames go through the pipeline POST uses, as the publisher the upgrade resolved. */
   const publish = (ws: ServerWebSocket<SocketData>, frame: PublishFrame) => {
-    const { channel } = ws.data;
-    const id = frame.ack !== undefined ? { id: frame.ack } : {};
-    const refuse = (answer: ControlFrame & { kind: "error" }) => {
-      metrics.publishFrameAnswered(channel, answer.code);
-      reply(ws, answer);
-    };
-    if (!ws.data.mayPublish) {
-      refusals.forbidden++;
-      return refuse({ kind: "error", code: "forbidden", message: "this connection's token does not allow publishing; connect with a --publish-token (Authorization: Bearer or ?token=)", ...id });
-    }
-    const limited = access.throttle(() => ws.data.publisher);
-    if (limited) return refuse({ kind: "error", code: "rate_limited", message: limited.message, ...id });
-    if (inflight.draining) return refuse({ kind: "error", code: "unavailable", message: "the server is shutting down; publish again after reconnecting", ...id });
-    const done = inflight.begin();
-    void ingest(frame, channel).then((answer) => {
-      done();
+    const { channel, publisher } = ws.data;
+    void ingest(frame, channel, publisher).then((answer) => {
       metrics.publishFrameAnswered(channel, answer?.kind === "error" ? answer.code : "ok");
       if (answer) reply(ws, answer);
     });

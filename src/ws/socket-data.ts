@@ -1,4 +1,5 @@
 import type { Allowance } from "../access/inbound-budget.ts";
+import type { Publisher } from "../access/publisher.ts";
 import type { SubscribeRequest } from "../hub/catchup.ts";
 import type { Channel } from "../hub/channels.ts";
 
@@ -13,10 +14,8 @@ export interface SocketData {
   stop?: () => void;
   /** Sends more of a replay once Bun has flushed what was queued (set while one is in progress). */
   drain?: () => void;
-  /** Whether the token presented at upgrade allows publish frames. */
-  mayPublish: boolean;
-  /** Whose publishes these are, for --publish-rate: which configured token, or the address. */
-  publisher: string;
+  /** Who publishes with this connection's frames: resolved from the token shown at the upgrade. */
+  publisher: Publisher;
   /** Set once the connection limits let the socket in; only admitted sockets are counted. */
   admitted?: boolean;
   /** What the client may still send (--max-inbound-frames, --max-inbound-bytes); set when it opens. */

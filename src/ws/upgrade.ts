@@ -44,7 +44,7 @@ export function createUpgrade({ access, admission, logger }: UpgradeDeps) {
     }
     const data: SocketData = {
       path: endpoint.path, channel: endpoint.channel, remote, subscription: query.request,
-      mayPublish: access.mayPublish(req, url), publisher: access.publisher(req, url, remote),
+      publisher: access.identify(req, url, () => remote),
     };
     if (srv.upgrade(req, { data })) return undefined;
     logger.warn("WebSocket upgrade failed", { path, remote });

@@ -117,7 +117,8 @@ describe("publish frames over WebSocket", () => {
     const reader = await connect(s.ws("/ws"));
     await reader.next();
     reader.send({ kind: "publish", event: { type: "x" }, ack: 1 });
-    expect(await reader.next()).toMatchObject({ kind: "error", code: "forbidden", id: 1, message: expect.stringContaining("--publish-token") });
+    // No token at all: the same refusal as a POST without one (401's code), not a 403.
+    expect(await reader.next()).toMatchObject({ kind: "error", code: "unauthorized", id: 1, message: expect.stringContaining("?token=") });
 
     const publisher = await connect(`${s.ws("/ws")}?token=${PUB}`);
     await publisher.next();

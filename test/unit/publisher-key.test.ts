@@ -7,7 +7,7 @@ import { loadConfig } from "../../src/config.ts";
 describe("publisher key", () => {
   const keyOf = (flags: string[], url: string, init: RequestInit = {}) => {
     const access = createAccess(loadConfig(flags), createRefusals());
-    return access.publisher(new Request(url, init), new URL(url), "10.0.0.7");
+    return access.identify(new Request(url, init), new URL(url), () => "10.0.0.7").key();
   };
   const post = (token: string) => ({ method: "POST", headers: { authorization: `Bearer ${token}` } });
   const TOKENS = ["--publish-token", "pub-token-1", "--publish-token", "pub-token-2"];

@@ -1,0 +1,94 @@
+import type { z } from "zod";
+import type { Channel } from "../hub/channels.ts";
+import type { Accepted, Hub } from "../hub/hub.ts";
+import { BrokerUnavailableError, unstoredOutcome } from "../hub/unavailable.ts";
+import { fastSafeParse, type SafeParse } from "../protocol/fast-validator.ts";
+import type { EventInput, InputSchemas, LogInput } from "../protocol/inputs.ts";
+import type { Problem } from "../protocol/problem.ts";
+import { SHUTTING_DOWN, storeUnavailable } from "../protocol/refusals.ts";
+import type { Access } from "./access.ts";
+import type { Inflight } from "./inflight.ts";
+import type { Publisher } from "./publisher.ts";
+
+/**
+ * The one publish pipeline, whichever way a publish arrives (`POST /api/events|logs`, a WebSocket
+ * `publish` frame): authorise, throttle, refuse while shutting down, count in flight, read, validate,
+ * publish. Runtime-neutral (no Request, no socket): the edges resolve who publishes and what was sent,
+ * and only translate the outcome into a status and body or an ack and error frame.
+ *
+ * Reading is the edge's (a body, a frame's field) and runs only once the publisher is admitted, so a
+ * refused publisher costs no body read and no parse.
+ */
+export interface Publishing {
+  /** Publishes what `read` yields on `channel` for `publisher`, or says why not. Never rejects for a refusal. */
+  publish<E>(channel: Channel, publisher: Publisher, read: () => Read<E> | Promise<Read<E>>): Promise<PublishOutcome<E>>;
+}
+
+/** What an edge read: one item or a batch, as parsed JSON, or its own refusal (a bad body, a bad frame). */
+export type Read<E> = { kind: "items"; batch: boolean; input: unknown } | { kind: "unread"; refusal: E };
+
+/** The refusals the pipeline itself gives, each from the error catalogue, the same for every edge. */
+export type PublishRefusal = Problem<"unauthorized" | "forbidden" | "rate_limited" | "shutting_down" | "unavailable">;
+
+/**
+ * How a publish ended. Invalid items come back as zod's issues, not as a problem: where they sat in what
+ * was sent (the body, a frame's `event` or `events`) is the edge's, and so are their paths and code.
+ */
+export type PublishOutcome<E> =
+  | { kind: "accepted"; accepted: Accepted[] }
+  | { kind: "refused"; refusal: PublishRefusal }
+  | { kind: "invalid"; issues: readonly z.core.$ZodIssue[] }
+  | { kind: "unread"; refusal: E };
+
+export interface PublishingDeps {
+  hub: Hub;
+  schemas: InputSchemas;
+  access: Access;
+  inflight: Inflight;
+}
+
+interface Route {
+  /**
+   * The two halves of the channel's publish schema (one item | a batch), picked by what was sent:
+   * cheaper than trying the union, and the issues name the fields of what was sent. Synchronous
+   * (`safeParse`): the schemas have no async refinements.
+   */
+  item: SafeParse<unknown>;
+  batch: SafeParse<unknown[]>;
+  publish(items: unknown[]): Promise<Accepted[]>;
+}
+
+/** Builds the pipeline over the hub, the access rules and the in-flight count. */
+export function createPublishing({ hub, schemas, access, inflight }: PublishingDeps): Publishing {
+  const routes: Record<Channel, Route> = {
+    events: { item: fastSafeParse(schemas.EventInput), batch: fastSafeParse(schemas.EventBatch), publish: (items) => hub.publishEvents(items as EventInput[]) },
+    logs: { item: fastSafeParse(schemas.LogInput), batch: fastSafeParse(schemas.LogBatch), publish: (items) => hub.publishLogs(items as LogInput[]) },
+  };
+
+  /** The steps before any work: who, how often, and not while shutting down. */
+  const admit = (publisher: Publisher): PublishRefusal | undefined =>
+    access.authorizePublisher(publisher) ?? access.throttle(publisher.key) ?? (inflight.draining ? SHUTTING_DOWN : undefined);
+
+  return {
+    async publish(channel, publisher, read) {
+      const refusal = admit(publisher);
+      if (refusal) return { kind: "refused", refusal };
+      const done = inflight.begin();
+      try {
+        const got = await read();
+        if (got.kind === "unread") return got;
+        const route = routes[channel];
+        const parsed = got.batch ? route.batch(got.input) : route.item(got.input);
+        if (!parsed.success) return { kind: "invalid", issues: parsed.error.issues };
+        const accepted = await route.publish(got.batch ? (parsed.data as unknown[]) : [parsed.data]);
+        return { kind: "accepted", accepted };
+      } catch (err) {
+        // The store's refusal is an answer like the others; anything else is a bug, the edge's to report.
+        if (err instanceof BrokerUnavailableError) return { kind: "refused", refusal: storeUnavailable(err.message, unstoredOutcome(err)) };
+        throw err;
+      } finally {
+        done();
+      }
+    },
+  };
+}
