@@ -75,7 +75,10 @@ export function createPublishing({ hub, schemas, access, inflight }: PublishingD
       if (refusal) return { kind: "refused", refusal };
       const done = inflight.begin();
       try {
-        const got = await read();
+        // A frame's items are at hand (a plain value): awaiting only a body that is still being read
+        // saves WebSocket publishes a turn of the microtask queue.
+        const reading = read();
+        const got = reading instanceof Promise ? await reading : reading;
         if (got.kind === "unread") return got;
         const route = routes[channel];
         const parsed = got.batch ? route.batch(got.input) : route.item(got.input);
