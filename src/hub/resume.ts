@@ -59,6 +59,10 @@ export interface Resumed {
   complete: boolean;
   /** The last seq the replay covers: live delivery carries on after it. */
   seq: number;
+  /** The seq the replay follows: the client's `since`, or where its `since_time` falls. */
+  since: number;
+  /** The time (ms) a replay by time was asked from. */
+  sinceTime?: number;
 }
 
 export interface MergeInput {
@@ -104,7 +108,8 @@ export function mergeResume({ plan, position, history, live, horizon, filter }: 
     }
   }
   if (first || expected <= horizon) gapTo(horizon + 1);
-  return { items, complete: items.every((item) => "entry" in item), seq: horizon };
+  const from = plan.sinceTime === undefined ? {} : { sinceTime: plan.sinceTime };
+  return { items, complete: items.every((item) => "entry" in item), seq: horizon, since: plan.since, ...from };
 }
 
 function describe(reason: ResetReason, plan: ResumePlan, position: StreamPosition, next: number, lost?: { from: number; to: number }): string {
