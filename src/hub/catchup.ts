@@ -20,6 +20,11 @@ export interface SubscribeRequest {
   sinceTime?: number;
 }
 
+/** True when the subscriber gets a replay before live frames: a seq resume or a start at a time. */
+export function replays(request: Pick<SubscribeRequest, "resume" | "sinceTime">): boolean {
+  return request.resume !== undefined || request.sinceTime !== undefined;
+}
+
 /** How a subscriber is started. */
 export interface Subscriber {
   /**
@@ -40,8 +45,8 @@ export interface Subscriber {
  */
 export function subscribe(broker: Broker, fanout: Fanout, { channel, filter, resume, sinceTime }: SubscribeRequest, subscriber: Subscriber): () => void {
   const now = broker.position(channel);
-  const replays = resume !== undefined || sinceTime !== undefined;
-  if (!replays && !subscriber.live && now.epoch !== "") {
+  const replaying = replays({ resume, sinceTime });
+  if (!replaying && !subscriber.live && now.epoch !== "") {
     // The common case (a WebSocket that does not resume, the position known): nothing to buffer, forward or
     // wait for, so nothing is kept per connection — thousands of idle clients each hold no closures here.
     subscriber.start({ epoch: now.epoch, seq: fanout.delivered(channel) ?? now.seq }, undefined);
@@ -70,7 +75,7 @@ export function subscribe(broker: Broker, fanout: Fanout, { channel, filter, res
 
   const begin = () => {
     const start = { ...broker.position(channel) }; // a snapshot: some brokers hand out their live position object
-    if (!replays) {
+    if (!replaying) {
       subscriber.start({ epoch: start.epoch, seq: fanout.delivered(channel) ?? start.seq }, undefined);
       goLive();
       return;
