@@ -73,7 +73,8 @@ const sinceTime = z
   .openapi({
     type: "string",
     description:
-      "Start at a time instead of a seq: the first frame the history holds that the server accepted at or after it, then live ones. " +
+      "Start at a time instead of a seq: from the first frame the history holds that the server received at or after it " +
+      "(its receive time, not the event's own `time`). " +
       "An ISO 8601 date-time with an offset (e.g. `2026-12-03T10:00:00Z`) or a time before now: `-30s`, `-15m`, `-2h`, `-7d`. " +
       "Not with `since`; if the history no longer reaches back that far, a `reset` (`history_exceeded`) says so",
   });
