@@ -94,8 +94,8 @@ export function createLocalBroker({ deliver, store: given, historySize = 10_000,
     },
     async seek(channel, time) {
       const p = { ...position(channel) };
-      const { seq, firstSeq } = store.seek(channel, time, Date.now());
-      return { seq: seq ?? p.seq + 1, firstSeq, position: p };
+      const { seq, firstSeq, keptSince } = store.seek(channel, time, Date.now());
+      return { seq: seq ?? p.seq + 1, firstSeq, keptSince, position: p };
     },
     position: (channel) => ({ ...position(channel) }),
     async close() {

@@ -25,6 +25,8 @@ export interface TimeSeek {
   seq: number;
   /** Seq of the oldest entry the history holds (0 when empty). */
   firstSeq: number;
+  /** The max-age cutoff (ms; 0 without --history-max-age): entries accepted since are evicted only by size. */
+  keptSince: number;
   position: StreamPosition;
 }
 

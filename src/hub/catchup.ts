@@ -120,7 +120,7 @@ async function planSeq(broker: Broker, fanout: Fanout, channel: Channel, resume:
 
 /** A replay by time: a seq resume from just before the first entry at or after the time, flagged if history falls short. */
 async function planTime(broker: Broker, channel: Channel, sinceTime: number, start: StreamPosition) {
-  const { since, reachesBack } = timeStart(await broker.seek(channel, sinceTime));
+  const { since, reachesBack } = timeStart(sinceTime, await broker.seek(channel, sinceTime));
   const plan: ResumePlan = { since, readFrom: since, sinceTime, ...(reachesBack ? {} : { reason: "history_exceeded" as const }) };
   return { position: start, plan };
 }

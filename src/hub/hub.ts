@@ -48,7 +48,7 @@ export function createHub(broker: Broker, fanout: Fanout): Hub {
     read: (channel, since, limit) => broker.read(channel, since, limit),
     position: (channel) => broker.position(channel),
     readPage: (channel, filter, since, limit) => readPage(broker, channel, filter, since, limit),
-    startAt: async (channel, time) => timeStart(await broker.seek(channel, time)),
+    startAt: async (channel, time) => timeStart(time, await broker.seek(channel, time)),
     subscribe: (request, subscriber) => subscribe(broker, fanout, request, subscriber),
     health: () => broker.health(),
     close: () => broker.close(),

@@ -17,10 +17,11 @@ export interface TimeStart {
   reachesBack: boolean;
 }
 
-/** Turns a broker's seek into the seq to replay after. */
-export function timeStart({ seq, firstSeq, position }: TimeSeek): TimeStart {
-  // Nothing held: complete only if nothing was ever published; otherwise it all aged out or was evicted.
-  if (firstSeq === 0) return { since: position.seq, reachesBack: position.seq === 0 };
+/** Turns a broker's seek from `time` into the seq to replay after. */
+export function timeStart(time: number, { seq, firstSeq, keptSince, position }: TimeSeek): TimeStart {
+  // Nothing held: size eviction always leaves the newest entries, so everything aged out — all of it before the
+  // max-age cutoff. Complete if nothing was ever published, or if the time is at or after that cutoff.
+  if (firstSeq === 0) return { since: position.seq, reachesBack: position.seq === 0 || (keptSince > 0 && time >= keptSince) };
   // History starts at seq 1 (nothing evicted), or it holds an entry from before the time.
   return { since: seq - 1, reachesBack: firstSeq <= 1 || seq > firstSeq };
 }

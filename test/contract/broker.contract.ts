@@ -170,7 +170,7 @@ export function runBrokerContract(name: string, create: BrokerFactory) {
       await broker.publish("events", eventsAt([base, base + 1000, base + 2000, base + 2000, base + 3000]));
       await d.until("events", 5);
       const epoch = broker.position("events").epoch;
-      expect(await broker.seek("events", base + 2000)).toEqual({ seq: 3, firstSeq: 1, position: { epoch, seq: 5 } });
+      expect(await broker.seek("events", base + 2000)).toEqual({ seq: 3, firstSeq: 1, keptSince: 0, position: { epoch, seq: 5 } });
       expect((await broker.seek("events", base + 1500)).seq).toBe(3);
       expect((await broker.seek("events", base + 3000)).seq).toBe(5);
       expect((await broker.seek("events", base - 3_600_000)).seq).toBe(1);
@@ -182,7 +182,7 @@ export function runBrokerContract(name: string, create: BrokerFactory) {
     test("seek on an empty history: nothing held, the next seq", async () => {
       const { broker } = await make();
       const seek = await broker.seek("events", Date.now() - 60_000);
-      expect(seek).toEqual({ seq: 1, firstSeq: 0, position: broker.position("events") });
+      expect(seek).toEqual({ seq: 1, firstSeq: 0, keptSince: 0, position: broker.position("events") });
     });
 
     test("seek counts only what history still holds: evicted entries and entries past the max age are gone", async () => {
@@ -192,6 +192,10 @@ export function runBrokerContract(name: string, create: BrokerFactory) {
       await d.until("events", 4);
       expect(await broker.seek("events", now - 200_000)).toMatchObject({ seq: 3, firstSeq: 3 });
       expect(await broker.seek("events", now - 7_000)).toMatchObject({ seq: 4, firstSeq: 3 });
+      // The max-age cutoff, as of the seek: entries accepted since then are only evicted by size.
+      const { keptSince } = await broker.seek("events", now);
+      expect(keptSince).toBeGreaterThanOrEqual(now - 60_000);
+      expect(keptSince).toBeLessThanOrEqual(Date.now() - 60_000);
 
       const small = await make(10);
       for (let i = 0; i < 12; i++) await small.broker.publish("events", eventsAt(Array.from({ length: 100 }, () => now - 60_000 + i * 1000)));

@@ -5,25 +5,31 @@ import { mergeResume } from "../../src/hub/resume.ts";
 import { timeStart } from "../../src/hub/time-start.ts";
 
 const position = { epoch: "e1", seq: 100 };
+const T = Date.UTC(2026, 11, 3, 10);
 const entry = (seq: number): Entry => sequence({ kind: "event", tail: "}", key: "t", source: "api", time: 0 }, seq);
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => entry(from + i));
 
 describe("timeStart", () => {
   test("history holds an entry from before the time: replay from the first one at or after it, complete", () => {
-    expect(timeStart({ seq: 60, firstSeq: 50, position })).toEqual({ since: 59, reachesBack: true });
+    expect(timeStart(T, { seq: 60, firstSeq: 50, keptSince: 0, position })).toEqual({ since: 59, reachesBack: true });
     // Nothing accepted since then: nothing to replay, nothing missing.
-    expect(timeStart({ seq: 101, firstSeq: 50, position })).toEqual({ since: 100, reachesBack: true });
+    expect(timeStart(T, { seq: 101, firstSeq: 50, keptSince: 0, position })).toEqual({ since: 100, reachesBack: true });
   });
 
   test("history starts at seq 1: it reaches back to any time", () => {
-    expect(timeStart({ seq: 1, firstSeq: 1, position })).toEqual({ since: 0, reachesBack: true });
-    expect(timeStart({ seq: 1, firstSeq: 0, position: { epoch: "e1", seq: 0 } })).toEqual({ since: 0, reachesBack: true });
+    expect(timeStart(T, { seq: 1, firstSeq: 1, keptSince: 0, position })).toEqual({ since: 0, reachesBack: true });
+    expect(timeStart(T, { seq: 1, firstSeq: 0, keptSince: 0, position: { epoch: "e1", seq: 0 } })).toEqual({ since: 0, reachesBack: true });
   });
 
   test("the oldest entry held is already after the time and older ones were evicted: not complete", () => {
-    expect(timeStart({ seq: 50, firstSeq: 50, position })).toEqual({ since: 49, reachesBack: false });
+    expect(timeStart(T, { seq: 50, firstSeq: 50, keptSince: 0, position })).toEqual({ since: 49, reachesBack: false });
     // Everything evicted or aged out.
-    expect(timeStart({ seq: 101, firstSeq: 0, position })).toEqual({ since: 100, reachesBack: false });
+    expect(timeStart(T, { seq: 101, firstSeq: 0, keptSince: 0, position })).toEqual({ since: 100, reachesBack: false });
+  });
+
+  test("everything aged out: complete from the max-age cutoff on, not before it", () => {
+    expect(timeStart(T, { seq: 101, firstSeq: 0, keptSince: T - 1, position })).toEqual({ since: 100, reachesBack: true });
+    expect(timeStart(T, { seq: 101, firstSeq: 0, keptSince: T + 1, position })).toEqual({ since: 100, reachesBack: false });
   });
 });
 

@@ -25,7 +25,7 @@ export function createMemoryStore({ historySize, historyMaxAgeMs }: Retention): 
     seek(channel, time, now) {
       const { history } = stream(channel);
       history.expire(now);
-      return { seq: history.firstAt(time), firstSeq: history.firstSeq() ?? 0 };
+      return { seq: history.firstAt(time), firstSeq: history.firstSeq() ?? 0, keptSince: historyMaxAgeMs === undefined ? 0 : now - historyMaxAgeMs };
     },
     close() {},
   };

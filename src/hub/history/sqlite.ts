@@ -126,7 +126,7 @@ export function openSqliteStore({ dir, sync, historySize, historyMaxAgeMs, setti
     seek(channel, time, now) {
       const after = oldestKept(now);
       const firstSeq = selectFirst.get(channel, after)?.first ?? 0;
-      if (firstSeq === 0) return { seq: undefined, firstSeq };
+      if (firstSeq === 0) return { seq: undefined, firstSeq, keptSince: after };
       // Accept times grow with seqs: a binary search by primary-key lookups (about 20 for a million entries)
       // rather than an index on time, which every publish would pay for.
       const want = Math.max(time, after);
@@ -138,7 +138,7 @@ export function openSqliteStore({ dir, sync, historySize, historyMaxAgeMs, setti
         if (row.time < want) lo = row.seq + 1;
         else hi = mid;
       }
-      return { seq: selectFrom.get(channel, lo)?.seq, firstSeq };
+      return { seq: selectFrom.get(channel, lo)?.seq, firstSeq, keptSince: after };
     },
     close() {
       db.close();

@@ -54,8 +54,9 @@ export function createRedisBroker(options: RedisBrokerOptions): Broker {
       return { entries: page.entries, firstSeq: page.firstSeq, position: { epoch: page.epoch, seq: page.seq } };
     },
     async seek(channel, time) {
-      const { epoch, seq, firstSeq, found } = await seekTime(commands, keys(channel), time, cutoff());
-      return { seq: found ?? seq + 1, firstSeq, position: { epoch, seq } };
+      const keptSince = cutoff();
+      const { epoch, seq, firstSeq, found } = await seekTime(commands, keys(channel), time, keptSince);
+      return { seq: found ?? seq + 1, firstSeq, keptSince, position: { epoch, seq } };
     },
     position: (channel) => reader.position(channel),
     health() {
