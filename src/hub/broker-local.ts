@@ -92,6 +92,11 @@ export function createLocalBroker({ deliver, store: given, historySize = 10_000,
       const { entries, firstSeq } = store.read(channel, since, limit, Date.now());
       return { entries, firstSeq, position: { ...position(channel) } };
     },
+    async seek(channel, time) {
+      const p = { ...position(channel) };
+      const { seq, firstSeq, keptSince } = store.seek(channel, time, Date.now());
+      return { seq: seq ?? p.seq + 1, firstSeq, keptSince, position: p };
+    },
     position: (channel) => ({ ...position(channel) }),
     async close() {
       for (const channel of [...groups.keys()]) flush(channel);

@@ -16,6 +16,20 @@ export interface HistoryPage {
   position: StreamPosition;
 }
 
+/**
+ * Where history stands at a point in time, by the server's accept time (`Entry.time`), which only grows
+ * along the seqs of a channel: the first retained entry accepted at or after it.
+ */
+export interface TimeSeek {
+  /** Seq of the first retained entry accepted at or after the time; `position.seq + 1` when none is. */
+  seq: number;
+  /** Seq of the oldest entry the history holds (0 when empty). */
+  firstSeq: number;
+  /** The max-age cutoff (ms; 0 without --history-max-age): entries accepted since are evicted only by size. */
+  keptSince: number;
+  position: StreamPosition;
+}
+
 /** Receives every entry a broker has stored, in seq order: the local fan-out. */
 export type Deliver = (channel: Channel, entries: Entry[]) => void;
 
@@ -28,6 +42,8 @@ export interface Broker {
   publish(channel: Channel, drafts: Draft[]): Promise<Entry[]>;
   /** Entries with seq > `since`, oldest first, at most `limit`. */
   read(channel: Channel, since: number, limit: number): Promise<HistoryPage>;
+  /** The first retained entry accepted at or after `time` (ms since the Unix epoch): bounded, no scan of the history. */
+  seek(channel: Channel, time: number): Promise<TimeSeek>;
   /** The channel's current position (the last delivered seq); epoch "" until the broker has read it (ready()). */
   position(channel: Channel): StreamPosition;
   /** Whether publishes can be stored right now, and if not, why (for /api/health). */

@@ -3,18 +3,26 @@ import type { Channel } from "./channels.ts";
 import type { Entry } from "./envelope.ts";
 import type { Fanout } from "./fanout.ts";
 import { isEverything, matches, type Filter } from "./filter.ts";
-import { mergeResume, planResume, type ResumeRequest, type Resumed } from "./resume.ts";
+import { mergeResume, planResume, type ResumePlan, type ResumeRequest, type Resumed } from "./resume.ts";
+import { timeStart } from "./time-start.ts";
 
 const NOTHING_TO_STOP = () => {};
 
 /** History is read in pages of this many entries, so one replay never asks a broker for everything at once. */
 const PAGE = 10_000;
 
-/** What a subscriber asks for: a channel, a filter, and optionally where to resume from. */
+/** What a subscriber asks for: a channel, a filter, and optionally where to resume from (a seq, or a time). */
 export interface SubscribeRequest {
   channel: Channel;
   filter: Filter;
   resume?: ResumeRequest;
+  /** Replay from the first entry accepted at or after this time (ms since the Unix epoch); unused with `resume`. */
+  sinceTime?: number;
+}
+
+/** True when the subscriber gets a replay before live frames: a seq resume or a start at a time. */
+export function replays(request: Pick<SubscribeRequest, "resume" | "sinceTime">): boolean {
+  return request.resume !== undefined || request.sinceTime !== undefined;
 }
 
 /** How a subscriber is started. */
@@ -35,9 +43,10 @@ export interface Subscriber {
  * Starts a subscriber with no gap and no duplicate between replay and live delivery: listen first and buffer,
  * read history, merge. Returns a function that stops it (the client left, possibly mid-replay).
  */
-export function subscribe(broker: Broker, fanout: Fanout, { channel, filter, resume }: SubscribeRequest, subscriber: Subscriber): () => void {
+export function subscribe(broker: Broker, fanout: Fanout, { channel, filter, resume, sinceTime }: SubscribeRequest, subscriber: Subscriber): () => void {
   const now = broker.position(channel);
-  if (!resume && !subscriber.live && now.epoch !== "") {
+  const replaying = replays({ resume, sinceTime });
+  if (!replaying && !subscriber.live && now.epoch !== "") {
     // The common case (a WebSocket that does not resume, the position known): nothing to buffer, forward or
     // wait for, so nothing is kept per connection — thousands of idle clients each hold no closures here.
     subscriber.start({ epoch: now.epoch, seq: fanout.delivered(channel) ?? now.seq }, undefined);
@@ -66,16 +75,15 @@ export function subscribe(broker: Broker, fanout: Fanout, { channel, filter, res
 
   const begin = () => {
     const start = { ...broker.position(channel) }; // a snapshot: some brokers hand out their live position object
-    if (!resume) {
+    if (!replaying) {
       subscriber.start({ epoch: start.epoch, seq: fanout.delivered(channel) ?? start.seq }, undefined);
       goLive();
       return;
     }
 
     void (async () => {
-      const position = await caughtUpTo(broker, fanout, channel, resume, start);
+      const { position, plan } = resume ? await planSeq(broker, fanout, channel, resume, start) : await planTime(broker, channel, sinceTime!, start);
       if (stopped) return;
-      const plan = planResume(resume, position);
       const history: Entry[] = [];
       let from = plan.readFrom;
       for (;;) {
@@ -102,6 +110,19 @@ export function subscribe(broker: Broker, fanout: Fanout, { channel, filter, res
   if (broker.position(channel).epoch === "") void broker.ready().then(() => !stopped && begin());
   else begin();
   return stop;
+}
+
+/** A seq resume: planned against this instance's position once it has caught up with the client's `since`. */
+async function planSeq(broker: Broker, fanout: Fanout, channel: Channel, resume: ResumeRequest, start: StreamPosition) {
+  const position = await caughtUpTo(broker, fanout, channel, resume, start);
+  return { position, plan: planResume(resume, position) };
+}
+
+/** A replay by time: a seq resume from just before the first entry at or after the time, flagged if history falls short. */
+async function planTime(broker: Broker, channel: Channel, sinceTime: number, start: StreamPosition) {
+  const { since, reachesBack } = timeStart(sinceTime, await broker.seek(channel, sinceTime));
+  const plan: ResumePlan = { since, readFrom: since, sinceTime, ...(reachesBack ? {} : { reason: "history_exceeded" as const }) };
+  return { position: start, plan };
 }
 
 /** How long a resuming subscriber waits for this instance to deliver what another instance already sent it. */

@@ -7,6 +7,7 @@ import { clockNow, eventDraft, logDraft, type NewEvent } from "./envelope.ts";
 import type { Fanout } from "./fanout.ts";
 import type { Filter } from "./filter.ts";
 import { readPage, type Page } from "./page.ts";
+import { timeStart, type TimeStart } from "./time-start.ts";
 
 /** What a publisher is told about each accepted item. */
 export interface Accepted {
@@ -22,6 +23,8 @@ export interface Hub {
   position(channel: Channel): StreamPosition;
   /** Up to `limit` entries after `since` that the filter lets through, and where the next page starts. */
   readPage(channel: Channel, filter: Filter, since: number, limit: number): Promise<Page>;
+  /** Where a history read from a time (ms) starts, and whether the history reaches back to it. */
+  startAt(channel: Channel, time: number): Promise<TimeStart>;
   /** Starts a subscriber: replay (when resuming) handed over to live delivery with no gap; returns a stop function. */
   subscribe(request: SubscribeRequest, subscriber: Subscriber): () => void;
   /** Whether publishes can be stored right now (see Broker.health). */
@@ -45,6 +48,7 @@ export function createHub(broker: Broker, fanout: Fanout): Hub {
     read: (channel, since, limit) => broker.read(channel, since, limit),
     position: (channel) => broker.position(channel),
     readPage: (channel, filter, since, limit) => readPage(broker, channel, filter, since, limit),
+    startAt: async (channel, time) => timeStart(time, await broker.seek(channel, time)),
     subscribe: (request, subscriber) => subscribe(broker, fanout, request, subscriber),
     health: () => broker.health(),
     close: () => broker.close(),

@@ -18,12 +18,15 @@ export interface ResumeRequest {
   epoch?: string;
 }
 
-/** Where to read history from; a reason when the client's `since` cannot be taken as is. */
+/** Where to read history from; a reason when the client's start cannot be taken as is. */
 export interface ResumePlan {
   since: number;
   readFrom: number;
-  reason?: "epoch_changed" | "since_ahead";
+  /** `history_exceeded` here: a replay by time whose time the history no longer reaches back to (time-start.ts). */
+  reason?: ResetReason;
   clientEpoch?: string;
+  /** The time (ms) a replay by time starts at, for the reset's message. */
+  sinceTime?: number;
 }
 
 /**
@@ -56,6 +59,10 @@ export interface Resumed {
   complete: boolean;
   /** The last seq the replay covers: live delivery carries on after it. */
   seq: number;
+  /** The seq the replay follows: the client's `since`, or where its `since_time` falls. */
+  since: number;
+  /** The time (ms) a replay by time was asked from. */
+  sinceTime?: number;
 }
 
 export interface MergeInput {
@@ -78,7 +85,7 @@ export function mergeResume({ plan, position, history, live, horizon, filter }: 
   const gapTo = (next: number) => {
     const lost = next > expected ? { from: expected, to: next - 1 } : undefined;
     const reason: ResetReason = first && plan.reason ? plan.reason : "history_exceeded";
-    if (lost || reason !== "history_exceeded") items.push({ gap: { reason, lost, next, message: describe(reason, plan, position, next, lost) } });
+    if (lost || (first && plan.reason)) items.push({ gap: { reason, lost, next, message: describe(reason, plan, position, next, lost) } });
   };
   const take = (entry: Entry) => {
     if (entry.seq < expected || entry.seq > horizon) return; // before the replay, a duplicate, or live delivery's job
@@ -101,7 +108,8 @@ export function mergeResume({ plan, position, history, live, horizon, filter }: 
     }
   }
   if (first || expected <= horizon) gapTo(horizon + 1);
-  return { items, complete: items.every((item) => "entry" in item), seq: horizon };
+  const from = plan.sinceTime === undefined ? {} : { sinceTime: plan.sinceTime };
+  return { items, complete: items.every((item) => "entry" in item), seq: horizon, since: plan.since, ...from };
 }
 
 function describe(reason: ResetReason, plan: ResumePlan, position: StreamPosition, next: number, lost?: { from: number; to: number }): string {
@@ -114,6 +122,10 @@ function describe(reason: ResetReason, plan: ResumePlan, position: StreamPositio
       return `since=${plan.since} is ahead of this stream (at seq ${position.seq}, epoch ${position.epoch}): the server probably restarted without --data; ` +
         `${lost ? `${gone}; ` : ""}continuing from seq ${next} of the current stream`;
     case "history_exceeded":
+      if (plan.sinceTime !== undefined && !lost) {
+        return `the history no longer reaches back to ${new Date(plan.sinceTime).toISOString()}: older entries were evicted (--history-size, --history-max-age), ` +
+          `some possibly from after that time; continuing from seq ${next}`;
+      }
       return `${gone}: they were published while you were away and the history (--history-size) no longer reaches back; continuing from seq ${next}`;
   }
 }

@@ -21,11 +21,12 @@ export const HelloFrame = z
     version: z.string(),
     resume: z
       .object({
-        since: z.number().int(),
+        since: z.number().int().openapi({ description: "The seq the replay follows: your `since`, or the seq just before your `since_time`" }),
+        since_time: z.string().optional().openapi({ description: "The time a `?since_time=` replay starts at (ISO 8601, UTC)" }),
         complete: z.boolean().openapi({ description: "True when every frame after `since` follows; false when a `reset` says what is missing" }),
       })
       .optional()
-      .openapi({ description: "Present when the client asked to resume (`?since=`)" }),
+      .openapi({ description: "Present when the client asked to resume (`?since=`) or to start at a time (`?since_time=`)" }),
   })
   .openapi("HelloFrame");
 

@@ -14,11 +14,14 @@ export interface OutFrame {
  * What a subscriber receives before live frames, the same over WebSocket and SSE: `hello`, then — when
  * resuming — the replayed frames, with a `reset` wherever something is missing.
  */
-export function openingFrames(channel: Channel, path: string, position: StreamPosition, resumed: Resumed | undefined, since?: number): OutFrame[] {
+export function openingFrames(channel: Channel, path: string, position: StreamPosition, resumed: Resumed | undefined, asked?: number): OutFrame[] {
   const { epoch, seq } = position;
+  // A replay by time has no `since` of the client's: the one it was turned into stands in.
+  const since = asked ?? resumed?.since;
+  const from = resumed?.sinceTime === undefined ? {} : { since_time: new Date(resumed.sinceTime).toISOString() };
   const hello = controlFrame({
     kind: "hello", channel, path, epoch, seq, version: VERSION,
-    ...(resumed && since !== undefined ? { resume: { since, complete: resumed.complete } } : {}),
+    ...(resumed && since !== undefined ? { resume: { since, ...from, complete: resumed.complete } } : {}),
   });
   const out: OutFrame[] = [{ text: hello }];
   for (const item of resumed?.items ?? []) {

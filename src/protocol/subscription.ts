@@ -5,6 +5,7 @@ import { eventFilter, logFilter, type Filter } from "../hub/filter.ts";
 import { LOG_LEVELS } from "../log/level.ts";
 import { closedQuery } from "./closed-query.ts";
 import { TYPE_PATTERN } from "./inputs.ts";
+import { parseSinceTime, SINCE_TIME_HINT } from "./since-time.ts";
 
 /**
  * Query parameters of every subscription (WebSocket upgrade, SSE) and history read: one zod schema per
@@ -60,6 +61,35 @@ const epoch = z
   .optional()
   .openapi({ description: "The epoch your `since` (or Last-Event-ID) belongs to, from `hello`; if the stream was recreated you get a `reset`. Ignored without a resume point" });
 
+// Read when the request arrives: a relative time counts back from then.
+const sinceTime = z
+  .string()
+  .transform(function sinceTimeOf(text, ctx) {
+    const ms = parseSinceTime(text, Date.now());
+    if (ms === undefined) ctx.issues.push({ code: "custom", input: text, message: SINCE_TIME_HINT });
+    return ms ?? 0;
+  })
+  .optional()
+  .openapi({
+    type: "string",
+    description:
+      "Start at a time instead of a seq: from the first frame the history holds that the server received at or after it " +
+      "(its receive time, not the event's own `time`). " +
+      "An ISO 8601 date-time with an offset (e.g. `2026-12-03T10:00:00Z`) or a time before now: `-30s`, `-15m`, `-2h`, `-7d`. " +
+      "Not with `since`; if the history no longer reaches back that far, a `reset` (`history_exceeded`) says so",
+  });
+
+/** `since` and `since_time` name two different starts: asking for both is refused rather than one silently winning. */
+function oneStart(ctx: z.core.ParsePayload<{ since?: unknown; since_time?: unknown }>) {
+  if (ctx.value.since === undefined || ctx.value.since_time === undefined) return;
+  ctx.issues.push({
+    code: "custom",
+    input: ctx.value,
+    path: ["since_time"],
+    message: "since and since_time cannot be used together: since resumes after a seq, since_time starts at a time; pass one of them",
+  });
+}
+
 const types = list("type pattern", (t) => TYPE_FILTER.test(t), "use exact types (order.filled), prefix wildcards (order.*) or *").optional().openapi({
   description:
     "Only these event types: comma-separated exact types and `prefix.*` wildcards (`order.*` = every type starting with `order.`), " +
@@ -80,10 +110,10 @@ export const LastEventIdHeader = z.object({
   }),
 });
 
-/** `?since&epoch&types` on the event paths. */
-export const EventStreamQuery = closedQuery({ since, epoch, types });
-/** `?since&epoch&level&source` on the log path. */
-export const LogStreamQuery = closedQuery({ since, epoch, level, source });
+/** `?since&since_time&epoch&types` on the event paths. */
+export const EventStreamQuery = closedQuery({ since, since_time: sinceTime, epoch, types }).check(oneStart);
+/** `?since&since_time&epoch&level&source` on the log path. */
+export const LogStreamQuery = closedQuery({ since, since_time: sinceTime, epoch, level, source }).check(oneStart);
 
 export type EventStreamQuery = z.output<typeof EventStreamQuery>;
 export type LogStreamQuery = z.output<typeof LogStreamQuery>;
@@ -100,26 +130,28 @@ const DEFAULT_PAGE = 100;
 const limit = wholeNumber(1, MAX_PAGE, `limit must be a whole number from 1 to ${MAX_PAGE}`, `limit must be at most ${MAX_PAGE}`)
   .default(DEFAULT_PAGE)
   .openapi({ default: DEFAULT_PAGE, description: "Most frames in the answer" });
-const historySince = seq("since").default(0).openapi({
+// Optional rather than defaulted, so that `since` with `since_time` is told apart from `since_time` alone.
+const historySince = seq("since").optional().openapi({
   default: 0,
   description: "Frames after this seq (0: from the oldest held); pass the answer's `next` to get the following page",
 });
 
-/** `?since&limit&types` on GET /api/events. */
-export const EventHistoryQuery = closedQuery({ since: historySince, limit, types });
-/** `?since&limit&level&source` on GET /api/logs. */
-export const LogHistoryQuery = closedQuery({ since: historySince, limit, level, source });
+/** `?since&since_time&limit&types` on GET /api/events. */
+export const EventHistoryQuery = closedQuery({ since: historySince, since_time: sinceTime, limit, types }).check(oneStart);
+/** `?since&since_time&limit&level&source` on GET /api/logs. */
+export const LogHistoryQuery = closedQuery({ since: historySince, since_time: sinceTime, limit, level, source }).check(oneStart);
 
 /** The filter a validated query asks for. */
 export function filterOf(channel: Channel, query: { types?: string[]; level?: (typeof LOG_LEVELS)[number]; source?: string[] }): Filter {
   return channel === "events" ? eventFilter(query.types ?? []) : logFilter(query.level, query.source);
 }
 
-/** Turns a validated query into what the hub subscribes; `lastEventId` (SSE reconnect) wins over `since`. */
+/** Turns a validated query into what the hub subscribes; `lastEventId` (SSE reconnect) wins over `since` and `since_time`. */
 export function subscribeRequest(channel: Channel, query: EventStreamQuery | LogStreamQuery, lastEventId?: number): SubscribeRequest {
   const filter = filterOf(channel, query);
   const since = lastEventId ?? query.since;
-  return { channel, filter, ...(since !== undefined ? { resume: { since, epoch: query.epoch } } : {}) };
+  if (since !== undefined) return { channel, filter, resume: { since, epoch: query.epoch } };
+  return { channel, filter, ...(query.since_time !== undefined ? { sinceTime: query.since_time } : {}) };
 }
 
 /** Parses a query string outside Hono (the WebSocket upgrade): the request, or the zod error. */

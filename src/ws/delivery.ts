@@ -1,4 +1,5 @@
 import type { ServerWebSocket } from "bun";
+import { replays } from "../hub/catchup.ts";
 import type { Entry } from "../hub/envelope.ts";
 import { filterTopics } from "../hub/filter.ts";
 import type { Hub } from "../hub/hub.ts";
@@ -56,7 +57,7 @@ export function startDelivery(ws: ServerWebSocket<SocketData>, { hub, logger, me
     stop();
   };
 
-  const resuming = subscription.resume !== undefined;
+  const resuming = replays(subscription);
   stop = hub.subscribe(subscription, {
     start(position, resumed) {
       if (ws.readyState !== WebSocket.OPEN) return;

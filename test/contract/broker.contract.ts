@@ -43,6 +43,9 @@ const events = (n: number, prefix = "e") => {
   return Array.from({ length: n }, (_, i) => eventDraft({ type: `${prefix}.${i + 1}`, data: { i: i + 1 } }, now));
 };
 
+/** One event draft per time given (ms), accepted then: the clock a draft carries, so no waiting is needed. */
+const eventsAt = (times: number[]) => times.map((ms, i) => eventDraft({ type: `t.${i + 1}` }, { ms, iso: new Date(ms).toISOString() }));
+
 /** Registers the contract tests for one broker implementation. */
 export function runBrokerContract(name: string, create: BrokerFactory) {
   describe(`Broker contract: ${name}`, () => {
@@ -158,6 +161,51 @@ export function runBrokerContract(name: string, create: BrokerFactory) {
       expect(page.entries.at(-1)!.seq).toBe(1200);
       const seqs = page.entries.map((e) => e.seq);
       expect(seqs).toEqual(seqs.map((_, i) => page.firstSeq + i));
+    });
+
+    test("seek finds the first retained entry accepted at or after a time", async () => {
+      const { broker, d } = await make();
+      const base = Date.now() - 60_000;
+      // Two entries share a millisecond: the first of them is where that time starts.
+      await broker.publish("events", eventsAt([base, base + 1000, base + 2000, base + 2000, base + 3000]));
+      await d.until("events", 5);
+      const epoch = broker.position("events").epoch;
+      expect(await broker.seek("events", base + 2000)).toEqual({ seq: 3, firstSeq: 1, keptSince: 0, position: { epoch, seq: 5 } });
+      expect((await broker.seek("events", base + 1500)).seq).toBe(3);
+      expect((await broker.seek("events", base + 3000)).seq).toBe(5);
+      expect((await broker.seek("events", base - 3_600_000)).seq).toBe(1);
+      // Nothing that late: where live delivery continues.
+      expect((await broker.seek("events", base + 3001)).seq).toBe(6);
+      expect((await broker.seek("logs", base)).seq).toBe(1);
+    });
+
+    test("seek on an empty history: nothing held, the next seq", async () => {
+      const { broker } = await make();
+      const seek = await broker.seek("events", Date.now() - 60_000);
+      expect(seek).toEqual({ seq: 1, firstSeq: 0, keptSince: 0, position: broker.position("events") });
+    });
+
+    test("seek counts only what history still holds: evicted entries and entries past the max age are gone", async () => {
+      const { broker, d } = await make(100, 60_000);
+      const now = Date.now();
+      await broker.publish("events", eventsAt([now - 180_000, now - 120_000, now - 10_000, now - 5_000]));
+      await d.until("events", 4);
+      expect(await broker.seek("events", now - 200_000)).toMatchObject({ seq: 3, firstSeq: 3 });
+      expect(await broker.seek("events", now - 7_000)).toMatchObject({ seq: 4, firstSeq: 3 });
+      // The max-age cutoff, as of the seek: entries accepted since then are only evicted by size.
+      const { keptSince } = await broker.seek("events", now);
+      expect(keptSince).toBeGreaterThanOrEqual(now - 60_000);
+      expect(keptSince).toBeLessThanOrEqual(Date.now() - 60_000);
+
+      const small = await make(10);
+      for (let i = 0; i < 12; i++) await small.broker.publish("events", eventsAt(Array.from({ length: 100 }, () => now - 60_000 + i * 1000)));
+      await small.d.until("events", 1200);
+      const oldest = await small.broker.seek("events", 0);
+      expect(oldest.firstSeq).toBeGreaterThan(1);
+      expect(oldest.seq).toBe(oldest.firstSeq);
+      // Batch i was accepted at now - 60 s + i s: batch 11 starts at seq 1101, if history still holds it.
+      expect((await small.broker.seek("events", now - 60_000 + 11_000)).seq).toBe(Math.max(1101, oldest.firstSeq));
+      expect((await small.broker.seek("events", now - 60_000 + 10_500)).seq).toBe(Math.max(1101, oldest.firstSeq));
     });
   });
 }

@@ -87,3 +87,14 @@ test("/docs/ serves the same page as /docs", async () => {
   expect(slash.status).toBe(200);
   expect(await slash.text()).toBe(await plain.text());
 });
+
+test("since_time is documented, as a string with its spellings, on every subscription and history read", () => {
+  const reads = operations().filter(([method, , op]) => method === "get" && op.parameters?.some((p: any) => p.name === "since"));
+  expect(reads.map(([, path]) => path)).toEqual(expect.arrayContaining(["/api/events", "/api/logs", "/api/events/stream", "/api/logs/stream", "/ws", "/ws/logs"]));
+  for (const [method, path, op] of reads) {
+    const param = op.parameters.find((p: any) => p.name === "since_time");
+    expect({ op: `${method} ${path}`, in: param?.in, type: param?.schema?.type }).toEqual({ op: `${method} ${path}`, in: "query", type: "string" });
+    expect(param.description).toContain("-15m");
+    expect(param.description).toContain("2026-12-03T10:00:00Z");
+  }
+});

@@ -18,10 +18,10 @@ beforeAll(() => {
 });
 afterAll(() => srv.stop());
 
-const EVENT_STREAM = "since, epoch, types and token";
-const LOG_STREAM = "since, epoch, level, source and token";
-const EVENT_HISTORY = "since, limit, types and token";
-const LOG_HISTORY = "since, limit, level, source and token";
+const EVENT_STREAM = "since, since_time, epoch, types and token";
+const LOG_STREAM = "since, since_time, epoch, level, source and token";
+const EVENT_HISTORY = "since, since_time, limit, types and token";
+const LOG_HISTORY = "since, since_time, limit, level, source and token";
 
 interface TypoCase {
   over: "websocket" | "sse" | "http";

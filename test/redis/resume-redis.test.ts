@@ -60,4 +60,30 @@ describeRedis("resume with --redis under a concurrent publisher", () => {
       socket.close();
     }
   }, 60_000);
+
+  test("since_time on B starts at the first entry A stored at or after the time, over WebSocket and REST", async () => {
+    const redis = await startRedis();
+    cleanup.push(() => redis.stop());
+    const prefix = uniquePrefix();
+    const [a, b] = [0, 1].map(() => {
+      const srv = startTestServer(["--redis", redis.url, "--redis-prefix", prefix]);
+      cleanup.push(() => srv.stop());
+      return srv;
+    }) as [TestServer, TestServer];
+    await Promise.all([a.server.ready, b.server.ready]);
+    const publish = async (type: string) => (await postJson(`${a.url}/api/events`, [{ type }, { type }])).body.items.at(-1).seq as number;
+    const last = await publish("old");
+    const stored = (await (await fetch(`${a.url}/api/events?since=${last - 1}`)).json()) as any;
+    const oldAt = Date.parse(stored.items[0].time);
+    while (Date.now() <= oldAt) await Bun.sleep(1);
+    await publish("new");
+    const boundary = new Date(oldAt + 1).toISOString();
+
+    const ws = await connect(b.ws(`/ws?since_time=${boundary}`));
+    expect(await ws.next()).toMatchObject({ kind: "hello", resume: { since: 2, complete: true } });
+    expect((await ws.take(2)).map((f) => [f.seq, f.type])).toEqual([[3, "new"], [4, "new"]]);
+    ws.close();
+    const page = (await (await fetch(`${b.url}/api/events?since_time=${encodeURIComponent(boundary)}`)).json()) as any;
+    expect(page).toMatchObject({ complete: true, items: [{ seq: 3 }, { seq: 4 }] });
+  });
 });

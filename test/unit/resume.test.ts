@@ -58,7 +58,7 @@ describe("mergeResume", () => {
 
   test("caught up already: nothing to send, complete", () => {
     const r = mergeResume({ plan: planResume({ since: 100 }, position), position, history: [], live: [], horizon: 100, filter: all });
-    expect(r).toEqual({ items: [], complete: true, seq: 100 });
+    expect(r).toEqual({ items: [], complete: true, seq: 100, since: 100 });
   });
 
   test("a changed epoch resets, then replays the whole current history", () => {

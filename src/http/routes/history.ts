@@ -12,7 +12,7 @@ const position = {
   last: z.number().int().openapi({ description: "The channel's latest seq" }),
   next: z.number().int().openapi({ description: "Pass as `since` to get the following page" }),
   more: z.boolean().openapi({ description: "More matching frames follow `next`" }),
-  complete: z.boolean().openapi({ description: "False when frames after `since` are already gone from history" }),
+  complete: z.boolean().openapi({ description: "False when frames after `since` (or from `since_time` on) are already gone from history" }),
 };
 
 const pageSchema = (channel: Channel) =>
@@ -30,7 +30,7 @@ export function registerHistory(app: App, { hub }: AppDeps) {
       summary: `Read ${channel === "events" ? "events" : "log lines"} from history`,
       description:
         "Frames the history still holds, oldest first, exactly as subscribers received them. Page through with `since` = the previous " +
-        "answer's `next` while `more` is true. The history keeps the last --history-size entries per channel (and, with --data, survives restarts).",
+        "answer's `next` while `more` is true; `since_time` starts the first page at a time instead. The history keeps the last --history-size entries per channel (and, with --data, survives restarts).",
       request: { query },
       responses: {
         200: { description: "A page of history", content: { "application/json": { schema: pageSchema(channel) } } },
@@ -39,10 +39,11 @@ export function registerHistory(app: App, { hub }: AppDeps) {
     });
     app.openapi(route, async (c) => {
       const q = c.req.valid("query");
-      const page = await hub.readPage(channel, filterOf(channel, q), q.since, q.limit);
+      const start = q.since_time === undefined ? { since: q.since ?? 0, reachesBack: true } : await hub.startAt(channel, q.since_time);
+      const page = await hub.readPage(channel, filterOf(channel, q), start.since, q.limit);
       // Frames are stored serialised: splice them in rather than parse and re-stringify each one.
       const head = JSON.stringify({
-        epoch: page.position.epoch, first: page.firstSeq, last: page.position.seq, next: page.next, more: page.more, complete: page.complete,
+        epoch: page.position.epoch, first: page.firstSeq, last: page.position.seq, next: page.next, more: page.more, complete: page.complete && start.reachesBack,
       });
       const body = `${head.slice(0, -1)},"items":[${page.entries.map((e) => e.frame).join(",")}]}`;
       // The text is the documented schema, but hand-assembled: tell the typed router so.

@@ -22,6 +22,11 @@ export function createMemoryStore({ historySize, historyMaxAgeMs }: Retention): 
       history.expire(now);
       return { entries: history.after(since, limit), firstSeq: history.firstSeq() ?? 0 };
     },
+    seek(channel, time, now) {
+      const { history } = stream(channel);
+      history.expire(now);
+      return { seq: history.firstAt(time), firstSeq: history.firstSeq() ?? 0, keptSince: historyMaxAgeMs === undefined ? 0 : now - historyMaxAgeMs };
+    },
     close() {},
   };
 }

@@ -9,6 +9,8 @@ export interface Ring {
   append(entry: Entry): void;
   /** Entries with seq > `since`, oldest first, at most `limit`. */
   after(since: number, limit?: number): Entry[];
+  /** Seq of the first entry with time >= `time` (times grow with seqs: binary search), or undefined when none. */
+  firstAt(time: number): number | undefined;
   /** Drops entries older than `maxAgeMs` before `now`. */
   expire(now: number): void;
   /** Seq of the oldest entry held, or undefined when empty. */
@@ -28,17 +30,18 @@ export function createRing(capacity: number, maxAgeMs?: number): Ring {
 
   const at = (i: number) => ring[(head + i) % capacity] as Entry;
 
-  /** Index (0..count) of the first entry with seq > since: binary search, seqs are increasing. */
-  const firstAfter = (since: number) => {
+  /** Index (0..count) of the first entry for which `before` is false: binary search over an ordered ring. */
+  const firstNot = (before: (entry: Entry) => boolean) => {
     let lo = 0;
     let hi = count;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (at(mid).seq <= since) lo = mid + 1;
+      if (before(at(mid))) lo = mid + 1;
       else hi = mid;
     }
     return lo;
   };
+  const firstAfter = (since: number) => firstNot((e) => e.seq <= since);
 
   return {
     append(entry) {
@@ -54,6 +57,10 @@ export function createRing(capacity: number, maxAgeMs?: number): Ring {
       const out: Entry[] = [];
       for (let i = firstAfter(since); i < count && out.length < limit; i++) out.push(at(i));
       return out;
+    },
+    firstAt(time) {
+      const i = firstNot((e) => e.time < time);
+      return i < count ? at(i).seq : undefined;
     },
     expire(now) {
       if (maxAgeMs === undefined) return;

@@ -83,6 +83,10 @@ export function openSqliteStore({ dir, sync, historySize, historyMaxAgeMs, setti
     "SELECT seq, kind, key, source, time, id, tail FROM entries WHERE channel = ? AND seq > ? AND time >= ? ORDER BY seq LIMIT ?",
   );
   const selectFirst = db.query<{ first: number | null }, [string, number]>("SELECT min(seq) AS first FROM entries WHERE channel = ? AND time >= ?");
+  const selectLast = db.query<{ last: number | null }, [string]>("SELECT max(seq) AS last FROM entries WHERE channel = ?");
+  const selectFrom = db.query<{ seq: number; time: number }, [string, number]>(
+    "SELECT seq, time FROM entries WHERE channel = ? AND seq >= ? ORDER BY seq LIMIT 1",
+  );
 
   /** Per channel: a steady stream on one channel must not hold back age pruning of the other. */
   const lastPrune = new Map<Channel, number>();
@@ -118,6 +122,23 @@ export function openSqliteStore({ dir, sync, historySize, historyMaxAgeMs, setti
       const rows = selectAfter.all(channel, since, after, Number.isFinite(limit) ? limit : -1);
       const entries = rows.map((r) => sequence({ kind: r.kind, key: r.key, source: r.source, time: r.time, tail: r.tail, ...(r.id !== null ? { id: r.id } : {}) }, r.seq));
       return { entries, firstSeq: selectFirst.get(channel, after)?.first ?? 0 };
+    },
+    seek(channel, time, now) {
+      const after = oldestKept(now);
+      const firstSeq = selectFirst.get(channel, after)?.first ?? 0;
+      if (firstSeq === 0) return { seq: undefined, firstSeq, keptSince: after };
+      // Accept times grow with seqs: a binary search by primary-key lookups (about 20 for a million entries)
+      // rather than an index on time, which every publish would pay for.
+      const want = Math.max(time, after);
+      let lo = firstSeq;
+      let hi = (selectLast.get(channel)?.last ?? 0) + 1;
+      while (lo < hi) {
+        const mid = Math.floor((lo + hi) / 2);
+        const row = selectFrom.get(channel, mid)!;
+        if (row.time < want) lo = row.seq + 1;
+        else hi = mid;
+      }
+      return { seq: selectFrom.get(channel, lo)?.seq, firstSeq, keptSince: after };
     },
     close() {
       db.close();

@@ -13,6 +13,8 @@ export interface HistoryStore {
   append(channel: Channel, entries: Entry[]): void;
   /** Entries with seq > `since`, oldest first, at most `limit`, none older than the max age before `now`. */
   read(channel: Channel, since: number, limit: number, now: number): { entries: Entry[]; firstSeq: number };
+  /** Seq of the first entry accepted at or after `time` (undefined when none), of the oldest held, and the max-age cutoff before `now`. */
+  seek(channel: Channel, time: number, now: number): { seq: number | undefined; firstSeq: number; keptSince: number };
   close(): void;
 }
 

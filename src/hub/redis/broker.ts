@@ -4,7 +4,7 @@ import type { Channel } from "../channels.ts";
 import { redisKeys } from "./keys.ts";
 import { createRedisLink } from "./link.ts";
 import { createStreamReader } from "./reader.ts";
-import { appendDrafts, readPage } from "./scripts.ts";
+import { appendDrafts, readPage, seekTime } from "./scripts.ts";
 
 export interface RedisBrokerOptions {
   /** redis:// or rediss:// URL (`--redis`). */
@@ -52,6 +52,11 @@ export function createRedisBroker(options: RedisBrokerOptions): Broker {
     async read(channel, since, limit) {
       const page = await readPage(commands, keys(channel), since, Math.max(1, Math.min(limit, MAX_PAGE)), cutoff());
       return { entries: page.entries, firstSeq: page.firstSeq, position: { epoch: page.epoch, seq: page.seq } };
+    },
+    async seek(channel, time) {
+      const keptSince = cutoff();
+      const { epoch, seq, firstSeq, found } = await seekTime(commands, keys(channel), time, keptSince);
+      return { seq: found ?? seq + 1, firstSeq, keptSince, position: { epoch, seq } };
     },
     position: (channel) => reader.position(channel),
     health() {

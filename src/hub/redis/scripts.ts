@@ -56,13 +56,41 @@ local page = redis.call('XRANGE', KEYS[1], ARGV[1], '+', 'COUNT', ARGV[2])
 local oldest = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)
 return {redis.call('GET', KEYS[3]) or '', redis.call('GET', KEYS[2]) or '0', oldest[1] and oldest[1][1] or '0-0', page}`;
 
+/**
+ * Seek by time: {epoch, last seq, oldest id held, seq of the first entry with accept time (field m) >= ARGV[1],
+ * or 0 when none}; ARGV[2] = age cutoff. Accept times grow with ids, so a binary search of one-entry
+ * XRANGEs: about 20 for a million entries, all inside the script.
+ */
+const SEEK = `${EXPIRE_HEAD}
+local function time_of(entry)
+  local f = entry[2]
+  for i = 1, #f, 2 do if f[i] == 'm' then return tonumber(f[i + 1]) end end
+  return 0
+end
+local function seq_of(id) return tonumber(string.match(id, '^(%d+)')) end
+local cutoff = tonumber(ARGV[2])
+expire_head(KEYS[1], cutoff)
+local want = math.max(tonumber(ARGV[1]), cutoff)
+local epoch, last = redis.call('GET', KEYS[3]) or '', redis.call('GET', KEYS[2]) or '0'
+local oldest = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)[1]
+if not oldest then return {epoch, last, '0-0', 0} end
+local newest = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)[1]
+local lo, hi = seq_of(oldest[1]), seq_of(newest[1]) + 1
+while lo < hi do
+  local mid = math.floor((lo + hi) / 2)
+  local entry = redis.call('XRANGE', KEYS[1], string.format('%d-0', mid), '+', 'COUNT', 1)[1]
+  if time_of(entry) < want then lo = seq_of(entry[1]) + 1 else hi = mid end
+end
+local found = redis.call('XRANGE', KEYS[1], string.format('%d-0', lo), '+', 'COUNT', 1)[1]
+return {epoch, last, oldest[1], found and seq_of(found[1]) or 0}`;
+
 interface Script {
   source: string;
   sha: string;
 }
 
 const script = (source: string): Script => ({ source, sha: new Bun.CryptoHasher("sha1").update(source).digest("hex") });
-const scripts = { publish: script(PUBLISH), position: script(POSITION), read: script(READ) };
+const scripts = { publish: script(PUBLISH), position: script(POSITION), read: script(READ), seek: script(SEEK) };
 
 /** Runs a script by its hash, sending the source only when Redis does not have it (first use, after a restart). */
 async function run(link: RedisLink, s: Script, keys: ChannelKeys, args: string[]): Promise<any> {
@@ -100,6 +128,12 @@ export async function readPage(link: RedisLink, keys: ChannelKeys, since: number
     string, string, string, RawEntry[],
   ];
   return { epoch, seq: Number(seq), firstSeq: seqOf(oldest), entries: raw.map((r) => decodeEntry(r).entry) };
+}
+
+/** The seq of the first entry accepted at or after `time` (undefined when none), the oldest seq held, and where the stream stands. */
+export async function seekTime(link: RedisLink, keys: ChannelKeys, time: number, cutoff: number) {
+  const [epoch, seq, oldest, found] = (await run(link, scripts.seek, keys, [String(Math.floor(time)), String(cutoff)])) as [string, string, string, number];
+  return { epoch, seq: Number(seq), firstSeq: seqOf(oldest), found: found > 0 ? found : undefined };
 }
 
 /** A stream entry as Redis returns it: [id, [field, value, …]]. */
