@@ -96,6 +96,7 @@ export function createCheckpoints(fanout: Fanout, intervalMs: number): Checkpoin
         // Starts where a new socket's hello does: nothing is due until the channel moves on.
         const cursor = checkpointCursor(fanout.delivered(filter.channel) ?? 0, matchedOf(topics));
         watched.set(topic, { channel: filter.channel, topics, cursor });
+        arm(); // a tick forgets it if its sockets leave, even on a channel that never moves
       }
       return topic;
     },
