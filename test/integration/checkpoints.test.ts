@@ -155,3 +155,31 @@ test("the OpenAPI document lists the checkpoint frame among the server's frames 
     expect(frames).toContain("#/components/schemas/CheckpointFrame");
   }
 });
+
+test("a checkpoint never overtakes an event: positions only grow through a replay, publishes during it, and live frames", async () => {
+  const srv = start(["--checkpoint-ms", "10"]);
+  const types = Array.from({ length: 3000 }, (_, i) => (i % 7 === 0 ? "order.placed" : "tick"));
+  for (let i = 0; i < types.length; i += 500) await publish(srv, ...types.slice(i, i + 500));
+  const ws = await connect(srv.ws("/ws?types=order.*,marker&since=0"));
+  let last = 0;
+  for (let i = 0; i < 20; i++) last = (await publish(srv, "tick", "order.filled", "tick", "tick")).at(-1)!;
+  let position = 0;
+  let checkpoints = 0;
+  /** Takes frames, checking that positions only grow, until `done` says stop. */
+  const readUntil = async (done: (frame: any) => boolean) => {
+    for (;;) {
+      const frame = await ws.next();
+      if (frame.kind === "hello") continue;
+      if (frame.kind === "checkpoint") {
+        expect(frame.seq).toBeGreaterThanOrEqual(position);
+        checkpoints++;
+      } else expect(frame.seq).toBeGreaterThan(position);
+      position = frame.seq;
+      if (done(frame)) return;
+    }
+  };
+  await readUntil((f) => f.kind === "checkpoint" && f.seq === last); // the quiet after the last match
+  const [marker] = await publish(srv, "marker");
+  await readUntil((f) => f.seq === marker);
+  expect(checkpoints).toBeGreaterThan(0);
+});
