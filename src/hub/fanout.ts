@@ -27,7 +27,7 @@ export interface Fanout {
    * undefined before the first delivery — e.g. right after a restart on durable history.
    */
   delivered(channel: Channel): number | undefined;
-  /** The last seq published to a topic that had subscribers (may forget old topics), so checkpoints can tell a quiet filter. */
+  /** The last seq published to a filter topic that had subscribers (may forget old topics), so checkpoints can tell a quiet filter. */
   lastOn(topic: string): number | undefined;
 }
 
@@ -59,7 +59,8 @@ export function createFanout(): Fanout {
           for (let i = 0; i < next.length; i++) {
             if (counts[i]! === 0) continue;
             sink.publish(next[i]!, entry.frame, channel, counts[i]!);
-            lastOnTopic.set(next[i]!, entry.seq);
+            // next[0] is the channel topic: unfiltered subscribers get no checkpoints, so it costs nothing here.
+            if (i > 0) lastOnTopic.set(next[i]!, entry.seq);
           }
         }
         if (lastOnTopic.size > LAST_ON_TOPICS) lastOnTopic.clear();
