@@ -166,6 +166,11 @@ export const SETTINGS = {
     flag: "sse-heartbeat-ms", env: "STREAM_SSE_HEARTBEAT_MS", schema: int(100, 3_600_000), default: "15000",
     expects: "milliseconds from 100 to 3600000", help: "interval of the comment line that keeps idle Server-Sent Events streams open through proxies",
   }),
+  checkpointMs: define({
+    flag: "checkpoint-ms", env: "STREAM_CHECKPOINT_MS", schema: int(0, 3_600_000), default: "5000",
+    expects: "milliseconds from 0 to 3600000 (0 = off)",
+    help: "a filtered subscriber gets a checkpoint frame (its resume position) after this long without a match while the channel moves on (0 = never)",
+  }),
   metricsToken: define({
     flag: "metrics-token", env: "STREAM_METRICS_TOKEN", schema: z.string().regex(/^[\x21-\x7e]*$/), default: "", secret: true,
     expects: "a token of visible ASCII characters (no spaces)", help: "if set, GET /metrics needs Authorization: Bearer <token>",

@@ -7,6 +7,7 @@ import { createLocalBroker } from "./hub/broker-local.ts";
 import { dataDirOf, openHistoryStore } from "./hub/history/open.ts";
 import { retention } from "./hub/history/store.ts";
 import { createRedisBroker } from "./hub/redis/broker.ts";
+import { createCheckpoints } from "./hub/checkpoints.ts";
 import { createFanout } from "./hub/fanout.ts";
 import { createHub, type Hub } from "./hub/hub.ts";
 import { createHttp } from "./http/app.ts";
@@ -81,6 +82,7 @@ export function startServer(config: Config, logger: Logger): RunningServer {
         groupCommit: config.data !== undefined, // one fsync per turn of the event loop, not per request
       });
   const hub = createHub(broker, fanout);
+  const checkpoints = createCheckpoints(fanout, config.checkpointMs);
   const connections = createConnections();
   const schemas = inputSchemas(config);
   const refusals = createRefusals();
@@ -92,7 +94,7 @@ export function startServer(config: Config, logger: Logger): RunningServer {
     sockets: sockets.all, maxBufferedBytes: config.maxBufferedBytes, drainSeconds: slowDrainSeconds(config), logger, refusals, metrics,
   });
   const publishing = createPublishing({ hub, schemas, access, inflight });
-  const http = createHttp({ config, hub, logger, connections, schemas, startedAt, metrics, access, inflight, publishing, admission });
+  const http = createHttp({ config, hub, checkpoints, logger, connections, schemas, startedAt, metrics, access, inflight, publishing, admission });
   const upgrade = createUpgrade({ access, admission, logger });
   const inbound = createInboundBudget({
     framesPerSecond: config.maxInboundFrames, bytesPerSecond: config.maxInboundBytes, burstSeconds: config.inboundBurst, maxFrameBytes: config.maxFrameBytes,
@@ -114,7 +116,7 @@ export function startServer(config: Config, logger: Logger): RunningServer {
       },
       websocket: {
         ...socketOptions(config),
-        ...createSocketHandlers({ hub, logger, connections, metrics, publishing, admission, sockets, refusals, inbound, watchdog }),
+        ...createSocketHandlers({ hub, checkpoints, logger, connections, metrics, publishing, admission, sockets, refusals, inbound, watchdog }),
       },
       error(err) {
         return problemResponse(unexpectedFailure(err, logger));
@@ -129,7 +131,7 @@ export function startServer(config: Config, logger: Logger): RunningServer {
     throw err;
   }
 
-  attachPubSub(fanout, server, metrics, watchdog);
+  attachPubSub(fanout, checkpoints, server, metrics, watchdog);
   timeFanout(fanout, metrics);
   const warning = access.warning();
   if (warning) logger.warn(warning);
@@ -147,6 +149,7 @@ export function startServer(config: Config, logger: Logger): RunningServer {
     refusals,
     backlog: () => watchdog.backlog(),
     async stop() {
+      checkpoints.close();
       await server.stop(true);
       await feed.flush();
       await hub.close();
@@ -158,6 +161,7 @@ export function startServer(config: Config, logger: Logger): RunningServer {
       if (!(await within(inflight.drain(), left()))) logger.warn("shutdown: gave up waiting for publishes in flight");
       logger.info("closing WebSocket connections", { connections: sockets.goingAway() });
       inflight.close();
+      checkpoints.close();
       await Bun.sleep(Math.max(0, Math.min(LISTEN_GRACE_MS, left())));
       const stopped = server.stop(false); // stop listening; requests in flight still complete
       if (!(await within(stopped, left()))) {

@@ -131,6 +131,10 @@ function onFrame(stream, frame) {
       stream.received++;
       return addItem(stream, frame);
     }
+    case "checkpoint":
+      // A position, not an event: where to resume from, with no row and no gap note for the seqs it skips.
+      if (stream.lastSeq === undefined || frame.seq > stream.lastSeq) stream.lastSeq = frame.seq;
+      return updateCount(stream);
     case "error":
       return addNote(stream, `Server: ${frame.message ?? frame.code}`);
     default:

@@ -2,6 +2,7 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Access } from "../access/access.ts";
 import type { Server } from "bun";
 import type { Config } from "../config.ts";
+import type { Checkpoints } from "../hub/checkpoints.ts";
 import type { Hub } from "../hub/hub.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Metrics } from "../metrics/metrics.ts";
@@ -28,6 +29,8 @@ export type HttpSettings = Pick<Config, "corsOrigin" | "maxBodyBytes" | "maxBatc
 export interface AppDeps {
   config: HttpSettings;
   hub: Hub;
+  /** Filtered Server-Sent Events streams get their checkpoints from its ticks. */
+  checkpoints: Checkpoints;
   logger: Logger;
   connections: Connections;
   schemas: InputSchemas;

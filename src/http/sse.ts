@@ -1,4 +1,7 @@
 import type { SubscribeRequest } from "../hub/catchup.ts";
+import { checkpointCursor, checkpointDue, type CheckpointCursor } from "../hub/checkpoint-cursor.ts";
+import type { Checkpoints } from "../hub/checkpoints.ts";
+import { isEverything } from "../hub/filter.ts";
 import type { Hub } from "../hub/hub.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Recorder } from "../metrics/metrics.ts";
@@ -9,6 +12,7 @@ import type { Connections } from "../access/connections.ts";
 
 export interface EventStreamOptions {
   hub: Hub;
+  checkpoints: Checkpoints;
   logger: Logger;
   connections: Connections;
   metrics: Recorder;
@@ -39,8 +43,10 @@ function message(frame: OutFrame): string {
  * `heartbeatMs` keeps proxies from closing an idle stream. A replay is handed to Bun as it pulls (as the
  * socket accepts), half of `maxBufferedBytes` at a time, with live frames queued behind it: a client
  * reading at any steady speed gets all of it; one whose queued live frames pass the limit is dropped.
+ * A filtered stream also gets `checkpoint` frames with an `id:` (so `Last-Event-ID` keeps up with the
+ * channel), decided at the checkpoint ticks from its own last id, never while a replay is still queued.
  */
-export function eventStream({ hub, logger, connections, metrics, request, path, remote, heartbeatMs, maxBufferedBytes, signal, closing, onEnd }: EventStreamOptions): Response {
+export function eventStream({ hub, checkpoints, logger, connections, metrics, request, path, remote, heartbeatMs, maxBufferedBytes, signal, closing, onEnd }: EventStreamOptions): Response {
   const encoder = new TextEncoder();
   const window = Math.max(1, Math.floor(maxBufferedBytes / 2));
   let cleanup = () => {};
@@ -51,6 +57,10 @@ export function eventStream({ hub, logger, connections, metrics, request, path, 
         let open = true;
         /** While a replay is being sent: what is left of it, and the live frames queued behind it. */
         let outbox: Outbox<string> | undefined;
+        /** Filtered streams only, once started: the last id given, and the last match. */
+        let cursor: CheckpointCursor | undefined;
+        let matched = 0;
+        const filtered = checkpoints.enabled && !isEverything(request.filter);
         const unread = () => -(controller.desiredSize ?? 0);
         const tooSlow = (behind: number) => {
           logger.warn("Server-Sent Events client too slow: closing its stream", { path, remote, unreadBytes: behind });
@@ -78,6 +88,7 @@ export function eventStream({ hub, logger, connections, metrics, request, path, 
         };
         const stop = hub.subscribe(request, {
           start(position, resumed) {
+            if (filtered) cursor = checkpointCursor(position.seq);
             const frames = openingFrames(request.channel, path, position, resumed, request.resume?.since);
             if (!resumed) return write(message(frames[0]!));
             outbox = createOutbox(frames.map(message), (text) => text.length);
@@ -85,6 +96,7 @@ export function eventStream({ hub, logger, connections, metrics, request, path, 
             metrics.replayed(request.channel, frames);
           },
           live(entries) {
+            matched = entries[entries.length - 1]!.seq;
             let text = "";
             for (const entry of entries) text += `id: ${entry.seq}\ndata: ${entry.frame}\n\n`;
             metrics.streamed(request.channel, entries.length, Buffer.byteLength(text));
@@ -99,6 +111,13 @@ export function eventStream({ hub, logger, connections, metrics, request, path, 
             cleanup();
           },
         });
+        const unlistenTicks = filtered
+          ? checkpoints.listen(request.channel, (head) => {
+            if (!open || outbox || !cursor) return;
+            const seq = checkpointDue(cursor, head, matched);
+            if (seq !== undefined) write(message({ text: controlFrame({ kind: "checkpoint", seq }), seq }));
+          })
+          : () => {};
         const heartbeat = setInterval(() => write(": heartbeat\n\n"), heartbeatMs);
         const total = connections.opened(path);
         metrics.connected(path);
@@ -114,6 +133,7 @@ export function eventStream({ hub, logger, connections, metrics, request, path, 
           closing?.removeEventListener("abort", shutDown);
           onEnd?.();
           stop();
+          unlistenTicks();
           clearInterval(heartbeat);
           signal.removeEventListener("abort", cleanup);
           const left = connections.closed(path);

@@ -36,6 +36,14 @@ export function logTopic(level: string, source?: string): string {
 }
 
 /**
+ * Topic of the checkpoints for one filter, named by the topics that filter holds (in any order): every
+ * socket with the same filter shares it. JSON keeps any type or source spelling unambiguous.
+ */
+export function checkpointTopic(filterTopics: readonly string[]): string {
+  return `checkpoint:${JSON.stringify([...filterTopics].sort())}`;
+}
+
+/**
  * Every topic an entry is published to: its channel's, then its filter topics. Read-only: the same
  * array serves every entry of that type (or level and source), so the hot path builds no strings.
  */

@@ -27,13 +27,19 @@ export interface Fanout {
    * undefined before the first delivery — e.g. right after a restart on durable history.
    */
   delivered(channel: Channel): number | undefined;
+  /** The last seq published to a filter topic that had subscribers (may forget old topics), so checkpoints can tell a quiet filter. */
+  lastOn(topic: string): number | undefined;
 }
+
+/** Topics remembered by `lastOn` before it starts over: bounded like the topic cache; forgetting only costs a spare checkpoint. */
+const LAST_ON_TOPICS = 4096;
 
 /** Creates a fan-out that drops frames until a sink is attached. */
 export function createFanout(): Fanout {
   let sink: TopicSink | undefined;
   const listeners = new Map<Channel, Set<Listener>>(CHANNELS.map((c) => [c, new Set()]));
   const last = new Map<Channel, number>();
+  const lastOnTopic = new Map<string, number>();
   return {
     deliver(channel, entries) {
       if (entries.length === 0) return;
@@ -50,8 +56,14 @@ export function createFanout(): Fanout {
             topics = next;
             counts = next.map((topic) => sink!.subscribers(topic));
           }
-          for (let i = 0; i < next.length; i++) if (counts[i]! > 0) sink.publish(next[i]!, entry.frame, channel, counts[i]!);
+          for (let i = 0; i < next.length; i++) {
+            if (counts[i]! === 0) continue;
+            sink.publish(next[i]!, entry.frame, channel, counts[i]!);
+            // next[0] is the channel topic: unfiltered subscribers get no checkpoints, so it costs nothing here.
+            if (i > 0) lastOnTopic.set(next[i]!, entry.seq);
+          }
         }
+        if (lastOnTopic.size > LAST_ON_TOPICS) lastOnTopic.clear();
       }
       for (const listener of listeners.get(channel)!) listener(entries);
     },
@@ -66,5 +78,6 @@ export function createFanout(): Fanout {
       return () => void set.delete(registered);
     },
     delivered: (channel) => last.get(channel),
+    lastOn: (topic) => lastOnTopic.get(topic),
   };
 }

@@ -68,6 +68,15 @@ export const LogFrame = z
   })
   .openapi("LogFrame");
 
+export const CheckpointFrame = z
+  .object({
+    kind: z.literal("checkpoint"),
+    seq: z.number().int().openapi({ description: "Every frame up to this seq that your filter matches has been sent: resume with `since` = this seq" }),
+  })
+  .openapi("CheckpointFrame", {
+    description: "Filtered subscribers only (`types=`, `level=`, `source=`): the channel moved on without a match for `--checkpoint-ms`. A position, not an event",
+  });
+
 export const PongFrame = z.object({ kind: z.literal("pong"), id: z.unknown().optional() }).openapi("PongFrame");
 
 /** The codes an `error` frame carries: the catalogue's frame codes (`./errors.ts`). */
@@ -169,10 +178,11 @@ export type ControlFrame =
   | z.input<typeof HelloFrame>
   | z.input<typeof ResetFrame>
   | z.input<typeof PongFrame>
+  | z.input<typeof CheckpointFrame>
   | z.input<typeof ErrorFrame>
   | z.input<typeof AckFrame>;
 
-/** Serialises a server control frame (hello, reset, pong, ack, error). Data frames come pre-serialised from the hub. */
+/** Serialises a server control frame (hello, reset, checkpoint, pong, ack, error). Data frames come pre-serialised from the hub. */
 export function controlFrame(frame: ControlFrame): string {
   return JSON.stringify(frame);
 }

@@ -1,4 +1,5 @@
 import type { ServerWebSocket, WebSocketHandler } from "bun";
+import type { Checkpoints } from "../hub/checkpoints.ts";
 import type { Hub } from "../hub/hub.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Recorder } from "../metrics/metrics.ts";
@@ -17,6 +18,8 @@ import type { SlowConsumerWatchdog } from "./slow-consumers.ts";
 
 export interface ConnectionDeps {
   hub: Hub;
+  /** Filtered sockets also hold their filter's checkpoint topic. */
+  checkpoints: Checkpoints;
   logger: Logger;
   connections: Connections;
   metrics: Recorder;
@@ -38,7 +41,7 @@ const MAX_LOGGED_TEXT = 500;
 
 /** The WebSocket lifecycle: the only code that touches `ServerWebSocket`. */
 export function createSocketHandlers(deps: ConnectionDeps): WebSocketHandler<SocketData> {
-  const { hub, logger, connections, metrics, publishing, admission, sockets, refusals, inbound, watchdog } = deps;
+  const { hub, checkpoints, logger, connections, metrics, publishing, admission, sockets, refusals, inbound, watchdog } = deps;
   const ingest = createIngest({ publishing, logger });
 
   /** Sends a control frame; a client that does not read its replies falls behind like any slow consumer. */
@@ -83,7 +86,7 @@ export function createSocketHandlers(deps: ConnectionDeps): WebSocketHandler<Soc
       }
       ws.data.admitted = true;
       sockets.admit(ws);
-      ws.data.stop = startDelivery(ws, { hub, logger, metrics, watchdog });
+      ws.data.stop = startDelivery(ws, { hub, checkpoints, logger, metrics, watchdog });
       const total = connections.opened(path);
       metrics.connected(path);
       logger.info("client connected", { path, remote, connections: total });

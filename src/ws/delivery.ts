@@ -1,5 +1,6 @@
 import type { ServerWebSocket } from "bun";
 import { replays } from "../hub/catchup.ts";
+import type { Checkpoints } from "../hub/checkpoints.ts";
 import type { Entry } from "../hub/envelope.ts";
 import { filterTopics } from "../hub/filter.ts";
 import type { Hub } from "../hub/hub.ts";
@@ -13,6 +14,7 @@ import type { SlowConsumerWatchdog } from "./slow-consumers.ts";
 
 export interface DeliveryOptions {
   hub: Hub;
+  checkpoints: Checkpoints;
   logger: Logger;
   metrics: Recorder;
   /** Closes a client whose live frames queue past --max-buffered-bytes behind its replay. */
@@ -25,9 +27,10 @@ export interface DeliveryOptions {
  * under half of --max-buffered-bytes, and the rest follows on `drain` (`ws.data.drain`). Live entries
  * that arrive meanwhile queue behind the replay (in JS, bounded); once the queue is empty the socket
  * subscribes to its native topics in the same tick, so nothing is lost or sent twice at the hand-over.
+ * A filtered socket's checkpoint topic is among them, so no checkpoint overtakes a replay still queued.
  * Returns a function that stops it (the socket closed, possibly mid-replay).
  */
-export function startDelivery(ws: ServerWebSocket<SocketData>, { hub, logger, metrics, watchdog }: DeliveryOptions): () => void {
+export function startDelivery(ws: ServerWebSocket<SocketData>, { hub, checkpoints, logger, metrics, watchdog }: DeliveryOptions): () => void {
   const { channel, path, remote, subscription } = ws.data;
   const { maxBufferedBytes } = watchdog;
   const window = Math.max(1, Math.floor(maxBufferedBytes / 2));
@@ -42,6 +45,8 @@ export function startDelivery(ws: ServerWebSocket<SocketData>, { hub, logger, me
   };
   const live = () => {
     for (const topic of filterTopics(subscription.filter)) ws.subscribe(topic);
+    const checkpointTopic = checkpoints.topicFor(subscription.filter);
+    if (checkpointTopic !== undefined) ws.subscribe(checkpointTopic);
   };
   const pump = () => {
     if (!outbox || ws.readyState !== WebSocket.OPEN) return;

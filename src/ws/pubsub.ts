@@ -1,6 +1,8 @@
 import type { Server } from "bun";
+import type { Checkpoints } from "../hub/checkpoints.ts";
 import type { Fanout } from "../hub/fanout.ts";
 import type { Recorder } from "../metrics/metrics.ts";
+import { controlFrame } from "../protocol/frames.ts";
 import type { SlowConsumerWatchdog } from "./slow-consumers.ts";
 import type { SocketData } from "./socket-data.ts";
 
@@ -8,9 +10,10 @@ import type { SocketData } from "./socket-data.ts";
  * Connects the hub's fan-out to Bun's native pub/sub, the server's one output to subscribed sockets: each
  * frame goes to a topic's sockets in one native call (no loop over sockets in JS), is counted once per
  * subscriber from Bun's subscriber count, and its size is handed to the slow-consumer watchdog, which
- * checks the queues every half limit of published bytes.
+ * checks the queues every half limit of published bytes. Checkpoints go out the same way, to their
+ * filter's topic; they are positions, not delivered frames, so the metrics do not count them.
  */
-export function attachPubSub(fanout: Fanout, server: Server<SocketData>, metrics: Recorder, watchdog: SlowConsumerWatchdog<SocketData>): void {
+export function attachPubSub(fanout: Fanout, checkpoints: Checkpoints, server: Server<SocketData>, metrics: Recorder, watchdog: SlowConsumerWatchdog<SocketData>): void {
   fanout.attach({
     // Read before publishing: Bun's publish result reports bytes for one subscriber, not a count.
     subscribers: (topic) => server.subscriberCount(topic),
@@ -18,6 +21,14 @@ export function attachPubSub(fanout: Fanout, server: Server<SocketData>, metrics
       server.publish(topic, frame);
       watchdog.published(frame.length);
       metrics.delivered(channel, subscribers, Buffer.byteLength(frame));
+    },
+  });
+  checkpoints.attach({
+    subscribers: (topic) => server.subscriberCount(topic),
+    publish(topic, _channel, seq) {
+      const frame = controlFrame({ kind: "checkpoint", seq });
+      server.publish(topic, frame);
+      watchdog.published(frame.length);
     },
   });
 }

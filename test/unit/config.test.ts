@@ -6,6 +6,14 @@ describe("config", () => {
     expect(loadConfig([], {})).toMatchObject({ port: 8000, host: "0.0.0.0", corsOrigin: ["*"], logLevel: "info", logFormat: "pretty" });
   });
 
+  test("--checkpoint-ms: 5 s by default, 0 turns checkpoints off, a negative or fractional value is refused", () => {
+    expect(loadConfig([], {}).checkpointMs).toBe(5000);
+    expect(loadConfig(["--checkpoint-ms", "0"], {}).checkpointMs).toBe(0);
+    expect(loadConfig([], { STREAM_CHECKPOINT_MS: "250" }).checkpointMs).toBe(250);
+    expect(() => loadConfig(["--checkpoint-ms", "-1"], {})).toThrow(ConfigError);
+    expect(() => loadConfig(["--checkpoint-ms", "1.5"], {})).toThrow("--checkpoint-ms expects milliseconds from 0 to 3600000 (0 = off)");
+  });
+
   test("flags override the environment, which overrides defaults", () => {
     const env = { PORT: "9000", HOST: "127.0.0.1", STREAM_LOG_LEVEL: "warn" };
     expect(loadConfig([], env)).toMatchObject({ port: 9000, host: "127.0.0.1", logLevel: "warn" });

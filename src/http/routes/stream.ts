@@ -11,7 +11,8 @@ import { eventStream } from "../sse.ts";
 export const SSE_DOC = [
   "Server-Sent Events (`curl -N`, `EventSource`): the same frames as the WebSocket paths, one per `data:` line —",
   "`hello` first, then (when resuming) the missed frames with a `reset` wherever something is missing, then live frames.",
-  "Data frames carry `id: <seq>`, so an `EventSource` that reconnects resumes by itself through `Last-Event-ID`.",
+  "Data frames carry `id: <seq>`, so an `EventSource` that reconnects resumes by itself through `Last-Event-ID`;",
+  "a filtered stream's `checkpoint` frames carry it too, so its `Last-Event-ID` keeps up with the channel.",
   "A comment line (`: heartbeat`) every 15 s (`--sse-heartbeat-ms`) keeps proxies from closing an idle stream.",
 ].join("\n");
 
@@ -32,6 +33,7 @@ export function serveEventStream(c: Context<AppEnv>, deps: AppDeps, channel: Cha
   server?.timeout(c.req.raw, 0);
   return eventStream({
     hub: deps.hub,
+    checkpoints: deps.checkpoints,
     logger: deps.logger,
     connections: deps.connections,
     metrics: deps.metrics,

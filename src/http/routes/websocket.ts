@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Channel } from "../../hub/channels.ts";
 import type { InputSchemas } from "../../protocol/inputs.ts";
-import { AckFrame, ErrorFrame, EventFrame, HelloFrame, LogFrame, PingFrame, PongFrame, publishFrameDoc, ResetFrame } from "../../protocol/frames.ts";
+import { AckFrame, CheckpointFrame, ErrorFrame, EventFrame, HelloFrame, LogFrame, PingFrame, PongFrame, publishFrameDoc, ResetFrame } from "../../protocol/frames.ts";
 import { problem } from "../../protocol/problem.ts";
 import { LastEventIdHeader, streamQuery } from "../../protocol/subscription.ts";
 import { WS_ENDPOINTS, WS_PATHS } from "../../protocol/endpoints.ts";
@@ -22,6 +22,8 @@ const FRAMES_DOC = [
     'Invalid events get `{"kind":"error","code":"invalid_event","issues":[{path,message}],"id":ID}` and nothing of that frame is published',
   "",
   "- `reset` `{reason, message, epoch, since, next, lost?}` when resuming and something after `since` is gone",
+  "- `checkpoint` `{kind, seq}` to filtered subscribers only, when the channel moved on without a match for `--checkpoint-ms` (5 s): " +
+    "a position, not an event; resume with `since` = the latest `seq` of an event or checkpoint",
   "",
   "Resume with `?since=<last seq seen>&epoch=<epoch of that seq>`: every frame after `since` that the history holds comes first,",
   "in order, then live frames, with no gap and no duplicate. Filter with `?types=order.*,strategy.started` (event paths) or",
@@ -35,8 +37,8 @@ const FRAMES_DOC = [
 
 /** The frames the server sends on a channel's WebSocket (its data frame, and the control frames). */
 const SERVER_FRAMES = {
-  events: z.discriminatedUnion("kind", [HelloFrame, EventFrame, ResetFrame, PongFrame, ErrorFrame, AckFrame]),
-  logs: z.discriminatedUnion("kind", [HelloFrame, LogFrame, ResetFrame, PongFrame, ErrorFrame]),
+  events: z.discriminatedUnion("kind", [HelloFrame, EventFrame, ResetFrame, CheckpointFrame, PongFrame, ErrorFrame, AckFrame]),
+  logs: z.discriminatedUnion("kind", [HelloFrame, LogFrame, ResetFrame, CheckpointFrame, PongFrame, ErrorFrame]),
 };
 
 /** The frames a client may send on each channel's WebSocket: publish frames only where events are. */
