@@ -13,6 +13,8 @@ export interface HistoryStore {
   append(channel: Channel, entries: Entry[]): void;
   /** Entries with seq > `since`, oldest first, at most `limit`, none older than the max age before `now`. */
   read(channel: Channel, since: number, limit: number, now: number): { entries: Entry[]; firstSeq: number };
+  /** The retained entry stored under `id` (none older than the max age before `now`): what makes publishing idempotent. */
+  byId(channel: Channel, id: string, now: number): Entry | undefined;
   close(): void;
 }
 
