@@ -44,7 +44,7 @@ describeRedis("idempotent publishing with --redis", () => {
       expect(ia.seq).toBe(ib.seq);
       expect([ia.duplicate, ib.duplicate].filter(Boolean)).toEqual([true]);
     }
-    const page = await (await fetch(`${a.url}/api/events?limit=1000`)).json();
+    const page = (await (await fetch(`${a.url}/api/events?limit=1000`)).json()) as { items: Array<{ id: string; seq: number }> };
     expect(page.items.map((f: { id: string }) => f.id)).toEqual(Array.from({ length: rounds }, (_, r) => `race-${r}`));
     expect(page.items.map((f: { seq: number }) => f.seq)).toEqual(Array.from({ length: rounds }, (_, r) => r + 1));
     // Each id reached B's subscriber once: the marker published last is the very next frame after them.
