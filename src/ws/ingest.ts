@@ -6,6 +6,7 @@ import type { ControlFrame, PublishFrame } from "../protocol/frames.ts";
 import { fastSafeParse } from "../protocol/fast-validator.ts";
 import type { EventInput, InputSchemas } from "../protocol/inputs.ts";
 import { describeIssues, flattenIssues } from "../protocol/issues.ts";
+import { ackOf } from "./ack.ts";
 
 /**
  * Publishing over a WebSocket: `{"kind":"publish","event":{…}}` or `{"kind":"publish","events":[…]}`,
@@ -56,7 +57,7 @@ export function createIngest({ hub, schemas, logger }: IngestDeps): Ingest {
     const inputs: EventInput[] = single ? [parsed.data as EventInput] : (parsed.data as EventInput[]);
     try {
       const accepted = await hub.publishEvents(inputs);
-      return id === undefined ? undefined : { kind: "ack", id, seqs: accepted.map((a) => a.seq) };
+      return id === undefined ? undefined : ackOf(id, accepted);
     } catch (err) {
       if (err instanceof BrokerUnavailableError) return fail("unavailable", `${err.message}; ${unstoredOutcome(err)}`);
       throw err;
