@@ -72,32 +72,41 @@ export function createLocalBroker({ deliver, store: given, historySize = 10_000,
   /**
    * Sequences the drafts after `first - 1`, each judged in order: one whose id is held (stored, waiting in
    * `pending`, or earlier in this call) becomes a duplicate of that entry. Only ids a publisher chose are
-   * looked up: an id the server just generated cannot be held.
+   * looked up or kept in `pending`: an id the server just generated cannot be held, nor sent again before
+   * its publish is answered.
    */
-  const judge = (channel: Channel, drafts: Draft[], first: number, pending: Map<string, Entry>) => {
+  const judge = (channel: Channel, drafts: Draft[], first: number, pending: Map<string, Entry> | undefined) => {
     const fresh: Entry[] = [];
     const outcomes: Published[] = new Array(drafts.length);
     for (let i = 0; i < drafts.length; i++) {
       const draft = drafts[i]!;
-      const held = draft.idGiven ? (pending.get(draft.id!) ?? store.byId(channel, draft.id!, draft.time)) : undefined;
+      if (!draft.idGiven) {
+        outcomes[i] = fresh[fresh.length] = sequence(draft, first + fresh.length);
+        continue;
+      }
+      const held = pending?.get(draft.id!) ?? store.byId(channel, draft.id!, draft.time);
       if (held) {
         outcomes[i] = { ...held, duplicate: true };
         continue;
       }
       const entry = sequence(draft, first + fresh.length);
       fresh.push(entry);
-      if (entry.id !== undefined) pending.set(entry.id, entry);
+      pending?.set(draft.id!, entry);
       outcomes[i] = entry;
     }
     return { fresh, outcomes };
   };
+  /** The `pending` of a publish without group commit: this call's own ids, cleared once it is stored. */
+  const scratch = new Map<string, Entry>();
 
   return {
     async publish(channel, drafts) {
       if (drafts.length === 0) return [];
       const first = assigned.get(channel)! + 1;
       if (!groupCommit) {
-        const { fresh, outcomes } = judge(channel, drafts, first, new Map());
+        // A lone draft has no earlier one to repeat: no map to fill (most publishes are single events).
+        const { fresh, outcomes } = judge(channel, drafts, first, drafts.length > 1 ? scratch : undefined);
+        if (scratch.size > 0) scratch.clear();
         if (fresh.length === 0) return outcomes;
         assigned.set(channel, first + fresh.length - 1);
         commit(channel, fresh);
