@@ -77,24 +77,22 @@ export function createLocalBroker({ deliver, store: given, historySize = 10_000,
    */
   const judge = (channel: Channel, drafts: Draft[], first: number, pending: Map<string, Entry> | undefined) => {
     const fresh: Entry[] = [];
-    const outcomes: Published[] = new Array(drafts.length);
+    // Apart from `fresh` only once a duplicate turns up: the common publish allocates one array, as before.
+    let outcomes: Published[] | undefined;
     for (let i = 0; i < drafts.length; i++) {
       const draft = drafts[i]!;
-      if (!draft.idGiven) {
-        outcomes[i] = fresh[fresh.length] = sequence(draft, first + fresh.length);
-        continue;
-      }
-      const held = pending?.get(draft.id!) ?? store.byId(channel, draft.id!, draft.time);
+      const held = draft.idGiven ? (pending?.get(draft.id!) ?? store.byId(channel, draft.id!, draft.time)) : undefined;
       if (held) {
-        outcomes[i] = { ...held, duplicate: true };
+        outcomes ??= fresh.slice();
+        outcomes.push({ ...held, duplicate: true });
         continue;
       }
       const entry = sequence(draft, first + fresh.length);
       fresh.push(entry);
-      pending?.set(draft.id!, entry);
-      outcomes[i] = entry;
+      outcomes?.push(entry);
+      if (draft.idGiven) pending?.set(draft.id!, entry);
     }
-    return { fresh, outcomes };
+    return { fresh, outcomes: outcomes ?? fresh };
   };
   /** The `pending` of a publish without group commit: this call's own ids, cleared once it is stored. */
   const scratch = new Map<string, Entry>();
