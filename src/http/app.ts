@@ -19,6 +19,7 @@ import { registerHealth } from "./routes/health.ts";
 import { registerMetrics } from "./routes/metrics.ts";
 import { PUBLISH_PATHS, registerPublishDocs } from "./routes/publish.ts";
 import { registerHistory } from "./routes/history.ts";
+import { registerById } from "./routes/by-id.ts";
 import { registerStreams } from "./routes/stream.ts";
 import { registerWebSocketPaths } from "./routes/websocket.ts";
 import { validationHook } from "./validation.ts";
@@ -55,6 +56,7 @@ export function createApp(deps: AppDeps): App {
   registerWebSocketPaths(app, deps);
   registerStreams(app, deps);
   registerHistory(app, deps);
+  registerById(app, deps);
   registerDocs(app);
   registerMetrics(app, deps);
   registerConsole(app);

@@ -1,6 +1,6 @@
 import { CHANNELS, type Channel } from "./channels.ts";
-import type { Broker, Deliver, StreamPosition } from "./broker.ts";
-import { sequence, type Entry } from "./envelope.ts";
+import type { Broker, Deliver, Published, StreamPosition } from "./broker.ts";
+import { sequence, type Draft, type Entry } from "./envelope.ts";
 import { createMemoryStore } from "./history/memory.ts";
 import type { HistoryStore, Retention } from "./history/store.ts";
 import { BrokerUnavailableError } from "./unavailable.ts";
@@ -20,7 +20,9 @@ export interface LocalBrokerOptions extends Partial<Retention> {
 /** Publishes waiting for the end of the turn: their entries, and each publisher's answer. */
 interface Group {
   entries: Entry[];
-  waiters: Array<{ entries: Entry[]; resolve: (entries: Entry[]) => void; reject: (err: unknown) => void }>;
+  /** The group's entries by id: a publish in the same turn must see them as already held. */
+  ids: Map<string, Entry>;
+  waiters: Array<{ outcomes: Published[]; resolve: (outcomes: Published[]) => void; reject: (err: unknown) => void }>;
 }
 
 /**
@@ -40,6 +42,7 @@ export function createLocalBroker({ deliver, store: given, historySize = 10_000,
 
   /** Stores then delivers; on failure nothing is delivered and the seqs are handed out again. */
   const commit = (channel: Channel, entries: Entry[]) => {
+    if (entries.length === 0) return; // every draft was a duplicate
     const p = position(channel);
     try {
       store.append(channel, entries);
@@ -63,29 +66,62 @@ export function createLocalBroker({ deliver, store: given, historySize = 10_000,
       for (const w of group.waiters) w.reject(err);
       return;
     }
-    for (const w of group.waiters) w.resolve(w.entries);
+    for (const w of group.waiters) w.resolve(w.outcomes);
   };
+
+  /**
+   * Sequences the drafts after `first - 1`, each judged in order: one whose id is held (stored, waiting in
+   * `pending`, or earlier in this call) becomes a duplicate of that entry. Only ids a publisher chose are
+   * looked up or kept in `pending`: an id the server just generated cannot be held, nor sent again before
+   * its publish is answered.
+   */
+  const judge = (channel: Channel, drafts: Draft[], first: number, pending: Map<string, Entry> | undefined) => {
+    const fresh: Entry[] = [];
+    // Apart from `fresh` only once a duplicate turns up: the common publish allocates one array, as before.
+    let outcomes: Published[] | undefined;
+    for (let i = 0; i < drafts.length; i++) {
+      const draft = drafts[i]!;
+      const held = draft.idGiven ? (pending?.get(draft.id!) ?? store.byId(channel, draft.id!, draft.time)) : undefined;
+      if (held) {
+        outcomes ??= fresh.slice();
+        outcomes.push({ ...held, duplicate: true });
+        continue;
+      }
+      const entry = sequence(draft, first + fresh.length);
+      fresh.push(entry);
+      outcomes?.push(entry);
+      if (draft.idGiven) pending?.set(draft.id!, entry);
+    }
+    return { fresh, outcomes: outcomes ?? fresh };
+  };
+  /** The `pending` of a publish without group commit: this call's own ids, cleared once it is stored. */
+  const scratch = new Map<string, Entry>();
 
   return {
     async publish(channel, drafts) {
       if (drafts.length === 0) return [];
       const first = assigned.get(channel)! + 1;
-      const entries: Entry[] = new Array(drafts.length);
-      for (let i = 0; i < drafts.length; i++) entries[i] = sequence(drafts[i]!, first + i);
-      assigned.set(channel, first + drafts.length - 1);
       if (!groupCommit) {
-        commit(channel, entries);
-        return entries;
+        // A lone draft has no earlier one to repeat: no map to fill (most publishes are single events).
+        const { fresh, outcomes } = judge(channel, drafts, first, drafts.length > 1 ? scratch : undefined);
+        if (scratch.size > 0) scratch.clear();
+        if (fresh.length === 0) return outcomes;
+        assigned.set(channel, first + fresh.length - 1);
+        commit(channel, fresh);
+        return outcomes;
       }
       let group = groups.get(channel);
       if (!group) {
-        group = { entries: [], waiters: [] };
+        group = { entries: [], ids: new Map(), waiters: [] };
         groups.set(channel, group);
         setImmediate(flush, channel);
       }
-      for (const entry of entries) group.entries.push(entry);
-      const answer = Promise.withResolvers<Entry[]>();
-      group.waiters.push({ entries, resolve: answer.resolve, reject: answer.reject });
+      const { fresh, outcomes } = judge(channel, drafts, first, group.ids);
+      assigned.set(channel, first + fresh.length - 1);
+      for (const entry of fresh) group.entries.push(entry);
+      // Duplicates answer with the group too: the entry they name may still be waiting to be stored.
+      const answer = Promise.withResolvers<Published[]>();
+      group.waiters.push({ outcomes, resolve: answer.resolve, reject: answer.reject });
       return answer.promise;
     },
     async read(channel, since, limit) {
@@ -96,6 +132,9 @@ export function createLocalBroker({ deliver, store: given, historySize = 10_000,
       const p = { ...position(channel) };
       const { seq, firstSeq, keptSince } = store.seek(channel, time, Date.now());
       return { seq: seq ?? p.seq + 1, firstSeq, keptSince, position: p };
+    },
+    async byId(channel, id) {
+      return store.byId(channel, id, Date.now()); // stored entries only: one waiting for its group may yet fail
     },
     position: (channel) => ({ ...position(channel) }),
     async close() {

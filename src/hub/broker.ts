@@ -30,6 +30,12 @@ export interface TimeSeek {
   position: StreamPosition;
 }
 
+/**
+ * One draft's outcome: the entry stored for it, or — `duplicate` — the entry the channel's history already
+ * holds under the draft's id, which was neither stored nor delivered again.
+ */
+export type Published = Entry & { duplicate?: true };
+
 /** Receives every entry a broker has stored, in seq order: the local fan-out. */
 export type Deliver = (channel: Channel, entries: Entry[]) => void;
 
@@ -38,8 +44,13 @@ export type Deliver = (channel: Channel, entries: Entry[]) => void;
  * channel; every implementation hands stored entries to the same `Deliver` function.
  */
 export interface Broker {
-  /** Sequences, stores and delivers the drafts; resolves once they are stored. */
-  publish(channel: Channel, drafts: Draft[]): Promise<Entry[]>;
+  /**
+   * Sequences, stores and delivers the drafts; resolves once they are stored, one outcome per draft, in order.
+   * A draft whose id the retained history already holds (or an earlier draft of the same call) is a duplicate.
+   */
+  publish(channel: Channel, drafts: Draft[]): Promise<Published[]>;
+  /** The retained entry stored under this id, if any (ids are remembered exactly as long as their entry is kept). */
+  byId(channel: Channel, id: string): Promise<Entry | undefined>;
   /** Entries with seq > `since`, oldest first, at most `limit`. */
   read(channel: Channel, since: number, limit: number): Promise<HistoryPage>;
   /** The first retained entry accepted at or after `time` (ms since the Unix epoch): bounded, no scan of the history. */

@@ -20,6 +20,8 @@ export interface Draft {
   time: number;
   /** The event id (events only). */
   id?: string;
+  /** The publisher chose `id` (a server-made UUID cannot be held already, so it is not looked up). */
+  idGiven?: boolean;
 }
 
 /** An event frame's fields, in wire order. */
@@ -48,7 +50,7 @@ interface LogFrameBody {
  * A stored, sequenced envelope: the frame text every subscriber receives. It keeps the frame, not the
  * draft's body or tail: history holds thousands of entries, and the frame already contains them.
  */
-export interface Entry extends Omit<Draft, "tail" | "body"> {
+export interface Entry extends Omit<Draft, "tail" | "body" | "idGiven"> {
   seq: number;
   frame: string;
 }
@@ -75,7 +77,7 @@ export function eventDraft(input: NewEvent, now: Clock): Draft {
   const source = input.source ?? DEFAULT_SOURCE;
   // Always the same keys in the same order: one object shape for every event frame.
   const body: EventFrameBody = { kind: "event", seq: 0, id, type: input.type, source, time: input.time ?? now.iso, data: input.data ?? null };
-  return { kind: "event", body, key: input.type, source, time: now.ms, id };
+  return { kind: "event", body, key: input.type, source, time: now.ms, id, idGiven: input.id !== undefined };
 }
 
 /** Builds a log-line draft. */

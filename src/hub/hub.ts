@@ -3,16 +3,17 @@ import type { Channel } from "./channels.ts";
 import type { Broker, HistoryPage, StreamPosition } from "./broker.ts";
 import { subscribe, type SubscribeRequest, type Subscriber } from "./catchup.ts";
 import type { BrokerHealth } from "./unavailable.ts";
-import { clockNow, eventDraft, logDraft, type NewEvent } from "./envelope.ts";
+import { clockNow, eventDraft, logDraft, type Entry, type NewEvent } from "./envelope.ts";
 import type { Fanout } from "./fanout.ts";
 import type { Filter } from "./filter.ts";
 import { readPage, type Page } from "./page.ts";
 import { timeStart, type TimeStart } from "./time-start.ts";
 
-/** What a publisher is told about each accepted item. */
+/** What a publisher is told about each accepted item; `duplicate`: its id was held, `seq` is the original's. */
 export interface Accepted {
   seq: number;
   id?: string;
+  duplicate?: true;
 }
 
 /** The front door of the core: HTTP routes, WebSocket handlers and the logger all publish through it. */
@@ -20,6 +21,8 @@ export interface Hub {
   publishEvents(inputs: NewEvent[]): Promise<Accepted[]>;
   publishLogs(inputs: LogLine[]): Promise<Accepted[]>;
   read(channel: Channel, since: number, limit: number): Promise<HistoryPage>;
+  /** The retained entry stored under this id (the frame subscribers got), if any. */
+  byId(channel: Channel, id: string): Promise<Entry | undefined>;
   position(channel: Channel): StreamPosition;
   /** Up to `limit` entries after `since` that the filter lets through, and where the next page starts. */
   readPage(channel: Channel, filter: Filter, since: number, limit: number): Promise<Page>;
@@ -38,7 +41,7 @@ export function createHub(broker: Broker, fanout: Fanout): Hub {
     async publishEvents(inputs) {
       const now = clockNow();
       const entries = await broker.publish("events", inputs.map((input) => eventDraft(input, now)));
-      return entries.map((e) => ({ seq: e.seq, id: e.id }));
+      return entries.map((e) => (e.duplicate ? { seq: e.seq, id: e.id, duplicate: true } : { seq: e.seq, id: e.id }));
     },
     async publishLogs(inputs) {
       const now = clockNow();
@@ -46,6 +49,7 @@ export function createHub(broker: Broker, fanout: Fanout): Hub {
       return entries.map((e) => ({ seq: e.seq }));
     },
     read: (channel, since, limit) => broker.read(channel, since, limit),
+    byId: (channel, id) => broker.byId(channel, id),
     position: (channel) => broker.position(channel),
     readPage: (channel, filter, since, limit) => readPage(broker, channel, filter, since, limit),
     startAt: async (channel, time) => timeStart(time, await broker.seek(channel, time)),

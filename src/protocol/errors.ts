@@ -68,7 +68,7 @@ export const ERRORS = {
     retry: "never",
   },
   not_found: {
-    http: { status: 404, when: "no such route (or no such WebSocket endpoint: `websocketEndpoints` lists them)" },
+    http: { status: 404, when: "no such route (or no such WebSocket endpoint: `websocketEndpoints` lists them), or no event with that `id` in history (`GET /api/events/by-id/{id}`)" },
     retry: "never",
   },
   method_not_allowed: {

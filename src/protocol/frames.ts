@@ -100,7 +100,13 @@ export const AckFrame = z
   .object({
     kind: z.literal("ack"),
     id: z.union([z.string(), z.number()]).openapi({ description: "The publish frame's `ack` value" }),
-    seqs: z.array(z.number().int()).openapi({ description: "The seq each event got, in the order sent" }),
+    seqs: z.array(z.number().int()).openapi({ description: "The seq each event got, in the order sent (a duplicate's: the stored event's)" }),
+    duplicates: z
+      .array(z.number().int())
+      .optional()
+      .openapi({
+        description: "Present when some events were duplicates: their indexes in `seqs` (0-based, the order sent). Their `id` was already held: not stored or delivered again",
+      }),
   })
   .openapi("AckFrame");
 

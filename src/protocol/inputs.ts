@@ -38,7 +38,7 @@ export function inputSchemas(limits: Limits = DEFAULT_LIMITS) {
         .regex(TYPE_PATTERN, "type must be dot-separated words of letters, digits, _ - : / (no spaces, * or ,)")
         .openapi({ example: "order.filled" }),
       source: name("source").optional().openapi({ example: "strategy/alpha" }),
-      id: z.string().min(1).max(200).optional().openapi({ description: "Unique id; generated (UUID) when missing" }),
+      id: z.string().min(1).max(200).optional().openapi({ description: "Unique id, the idempotency key: an id the channel's history still holds is answered as a duplicate, not stored again; generated (UUID) when missing" }),
       time: z.iso
         .datetime({ offset: true, error: "time must be an ISO 8601 date-time, e.g. 2026-01-02T03:04:05Z" })
         .optional()

@@ -19,6 +19,7 @@ export const ProblemDetails = z
     websocketEndpoints: z.array(z.string()).openapi({ description: "The paths that serve WebSockets" }),
     origin: z.string().openapi({ description: "The browser origin that was refused" }),
     allowedOrigins: z.array(z.string()).openapi({ description: "The origins --cors-origin allows" }),
+    id: z.string().openapi({ description: "The event id that history does not hold (`GET /api/events/by-id/{id}`)" }),
     retryAfter: z.number().int().openapi({ description: "Seconds to wait, as in the `Retry-After` header" }),
   })
   .partial();

@@ -4,6 +4,7 @@ import type { Channel } from "../hub/channels.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ControlFrame, PublishFrame } from "../protocol/frames.ts";
 import { describeIssues, flattenIssues } from "../protocol/issues.ts";
+import { ackOf } from "./ack.ts";
 
 /**
  * Publishing over a WebSocket: `{"kind":"publish","event":{…}}` or `{"kind":"publish","events":[…]}`,
@@ -42,7 +43,7 @@ export function createIngest({ publishing, logger }: IngestDeps): Ingest {
     const answer = (outcome: PublishOutcome<ErrorFrame>): ControlFrame | undefined => {
       switch (outcome.kind) {
         case "accepted":
-          return frame.ack === undefined ? undefined : { kind: "ack", id: frame.ack, seqs: outcome.accepted.map((a) => a.seq) };
+          return frame.ack === undefined ? undefined : ackOf(frame.ack, outcome.accepted);
         case "refused":
           return fail(outcome.refusal.error, outcome.refusal.message);
         case "invalid": {

@@ -45,6 +45,8 @@ const events = (n: number, prefix = "e") => {
 
 /** One event draft per time given (ms), accepted then: the clock a draft carries, so no waiting is needed. */
 const eventsAt = (times: number[]) => times.map((ms, i) => eventDraft({ type: `t.${i + 1}` }, { ms, iso: new Date(ms).toISOString() }));
+/** Events whose ids the publisher chose (the idempotency key), one per id. */
+const withIds = (ids: string[], prefix = "k", now = clockNow()) => ids.map((id, i) => eventDraft({ type: `${prefix}.${i + 1}`, id, data: { i: i + 1 } }, now));
 
 /** Registers the contract tests for one broker implementation. */
 export function runBrokerContract(name: string, create: BrokerFactory) {
@@ -206,6 +208,75 @@ export function runBrokerContract(name: string, create: BrokerFactory) {
       // Batch i was accepted at now - 60 s + i s: batch 11 starts at seq 1101, if history still holds it.
       expect((await small.broker.seek("events", now - 60_000 + 11_000)).seq).toBe(Math.max(1101, oldest.firstSeq));
       expect((await small.broker.seek("events", now - 60_000 + 10_500)).seq).toBe(Math.max(1101, oldest.firstSeq));
+    });
+
+    test("an id the history holds is a duplicate: not stored or delivered again, answered with the stored entry", async () => {
+      const { broker, d } = await make();
+      const [a] = await broker.publish("events", withIds(["fill-1", "fill-2"]));
+      const again = await broker.publish("events", withIds(["fill-1", "fill-3"], "retry"));
+      expect(again.map((e) => [e.seq, e.duplicate])).toEqual([[1, true], [3, undefined]]);
+      expect(again[0]!.frame).toBe(a!.frame); // the original, not the retry's data
+      expect(JSON.parse(again[1]!.frame)).toMatchObject({ seq: 3, id: "fill-3", type: "retry.2" });
+      // Nothing more arrives: a marker published afterwards is the very next delivery.
+      await broker.publish("events", events(1, "marker"));
+      const got = await d.until("events", 4);
+      expect(got.map((e) => [e.seq, e.id])).toEqual([[1, "fill-1"], [2, "fill-2"], [3, "fill-3"], [4, got[3]!.id]]);
+      expect((await broker.read("events", 0, 100)).entries.map((e) => e.seq)).toEqual([1, 2, 3, 4]);
+      expect(broker.position("events").seq).toBe(4);
+    });
+
+    test("within a batch each draft is judged in order: a repeated id is stored once", async () => {
+      const { broker, d } = await make();
+      const out = await broker.publish("events", withIds(["x", "x", "y", "x"]));
+      expect(out.map((e) => [e.seq, e.duplicate ?? false])).toEqual([[1, false], [1, true], [2, false], [1, true]]);
+      await broker.publish("events", events(1, "marker"));
+      expect((await d.until("events", 3)).map((e) => e.seq)).toEqual([1, 2, 3]);
+    });
+
+    test("concurrent publishes of one id store it once", async () => {
+      const { broker, d } = await make();
+      const outs = await Promise.all([1, 2, 3].map((n) => broker.publish("events", withIds(["same"], `p${n}`))));
+      expect(outs.map((o) => o[0]!.seq)).toEqual([1, 1, 1]);
+      expect(outs.filter((o) => o[0]!.duplicate).length).toBe(2);
+      await broker.publish("events", events(1, "marker"));
+      expect((await d.until("events", 2)).map((e) => e.seq)).toEqual([1, 2]);
+    });
+
+    test("byId answers the stored entry, server-made ids included, and nothing for an unknown id", async () => {
+      const { broker, d } = await make();
+      const [chosen, made] = await broker.publish("events", [...withIds(["order-9"]), ...events(1)]);
+      await d.until("events", 2);
+      expect((await broker.byId("events", "order-9"))?.frame).toBe(chosen!.frame);
+      expect((await broker.byId("events", made!.id!))?.frame).toBe(made!.frame);
+      expect(await broker.byId("events", "never-sent")).toBeUndefined();
+      // A server-made id is held like any other: sending it back is a duplicate.
+      expect((await broker.publish("events", withIds([made!.id!])))[0]).toMatchObject({ seq: 2, duplicate: true });
+    });
+
+    test("an id is remembered as long as its entry is retained: evicted by size, it is stored anew", async () => {
+      const { broker, d } = await make(10);
+      await broker.publish("events", withIds(["early"]));
+      await d.until("events", 1);
+      expect((await broker.byId("events", "early"))?.seq).toBe(1); // known (and, where an index is built on demand, indexed)
+      for (let i = 0; i < 12; i++) await broker.publish("events", events(100, `h${i}`));
+      await d.until("events", 1201);
+      expect(await broker.byId("events", "early")).toBeUndefined();
+      const again = await broker.publish("events", withIds(["early"]));
+      expect(again[0]!.seq).toBe(1202);
+      expect(again[0]!.duplicate).toBeUndefined();
+      expect((await broker.byId("events", "early"))?.seq).toBe(1202);
+    });
+
+    test("an id is remembered as long as its entry is retained: past the max age, it is stored anew", async () => {
+      const { broker, d } = await make(100, 60_000);
+      const old = new Date(Date.now() - 120_000);
+      await broker.publish("events", withIds(["stale"], "old", { ms: old.getTime(), iso: old.toISOString() }));
+      await broker.publish("events", withIds(["fresh"]));
+      expect(await broker.byId("events", "stale")).toBeUndefined();
+      expect((await broker.byId("events", "fresh"))?.seq).toBe(2);
+      const again = await broker.publish("events", withIds(["stale", "fresh"]));
+      expect(again.map((e) => [e.seq, e.duplicate ?? false])).toEqual([[3, false], [2, true]]);
+      await d.until("events", 3);
     });
   });
 }

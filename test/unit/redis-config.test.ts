@@ -24,7 +24,7 @@ describe("--redis settings", () => {
 });
 
 test("every Redis key is built under the prefix, one channel's keys in one cluster slot", () => {
-  expect(redisKeys("stream:", "events")).toEqual({ stream: "stream:{events}:stream", seq: "stream:{events}:seq", epoch: "stream:{events}:epoch" });
+  expect(redisKeys("stream:", "events")).toEqual({ stream: "stream:{events}:stream", seq: "stream:{events}:seq", epoch: "stream:{events}:epoch", ids: "stream:{events}:ids" });
   expect(redisKeys("eu:", "logs").stream).toBe("eu:{logs}:stream");
 });
 

@@ -6,9 +6,17 @@ import { securityOf } from "../security-docs.ts";
 
 const PublishResult = z
   .object({
-    accepted: z.number().int().openapi({ example: 1 }),
+    accepted: z.number().int().openapi({ example: 1, description: "How many items this answer covers (duplicates included)" }),
     items: z
-      .array(z.object({ seq: z.number().int(), id: z.string().optional() }))
+      .array(
+        z.object({
+          seq: z.number().int(),
+          id: z.string().optional(),
+          duplicate: z.literal(true).optional().openapi({
+            description: "The channel's history already held this `id`: nothing was stored or delivered, `seq` is the stored event's",
+          }),
+        }),
+      )
       .openapi({ description: "The seq (and, for events, id) each item got, in the order sent" }),
   })
   .openapi("PublishResult");
@@ -28,7 +36,9 @@ export function registerPublishDocs(app: App, { schemas, config }: AppDeps) {
       tag: "events",
       schema: schemas.EventPublish,
       summary: "Publish one event or a batch",
-      description: `Delivers each event to every subscriber of \`/ws\` and \`/api/stream\`. A batch is an array of at most ${config.maxBatch} events; each gets the next seq, in order.`,
+      description: `Delivers each event to every subscriber of \`/ws\` and \`/api/stream\`. A batch is an array of at most ${config.maxBatch} events; each gets the next seq, in order. ` +
+        "Idempotent by `id`: an event whose `id` the history still holds is not stored or delivered again; its answer item carries the " +
+        "stored event's `seq` and `duplicate: true` (each item of a batch is judged on its own, in order).",
       example: { type: "order.filled", source: "strategy/alpha", data: { qty: 5 } },
     },
     {

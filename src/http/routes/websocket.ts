@@ -18,7 +18,8 @@ const FRAMES_DOC = [
   "- `event` `{kind, seq, id, type, source, time, data}` on the event paths; `log` `{kind, seq, time, level, message, source, fields}` on `/ws/logs`",
   '- send `{"kind":"ping"}` to get `{"kind":"pong"}`; anything else gets an `error` frame (`bad_json`, `unsupported`) and the connection stays open',
   '- publish on `/ws` or `/api/stream` without an HTTP request per event: `{"kind":"publish","event":{…}}` or `{"kind":"publish","events":[…]}` ' +
-    '(the same schema and batch limit as `POST /api/events`); add `"ack": ID` to get `{"kind":"ack","id":ID,"seqs":[…]}` back. ' +
+    '(the same schema and batch limit as `POST /api/events`); add `"ack": ID` to get `{"kind":"ack","id":ID,"seqs":[…]}` back ' +
+    '(plus `"duplicates":[indexes]` when some events\' `id` was already held: those were not stored again, their seqs are the stored ones). ' +
     'Invalid events get `{"kind":"error","code":"invalid_event","issues":[{path,message}],"id":ID}` and nothing of that frame is published',
   "",
   "- `reset` `{reason, message, epoch, since, next, lost?}` when resuming and something after `since` is gone",

@@ -21,8 +21,11 @@ export interface Ring {
   size(): number;
 }
 
-/** Creates an empty history holding at most `capacity` entries (and none older than `maxAgeMs`, if set). */
-export function createRing(capacity: number, maxAgeMs?: number): Ring {
+/**
+ * Creates an empty history holding at most `capacity` entries (and none older than `maxAgeMs`, if set);
+ * `onDrop` hears of each entry evicted or expired, so an index over the ring can forget it.
+ */
+export function createRing(capacity: number, maxAgeMs?: number, onDrop?: (entry: Entry) => void): Ring {
   if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError("history capacity must be a positive integer");
   const ring: (Entry | undefined)[] = new Array(capacity);
   let head = 0; // index of the oldest entry
@@ -46,6 +49,7 @@ export function createRing(capacity: number, maxAgeMs?: number): Ring {
   return {
     append(entry) {
       if (count === capacity) {
+        onDrop?.(ring[head]!);
         ring[head] = entry;
         head = (head + 1) % capacity;
       } else {
@@ -65,6 +69,7 @@ export function createRing(capacity: number, maxAgeMs?: number): Ring {
     expire(now) {
       if (maxAgeMs === undefined) return;
       while (count > 0 && at(0).time < now - maxAgeMs) {
+        onDrop?.(at(0));
         ring[head] = undefined;
         head = (head + 1) % capacity;
         count--;

@@ -33,6 +33,10 @@ interface Row {
   tail: string;
 }
 
+/** A row back as the entry it stores. */
+const entryOf = (r: Row): Entry =>
+  sequence({ kind: r.kind, key: r.key, source: r.source, time: r.time, tail: r.tail, ...(r.id !== null ? { id: r.id } : {}) }, r.seq);
+
 /** Max-age pruning deletes rows; doing it at most this often keeps it off the per-publish path. */
 const PRUNE_EVERY_MS = 1000;
 
@@ -63,6 +67,8 @@ export function openSqliteStore({ dir, sync, historySize, historyMaxAgeMs, setti
       "CREATE TABLE IF NOT EXISTS entries (channel TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, " +
         "source TEXT NOT NULL, time INTEGER NOT NULL, id TEXT, tail TEXT NOT NULL, PRIMARY KEY (channel, seq)) WITHOUT ROWID, STRICT",
     );
+    // Idempotent publishing looks ids up; the index lives and dies with the rows, so it is bounded by the history.
+    db.run("CREATE INDEX IF NOT EXISTS entries_by_id ON entries (channel, id) WHERE id IS NOT NULL");
   } catch (err) {
     db.close();
     const busy = /locked|busy/i.test(messageOf(err));
@@ -81,6 +87,9 @@ export function openSqliteStore({ dir, sync, historySize, historyMaxAgeMs, setti
   const evictBefore = db.query("DELETE FROM entries WHERE channel = ? AND time < ?");
   const selectAfter = db.query<Row, [string, number, number, number]>(
     "SELECT seq, kind, key, source, time, id, tail FROM entries WHERE channel = ? AND seq > ? AND time >= ? ORDER BY seq LIMIT ?",
+  );
+  const selectById = db.query<Row, [string, string, number]>(
+    "SELECT seq, kind, key, source, time, id, tail FROM entries WHERE channel = ? AND id = ? AND time >= ? ORDER BY seq LIMIT 1",
   );
   const selectFirst = db.query<{ first: number | null }, [string, number]>("SELECT min(seq) AS first FROM entries WHERE channel = ? AND time >= ?");
   const selectLast = db.query<{ last: number | null }, [string]>("SELECT max(seq) AS last FROM entries WHERE channel = ?");
@@ -120,8 +129,11 @@ export function openSqliteStore({ dir, sync, historySize, historyMaxAgeMs, setti
     read(channel, since, limit, now) {
       const after = oldestKept(now);
       const rows = selectAfter.all(channel, since, after, Number.isFinite(limit) ? limit : -1);
-      const entries = rows.map((r) => sequence({ kind: r.kind, key: r.key, source: r.source, time: r.time, tail: r.tail, ...(r.id !== null ? { id: r.id } : {}) }, r.seq));
-      return { entries, firstSeq: selectFirst.get(channel, after)?.first ?? 0 };
+      return { entries: rows.map(entryOf), firstSeq: selectFirst.get(channel, after)?.first ?? 0 };
+    },
+    byId(channel, id, now) {
+      const row = selectById.get(channel, id, oldestKept(now));
+      return row ? entryOf(row) : undefined;
     },
     seek(channel, time, now) {
       const after = oldestKept(now);

@@ -15,6 +15,8 @@ export interface HistoryStore {
   read(channel: Channel, since: number, limit: number, now: number): { entries: Entry[]; firstSeq: number };
   /** Seq of the first entry accepted at or after `time` (undefined when none), of the oldest held, and the max-age cutoff before `now`. */
   seek(channel: Channel, time: number, now: number): { seq: number | undefined; firstSeq: number; keptSince: number };
+  /** The retained entry stored under `id` (none older than the max age before `now`): what makes publishing idempotent. */
+  byId(channel: Channel, id: string, now: number): Entry | undefined;
   close(): void;
 }
 

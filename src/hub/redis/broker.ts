@@ -4,7 +4,7 @@ import type { Channel } from "../channels.ts";
 import { redisKeys } from "./keys.ts";
 import { createRedisLink } from "./link.ts";
 import { createStreamReader } from "./reader.ts";
-import { appendDrafts, readPage, seekTime } from "./scripts.ts";
+import { appendDrafts, readById, readPage, seekTime } from "./scripts.ts";
 
 export interface RedisBrokerOptions {
   /** redis:// or rediss:// URL (`--redis`). */
@@ -48,7 +48,8 @@ export function createRedisBroker(options: RedisBrokerOptions): Broker {
   const reader = createStreamReader({ link: readerLink, keys, deliver, logger, onRecreated });
 
   return {
-    publish: (channel, drafts) => appendDrafts(commands, keys(channel), drafts, historySize + readerSlack, newEpoch()),
+    publish: (channel, drafts) => appendDrafts(commands, keys(channel), drafts, historySize + readerSlack, newEpoch(), cutoff()),
+    byId: (channel, id) => readById(commands, keys(channel), id, cutoff()),
     async read(channel, since, limit) {
       const page = await readPage(commands, keys(channel), since, Math.max(1, Math.min(limit, MAX_PAGE)), cutoff());
       return { entries: page.entries, firstSeq: page.firstSeq, position: { epoch: page.epoch, seq: page.seq } };

@@ -8,6 +8,8 @@ export interface ChannelKeys {
   seq: string;
   /** Names this lifetime of the stream; a new value means Redis lost the data. */
   epoch: string;
+  /** Sorted set id → seq of the entries the stream holds: idempotent publishing, trimmed with the stream. */
+  ids: string;
 }
 
 /**
@@ -16,5 +18,5 @@ export interface ChannelKeys {
  */
 export function redisKeys(prefix: string, channel: Channel): ChannelKeys {
   const base = `${prefix}{${channel}}`;
-  return { stream: `${base}:stream`, seq: `${base}:seq`, epoch: `${base}:epoch` };
+  return { stream: `${base}:stream`, seq: `${base}:seq`, epoch: `${base}:epoch`, ids: `${base}:ids` };
 }
