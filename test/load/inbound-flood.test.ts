@@ -48,14 +48,17 @@ test(
     }
 
     const worst = (xs: { health: number; event: number }[]) => Math.max(...xs.flatMap((x) => [x.health, x.event]));
-    console.log(`flood: ${report.sent} frames sent by 20 clients; bystander worst round trip ${worst(during).toFixed(1)} ms during (${during.length} probes), ${worst(after).toFixed(1)} ms after`);
+    const median = (xs: { health: number; event: number }[]) => xs.map((x) => Math.max(x.health, x.event)).sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    console.log(`flood: ${report.sent} frames sent by 20 clients; bystander round trip median ${median(during).toFixed(1)}, worst ${worst(during).toFixed(1)} ms during (${during.length} probes), ${worst(after).toFixed(1)} ms after`);
     expect(s.server.refusals.inboundLimit).toBe(20);
     expect(during.length).toBeGreaterThan(5);
-    // Before the inbound budget, one round trip took seconds (up to 28 s); within tens of milliseconds now.
-    // Generous bounds for a busy 2-core machine; bench/ (`bun run bench flood`) has the figures.
-    expect(worst(during)).toBeLessThan(500);
-    expect(after[0]!.health).toBeLessThan(100);
-    expect(worst(after)).toBeLessThan(200);
+    // Before the inbound budget, one round trip took seconds (4.9 s here, up to 28 s in the report): the median
+    // is now a few milliseconds and the worst (the flooders' first bursts) tens to a few hundred. The bounds
+    // leave room for a 2-core machine busy with other work; bench/ (`bun run bench flood`) has the figures.
+    expect(median(during)).toBeLessThan(50);
+    expect(worst(during)).toBeLessThan(1000);
+    expect(median(after)).toBeLessThan(50);
+    expect(worst(after)).toBeLessThan(500);
     bystander.close();
   },
   60_000,
