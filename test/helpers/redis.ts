@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describeIfInstalled, findProgram } from "./requires.ts";
+import { startTestServer, type TestServer } from "./server.ts";
 
 /**
  * Tests that need Redis start their own `redis-server` on a free port (skipped loudly when it is not
@@ -104,4 +105,22 @@ export async function freePort(): Promise<number> {
 /** A key prefix of its own for each test, so tests sharing one redis-server never see each other's streams. */
 export function uniquePrefix(): string {
   return `test-${crypto.randomUUID().slice(0, 8)}:`;
+}
+
+/**
+ * Two in-process servers on one fresh redis-server, under one key prefix, both ready. Their stops and
+ * Redis's go onto `cleanup`, which the test's afterEach runs in reverse.
+ */
+export async function twoInstancesOnRedis(cleanup: Array<() => Promise<void>>): Promise<[TestServer, TestServer]> {
+  const redis = await startRedis();
+  cleanup.push(() => redis.stop());
+  const prefix = uniquePrefix();
+  const instances: TestServer[] = [];
+  for (let i = 0; i < 2; i++) {
+    const srv = startTestServer(["--redis", redis.url, "--redis-prefix", prefix, "--publish-rate", "0"]);
+    cleanup.push(() => srv.stop());
+    await srv.server.ready;
+    instances.push(srv);
+  }
+  return instances as [TestServer, TestServer];
 }

@@ -5,8 +5,8 @@ import { createRedisBroker } from "../../src/hub/redis/broker.ts";
 import { clockNow, eventDraft } from "../../src/hub/envelope.ts";
 import { createLogger } from "../../src/log/logger.ts";
 import { connect } from "../helpers/client.ts";
-import { describeRedis, startRedis, uniquePrefix } from "../helpers/redis.ts";
-import { postJson, startTestServer, type TestServer } from "../helpers/server.ts";
+import { describeRedis, startRedis, twoInstancesOnRedis, uniquePrefix } from "../helpers/redis.ts";
+import { postJson } from "../helpers/server.ts";
 
 /**
  * Idempotent publishing across instances: the id check runs inside the append script, so two instances
@@ -19,17 +19,7 @@ describeRedis("idempotent publishing with --redis", () => {
   });
 
   test("two instances racing the same ids store each once; both answers carry its seq, one says duplicate", async () => {
-    const redis = await startRedis();
-    cleanup.push(() => redis.stop());
-    const prefix = uniquePrefix();
-    const instances: TestServer[] = [];
-    for (let i = 0; i < 2; i++) {
-      const srv = startTestServer(["--redis", redis.url, "--redis-prefix", prefix, "--publish-rate", "0"]);
-      cleanup.push(() => srv.stop());
-      await srv.server.ready;
-      instances.push(srv);
-    }
-    const [a, b] = instances as [TestServer, TestServer];
+    const [a, b] = await twoInstancesOnRedis(cleanup);
     const watcher = await connect(b.ws("/ws"));
     expect((await watcher.next()).kind).toBe("hello");
 

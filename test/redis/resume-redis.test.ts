@@ -1,6 +1,6 @@
 import { afterEach, expect, test } from "bun:test";
 import { connect, type TestSocket } from "../helpers/client.ts";
-import { describeRedis, startRedis, uniquePrefix } from "../helpers/redis.ts";
+import { describeRedis, startRedis, twoInstancesOnRedis, uniquePrefix } from "../helpers/redis.ts";
 import { postJson, startTestServer, type TestServer } from "../helpers/server.ts";
 
 /**
@@ -15,17 +15,7 @@ describeRedis("resume with --redis under a concurrent publisher", () => {
   });
 
   test("clients resuming on B while A publishes get every seq once, in order, then live", async () => {
-    const redis = await startRedis();
-    cleanup.push(() => redis.stop());
-    const prefix = uniquePrefix();
-    const instances: TestServer[] = [];
-    for (let i = 0; i < 2; i++) {
-      const srv = startTestServer(["--redis", redis.url, "--redis-prefix", prefix, "--publish-rate", "0"]);
-      cleanup.push(() => srv.stop());
-      await srv.server.ready;
-      instances.push(srv);
-    }
-    const [a, b] = instances as [TestServer, TestServer];
+    const [a, b] = await twoInstancesOnRedis(cleanup);
     const publish = async (n: number) => {
       const res = await postJson(`${a.url}/api/events`, Array.from({ length: n }, (_, i) => ({ type: "busy", data: { i } })));
       expect(res.status).toBe(200);
