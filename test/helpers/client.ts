@@ -66,3 +66,11 @@ export function connect(url: string, options?: { headers?: Record<string, string
     ws.addEventListener("error", () => reject(new Error(`could not connect to ${url}`)), { once: true });
   });
 }
+
+/** Opens a WebSocket and takes its hello frame, failing if the first frame is anything else. */
+export async function connectPastHello(url: string): Promise<TestSocket> {
+  const ws = await connect(url);
+  const first = await ws.next();
+  if (first.kind !== "hello") throw new Error(`expected hello as the first frame on ${url}, got ${JSON.stringify(first)}`);
+  return ws;
+}

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { connect, type TestSocket } from "../helpers/client.ts";
+import { connectPastHello, type TestSocket } from "../helpers/client.ts";
 import { postJson, startTestServer, type TestServer } from "../helpers/server.ts";
 
 let srv: TestServer | undefined;
@@ -12,11 +12,7 @@ afterEach(async () => {
 });
 
 /** A connected socket past its hello frame. */
-async function open(path: string): Promise<TestSocket> {
-  const ws = await connect(srv!.ws(path));
-  expect((await ws.next()).kind).toBe("hello");
-  return ws;
-}
+const open = (path: string): Promise<TestSocket> => connectPastHello(srv!.ws(path));
 
 const byId = async (id: string) => {
   const res = await fetch(`${srv!.url}/api/events/by-id/${encodeURIComponent(id)}`);

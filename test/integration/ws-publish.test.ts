@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { connect, type TestSocket } from "../helpers/client.ts";
+import { connectPastHello, type TestSocket } from "../helpers/client.ts";
 import { postJson, startTestServer, type TestServer } from "../helpers/server.ts";
 
 let srv: TestServer | undefined;
@@ -9,11 +9,7 @@ afterEach(async () => {
 });
 
 /** A connected socket past its hello frame. */
-async function open(path: string): Promise<TestSocket> {
-  const ws = await connect(srv!.ws(path));
-  expect((await ws.next()).kind).toBe("hello");
-  return ws;
-}
+const open = (path: string): Promise<TestSocket> => connectPastHello(srv!.ws(path));
 
 describe("publishing over a WebSocket", () => {
   test("one event with ack: the ack names its seq and every subscriber gets the same event as over HTTP", async () => {
