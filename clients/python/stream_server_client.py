@@ -338,7 +338,10 @@ def _post(endpoint: str, body: list, token: Optional[str], timeout: float) -> di
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return json.loads(response.read())
     except urllib.error.HTTPError as refused:
-        answer = _json_or_none(refused.read())
+        try:
+            answer = _json_or_none(refused.read())
+        except (OSError, http.client.HTTPException):  # the status arrived, its body did not
+            answer = None
         code, message = _problem(answer, refused.code)
         if refused.code in RETRY_STATUSES:
             raise _RetryLater(f"{refused.code} {code}: {message}", _retry_after(refused.headers)) from None
@@ -349,22 +352,20 @@ def _post(endpoint: str, body: list, token: Optional[str], timeout: float) -> di
 
 def stream_url(url: str, logs: bool = False) -> str:
     """The WebSocket URL to subscribe at: http(s) becomes ws(s); a bare host gets /ws (or /ws/logs)."""
-    parts = urllib.parse.urlsplit(url)
-    scheme = {"http": "ws", "https": "wss", "ws": "ws", "wss": "wss"}.get(parts.scheme)
-    if scheme is None:
-        raise ValueError(f"{url!r} is not an http(s):// or ws(s):// URL, e.g. http://localhost:8000")
-    path = parts.path if parts.path not in ("", "/") else ("/ws/logs" if logs else "/ws")
-    return urllib.parse.urlunsplit((scheme, parts.netloc, path, parts.query, ""))
+    return _endpoint(url, {"http": "ws", "https": "wss", "ws": "ws", "wss": "wss"}, "/ws/logs" if logs else "/ws")
 
 
 def events_url(url: str) -> str:
     """The URL to publish events at: ws(s) becomes http(s); a bare host gets /api/events."""
+    return _endpoint(url, {"ws": "http", "wss": "https", "http": "http", "https": "https"}, "/api/events")
+
+
+def _endpoint(url: str, schemes: Mapping[str, str], default_path: str) -> str:
     parts = urllib.parse.urlsplit(url)
-    scheme = {"ws": "http", "wss": "https", "http": "http", "https": "https"}.get(parts.scheme)
-    if scheme is None:
+    if parts.scheme not in schemes or not parts.netloc:
         raise ValueError(f"{url!r} is not an http(s):// or ws(s):// URL, e.g. http://localhost:8000")
-    path = parts.path if parts.path not in ("", "/") else "/api/events"
-    return urllib.parse.urlunsplit((scheme, parts.netloc, path, parts.query, ""))
+    path = parts.path if parts.path not in ("", "/") else default_path
+    return urllib.parse.urlunsplit((schemes[parts.scheme], parts.netloc, path, parts.query, ""))
 
 
 def _with_query(url: str, extra: Mapping[str, str]) -> str:
