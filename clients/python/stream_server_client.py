@@ -58,7 +58,8 @@ class Refused(StreamError):
 
     def __init__(self, url: str, status: int, code: Optional[str], message: str):
         self.url, self.status, self.code, self.message = url, status, code, message
-        super().__init__(f"{url} refused the subscription: {status}{f' {code}' if code else ''}: {message}")
+        self.answer = _answer_text(status, code, message)
+        super().__init__(f"{url} refused the subscription: {self.answer}")
 
 
 class PublishError(StreamError):
@@ -178,7 +179,7 @@ class Subscription:
                     self._set_state("connecting")
                     self._ws = await self._open()
                 except Refused as refused:
-                    self._set_state(f"refused: {refused.status}{f' {refused.code}' if refused.code else ''}: {refused.message}")
+                    self._set_state(f"refused: {refused.answer}")
                     raise
                 except _RetryLater as later:
                     attempt = await self._wait(attempt, later.reason, later.retry_after)
@@ -232,7 +233,7 @@ class Subscription:
             code, message = _problem(body, status)
             if status in REFUSED_STATUSES:
                 raise Refused(self.url, status, code, message) from None
-            raise _RetryLater(f"{status}{f' {code}' if code else ''}: {message}", retry_after) from None
+            raise _RetryLater(_answer_text(status, code, message), retry_after) from None
 
     def _url_with_position(self) -> str:
         query = dict(self._query)
@@ -344,8 +345,8 @@ def _post(endpoint: str, body: list, token: Optional[str], timeout: float) -> di
             answer = None
         code, message = _problem(answer, refused.code)
         if refused.code in RETRY_STATUSES:
-            raise _RetryLater(f"{refused.code} {code}: {message}", _retry_after(refused.headers)) from None
-        raise PublishError(f"{endpoint} refused the publish: {refused.code} {code}: {message}", refused.code, answer) from None
+            raise _RetryLater(_answer_text(refused.code, code, message), _retry_after(refused.headers)) from None
+        raise PublishError(f"{endpoint} refused the publish: {_answer_text(refused.code, code, message)}", refused.code, answer) from None
     except (OSError, http.client.HTTPException, ValueError) as lost:  # no answer, a cut answer, or one that is not JSON
         raise _RetryLater(f"no answer: {lost!r}", 0) from None
 
@@ -410,6 +411,11 @@ def _problem(body: Optional[dict], status: int) -> tuple:
     if isinstance(body, dict) and body.get("message"):
         return body.get("error"), str(body["message"])
     return None, f"HTTP {status} (no error body)"
+
+
+def _answer_text(status: int, code: Optional[str], message: str) -> str:
+    """`401 unauthorized: <the server's message>`, the way errors and states name a refusal."""
+    return f"{status}{f' {code}' if code else ''}: {message}"
 
 
 def _json_or_none(raw: Optional[bytes]) -> Optional[dict]:
