@@ -228,7 +228,7 @@ class Subscription:
             if status is None:
                 raise _RetryLater(f"handshake failed: {failed!r}", 0) from None
             retry_after = _retry_after(response_headers)
-            if body is None and status in REFUSED_STATUSES:
+            if body is None:
                 body = await asyncio.to_thread(_refusal_body, url, headers, self._open_timeout)
             code, message = _problem(body, status)
             if status in REFUSED_STATUSES:

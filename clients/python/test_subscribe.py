@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import urllib.request
 from typing import List
 
 import pytest
@@ -177,3 +179,56 @@ def test_the_right_token_subscribes(start_server):
         assert client.items[0]["type"] == "hello.python"
 
     run(scenario())
+
+
+def test_the_log_stream_with_its_filters(start_server):
+    async def scenario():
+        server = start_server()
+        client = reader(server.url, lambda items: len(items) == 1, logs=True, level="warn", source="risk-engine")
+        await client.live.wait()
+        for line in [{"level": "error", "message": "elsewhere", "source": "api"},
+                     {"level": "info", "message": "fine", "source": "risk-engine"},
+                     {"level": "warn", "message": "risk limit at 90%", "source": "risk-engine", "fields": {"used": 0.9}}]:
+            await asyncio.to_thread(post_log, server.url, line)
+        await client.task
+        assert client.sub.url.endswith("/ws/logs")
+        assert {k: client.items[0][k] for k in ("kind", "level", "message", "fields")} == {
+            "kind": "log", "level": "warn", "message": "risk limit at 90%", "fields": {"used": 0.9}}
+
+    run(scenario())
+
+
+def post_log(url: str, line: dict) -> None:
+    request = urllib.request.Request(f"{url}/api/logs", data=json.dumps(line).encode(), headers={"Content-Type": "application/json"})
+    urllib.request.urlopen(request).close()
+
+
+def test_a_busy_server_is_retried_after_its_retry_after_and_close_ends_the_wait(start_server):
+    async def scenario():
+        server = start_server(["--max-connections", "1"])
+        holder = reader(server.url, lambda items: False)
+        await holder.live.wait()
+        waiting = asyncio.Event()
+        states: List[str] = []
+
+        def on_state(state: str) -> None:
+            states.append(state)
+            if state.startswith("reconnecting"):
+                waiting.set()
+
+        second = subscribe(server.url, backoff=FAST, on_state=on_state)
+        task = asyncio.create_task(anext_or_none(second))
+        await waiting.wait()
+        assert states[-1].startswith("reconnecting in 5.0 s (503 too_many_connections: the server holds its maximum of 1")
+        await second.close()
+        assert await task is None  # the iteration ended without waiting out the 5 s
+        assert states[-1] == "closed"
+        await holder.sub.close()
+
+    run(scenario())
+
+
+async def anext_or_none(sub):
+    async for item in sub:
+        return item
+    return None
