@@ -232,7 +232,7 @@ class Subscription:
                 body = await asyncio.to_thread(_refusal_body, url, headers, self._open_timeout)
             code, message = _problem(body, status)
             if status in REFUSED_STATUSES:
-                raise Refused(self.url, status, code, message) from None
+                raise Refused(_without_token(self.url), status, code, message) from None
             raise _RetryLater(_answer_text(status, code, message), retry_after) from None
 
     def _url_with_position(self) -> str:
@@ -284,7 +284,7 @@ class Subscription:
         if state == self.state:
             return
         self.state = state
-        log.info("%s: %s", self.url, state)
+        log.info("%s: %s", _without_token(self.url), state)
         if self._on_state is not None:
             self._on_state(state)
 
@@ -372,6 +372,13 @@ def _endpoint(url: str, schemes: Mapping[str, str], default_path: str) -> str:
 def _with_query(url: str, extra: Mapping[str, str]) -> str:
     parts = urllib.parse.urlsplit(url)
     query = dict(urllib.parse.parse_qsl(parts.query), **extra)
+    return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query, safe="*,:")))
+
+
+def _without_token(url: str) -> str:
+    """The URL as logs and errors show it: a `token=` someone put in the query is masked, never printed."""
+    parts = urllib.parse.urlsplit(url)
+    query = [(k, "***" if k == "token" else v) for k, v in urllib.parse.parse_qsl(parts.query, keep_blank_values=True)]
     return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query, safe="*,:")))
 
 

@@ -169,6 +169,20 @@ def test_a_refused_handshake_raises_a_clear_error_instead_of_retrying(start_serv
     run(scenario())
 
 
+def test_a_token_in_the_url_never_shows_in_errors_or_logs(start_server, caplog):
+    async def scenario():
+        server = start_server(["--subscribe-token", "sub-token-1"])
+        with caplog.at_level("INFO", logger="stream_server_client"), pytest.raises(Refused) as refused:
+            async for _ in subscribe(f"{server.url}/ws?token=wrong-token-1", backoff=FAST):
+                pass
+        assert refused.value.status == 403
+        assert "token=***" in str(refused.value)
+        assert "wrong-token-1" not in str(refused.value) + caplog.text
+        assert "token=***" in caplog.text
+
+    run(scenario())
+
+
 def test_the_right_token_subscribes(start_server):
     async def scenario():
         server = start_server(["--subscribe-token", "sub-token-1"])
