@@ -324,10 +324,10 @@ async def _post_with_retries(endpoint: str, body: list, token: Optional[str], re
             return await asyncio.to_thread(_post, endpoint, body, token, timeout)
         except _RetryLater as later:
             if attempt >= retries:
-                raise PublishError(f"publishing to {endpoint} failed after {attempt + 1} attempts ({later.reason}); "
+                raise PublishError(f"publishing to {_without_token(endpoint)} failed after {attempt + 1} attempts ({later.reason}); "
                                    f"sending the same events again is safe, their ids make it idempotent") from None
             delay = max(backoff.delay(attempt), later.retry_after)
-            log.info("publish to %s: %s; retrying in %.1f s with the same ids", endpoint, later.reason, delay)
+            log.info("publish to %s: %s; retrying in %.1f s with the same ids", _without_token(endpoint), later.reason, delay)
             await asyncio.sleep(delay)
             attempt += 1
 
@@ -346,7 +346,7 @@ def _post(endpoint: str, body: list, token: Optional[str], timeout: float) -> di
         code, message = _problem(answer, refused.code)
         if refused.code in RETRY_STATUSES:
             raise _RetryLater(_answer_text(refused.code, code, message), _retry_after(refused.headers)) from None
-        raise PublishError(f"{endpoint} refused the publish: {_answer_text(refused.code, code, message)}", refused.code, answer) from None
+        raise PublishError(f"{_without_token(endpoint)} refused the publish: {_answer_text(refused.code, code, message)}", refused.code, answer) from None
     except (OSError, http.client.HTTPException, ValueError) as lost:  # no answer, a cut answer, or one that is not JSON
         raise _RetryLater(f"no answer: {lost!r}", 0) from None
 
