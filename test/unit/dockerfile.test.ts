@@ -54,6 +54,13 @@ describe("the Dockerfile", () => {
     expect(runs(build).some((r) => /apt-get\b[^&;]*\binstall\b[^&;]*\bredis-server\b/.test(r))).toBe(true);
   });
 
+  test("its build stage installs python3 with websockets and pytest, so that the Python client's tests run there", () => {
+    const installs = runs(build).filter((r) => /apt-get\b[^&;]*\binstall\b/.test(r));
+    for (const pkg of ["python3", "python3-websockets", "python3-pytest"]) {
+      expect(installs.some((r) => new RegExp(`\\s${pkg}(\\s|$)`).test(r))).toBe(true);
+    }
+  });
+
   test("its build stage runs bun test with STREAM_REQUIRE_ALL=1 and skips only Chromium's tests, by name", () => {
     const env = testEnvironment(build);
     expect(env).toBeDefined();

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, spyOn, test } from "bun:test";
-import { describeIfInstalled, findProgram, skippedOnPurpose } from "../helpers/requires.ts";
+import { describeIf, describeIfInstalled, findProgram, skippedOnPurpose } from "../helpers/requires.ts";
 
 describe("tests that need a Debian program", () => {
   const saved = { STREAM_REQUIRE_ALL: process.env.STREAM_REQUIRE_ALL, STREAM_SKIP: process.env.STREAM_SKIP };
@@ -42,6 +42,24 @@ describe("tests that need a Debian program", () => {
       expect(String(warn.mock.calls[0]?.[0])).toContain("SKIPPING shell tests on purpose: STREAM_SKIP=sh, no-such-program-here names sh");
       expect(describeIfInstalled("no-such-program-here", "imaginary tests")).toBe(describe.skip as typeof describe); // missing: no failure, it was chosen
       expect(String(warn.mock.calls[1]?.[0])).toContain("SKIPPING imaginary tests on purpose");
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  test("a need finer than a program on PATH (python3 with its modules) is skipped or failed with its own reason", () => {
+    delete process.env.STREAM_REQUIRE_ALL;
+    const warn = spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      expect(describeIf("python3", () => true, "python tests", "no python3 imports websockets")).toBe(describe);
+      expect(describeIf("python3", () => false, "python tests", "no python3 imports websockets")).toBe(describe.skip as typeof describe);
+      expect(String(warn.mock.calls[0]?.[0])).toContain("SKIPPING python tests: no python3 imports websockets");
+      process.env.STREAM_REQUIRE_ALL = "1";
+      expect(() => describeIf("python3", () => false, "python tests", "no python3 imports websockets")).toThrow(
+        "STREAM_REQUIRE_ALL=1 but no python3 imports websockets",
+      );
+      process.env.STREAM_SKIP = "python3";
+      expect(describeIf("python3", () => false, "python tests", "no python3 imports websockets")).toBe(describe.skip as typeof describe);
     } finally {
       warn.mockRestore();
     }
