@@ -8,9 +8,9 @@ import { describe } from "bun:test";
  * Docker build has no Chromium) says so instead of passing with tests silently missing.
  */
 
-/** The program's path: on PATH, or at /usr/bin/<name>; undefined when it is not installed. */
+/** The program's path: on PATH, or in /usr/bin or /usr/sbin (nginx, off a non-root PATH); undefined when it is not installed. */
 export function findProgram(name: string): string | undefined {
-  return Bun.which(name) ?? (Bun.file(`/usr/bin/${name}`).size > 0 ? `/usr/bin/${name}` : undefined);
+  return Bun.which(name) ?? [`/usr/bin/${name}`, `/usr/sbin/${name}`].find((path) => Bun.file(path).size > 0);
 }
 
 /** The programs STREAM_SKIP names (comma- or space-separated). */
@@ -25,7 +25,7 @@ export function describeIfInstalled(program: string, what: string, aptPackage = 
     return describe.skip as typeof describe;
   }
   if (findProgram(program)) return describe;
-  const reason = `${program} not found on PATH or at /usr/bin/${program} (Debian: apt-get install ${aptPackage})`;
+  const reason = `${program} not found on PATH, in /usr/bin or in /usr/sbin (Debian: apt-get install ${aptPackage})`;
   if (process.env.STREAM_REQUIRE_ALL === "1") throw new Error(`STREAM_REQUIRE_ALL=1 but ${reason}`);
   console.warn(`\n*** SKIPPING ${what}: ${reason} ***\n`);
   return describe.skip as typeof describe;
