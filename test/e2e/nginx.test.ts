@@ -4,7 +4,7 @@ import { buildBinary, startBinary, type BinaryServer } from "../helpers/binary.t
 import { connectPastHello, type TestSocket } from "../helpers/client.ts";
 import { describeBrowser, launchBrowser } from "../helpers/browser.ts";
 import { upgradeFrom } from "../helpers/from-address.ts";
-import { describeNginx, startNginx, type Nginx } from "../helpers/nginx.ts";
+import { describeNginx, startNginx } from "../helpers/nginx.ts";
 import { describeRedis, startRedis, uniquePrefix, type RedisServer } from "../helpers/redis.ts";
 import { health, postJson } from "../helpers/server.ts";
 import { openEventStream } from "../helpers/sse.ts";
