@@ -1,8 +1,9 @@
 # syntax=docker/dockerfile:1
 # Build and test with Bun, then ship only the self-contained executable.
 FROM oven/bun:1.4.4 AS build
-# oven/bun is Debian: the Redis tests start their own redis-server, so install it and they run here too.
-RUN apt-get update && apt-get install -y --no-install-recommends redis-server && rm -rf /var/lib/apt/lists/*
+# oven/bun is Debian: the Redis tests start their own redis-server, and the nginx test its own nginx
+# (deploy/nginx/stream-server.conf), so install both and those tests run here too.
+RUN apt-get update && apt-get install -y --no-install-recommends redis-server nginx && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json bun.lock ./
 RUN bun install --frozen-lockfile
