@@ -38,6 +38,18 @@ describe("who the client is", () => {
     expect(address("::ffff:203.0.113.7")).toBe("203.0.113.7");
   });
 
+  test("answers stay right past the memory of recent peers and headers (10,000), and for headers too long to remember", () => {
+    const clients = clientsTrusting("192.0.2.10");
+    for (let i = 0; i < 10_050; i++) {
+      const client = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+      const { req, source } = from("192.0.2.10", { "x-forwarded-for": client });
+      expect(clients.address(req, source)).toBe(client);
+    }
+    const long = from("192.0.2.10", { "x-forwarded-for": `${"198.51.100.1, ".repeat(40)}203.0.113.7` });
+    expect(clients.address(long.req, long.source)).toBe("203.0.113.7");
+    expect(clients.address(long.req, long.source)).toBe("203.0.113.7");
+  });
+
   test("Forwarded: for= (quoted IPv6 with a port) from a trusted proxy", () => {
     const clients = clientsTrusting("::1");
     const { req, source } = from("::1", { forwarded: 'for=192.0.2.1, for="[2001:db8:cafe::17]:4711"' });
