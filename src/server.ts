@@ -22,7 +22,7 @@ import { createInflight } from "./access/inflight.ts";
 import { createPublishing } from "./access/publishing.ts";
 import { within } from "./hub/within.ts";
 import { createAdmission } from "./access/admission.ts";
-import { createClients } from "./access/client.ts";
+import { createClients, trustWarning } from "./access/client.ts";
 import { createConnections, type Connections } from "./access/connections.ts";
 import { createSocketHandlers } from "./ws/connection.ts";
 import { attachPubSub } from "./ws/pubsub.ts";
@@ -137,6 +137,8 @@ export function startServer(config: Config, logger: Logger): RunningServer {
   timeFanout(fanout, metrics);
   const warning = access.warning();
   if (warning) logger.warn(warning);
+  const trust = trustWarning(config.trustedProxy);
+  if (trust) logger.warn(trust);
   const feed = createLogFeed((lines) => hub.publishLogs(lines), config.maxBatch);
   logger.feed(feed.push);
 

@@ -75,6 +75,13 @@ export function createClients(trusted: readonly AddressRange[]): Clients {
   };
 }
 
+/** One line for the start-up log when a --trusted-proxy range holds every address (0.0.0.0/0, ::/0): then any client picks its address. */
+export function trustWarning(trusted: readonly AddressRange[]): string | undefined {
+  const everything = trusted.filter((range) => range.bits === 0 || (range.bits === 96 && range.network === parseAddress("0.0.0.0")));
+  if (everything.length === 0) return undefined;
+  return `--trusted-proxy ${everything.map((r) => r.text).join(", ")} trusts every address: any client can choose the address it is counted and logged as by sending X-Forwarded-For; list only your proxies' addresses`;
+}
+
 function ownOrigin(req: Request, url: URL): string | undefined {
   const host = req.headers.get("host");
   return host === null ? undefined : `${url.protocol}//${host}`;

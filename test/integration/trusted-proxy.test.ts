@@ -65,6 +65,14 @@ describe("connection limits per forwarded client", () => {
   });
 });
 
+test("trusting every address (0.0.0.0/0, ::/0) is allowed but warned about at start: any client could then pick its address", async () => {
+  const srv = start(["--trusted-proxy", "0.0.0.0/0", "--trusted-proxy", "10.0.0.0/8", "--trusted-proxy", "::/0"]);
+  expect(await srv.waitForLog((l) => l.level === "warn" && String(l.msg).startsWith("--trusted-proxy"))).toMatchObject({
+    msg: "--trusted-proxy 0.0.0.0/0, ::/0 trusts every address: any client can choose the address it is counted and logged as by sending X-Forwarded-For; list only your proxies' addresses",
+  });
+  expect(start(["--trusted-proxy", "10.0.0.0/8"]).logs.filter((l) => String(l.msg).startsWith("--trusted-proxy"))).toEqual([]);
+});
+
 describe("the publish rate per forwarded client", () => {
   test("behind a trusted proxy each client has its own bucket, and a refusal is logged with its address", async () => {
     const srv = start(["--trusted-proxy", "127.0.0.1", "--publish-rate", "1", "--publish-burst", "1"]);
