@@ -34,7 +34,7 @@ export function createUpgrade({ access, admission, clients, logger }: UpgradeDep
         details: { path, websocketEndpoints: WS_PATHS },
       }));
     }
-    const refusal = access.checkOrigin(req, clients.origin(req, url, srv)) ?? access.authorize(req, url, "subscriber") ?? admission.check(remote);
+    const refusal = access.checkOrigin(req, () => clients.origin(req, url, srv)) ?? access.authorize(req, url, "subscriber") ?? admission.check(remote);
     if (refusal) {
       logger.warn("WebSocket upgrade refused", { path, remote, status: refusal.status, error: refusal.message });
       return problemResponse(refusal);
