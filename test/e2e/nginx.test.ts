@@ -36,7 +36,7 @@ describeRedis("behind nginx", () => {
       const prefix = uniquePrefix();
       const instances = await Promise.all([0, 1].map(() =>
         startBinary(["--redis", redis.url, "--redis-prefix", prefix, "--publish-rate", "0", "--trusted-proxy", "127.0.0.1", ...flags])));
-      for (const srv of instances) cleanup.push(() => void srv.kill());
+      for (const srv of instances) cleanup.push(async () => void (await srv.kill()));
       const nginx = await startNginx(instances.map((s) => `127.0.0.1:${s.port}`));
       cleanup.push(() => nginx.stop());
       return { a: instances[0]!, b: instances[1]!, nginx, ws: (path: string) => `ws://127.0.0.1:${nginx.port}${path}` };
