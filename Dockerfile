@@ -1,9 +1,10 @@
 # syntax=docker/dockerfile:1
 # Build and test with Bun, then ship only the self-contained executable.
 FROM oven/bun:1.4.4 AS build
-# oven/bun is Debian: the Redis tests start their own redis-server, and the Python client's run on Debian's
-# python3 with its websockets and pytest, so install them and those tests run here too.
-RUN apt-get update && apt-get install -y --no-install-recommends redis-server python3 python3-websockets python3-pytest && rm -rf /var/lib/apt/lists/*
+# oven/bun is Debian: the Redis tests start their own redis-server, the nginx test its own nginx
+# (deploy/nginx/stream-server.conf), and the Python client's run on Debian's python3 with its websockets and
+# pytest, so install them and those tests run here too.
+RUN apt-get update && apt-get install -y --no-install-recommends redis-server nginx python3 python3-websockets python3-pytest && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json bun.lock ./
 RUN bun install --frozen-lockfile

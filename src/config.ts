@@ -3,6 +3,7 @@ import { z } from "zod";
 import { LOG_LEVELS } from "./log/level.ts";
 import { DEFAULT_LIMITS } from "./protocol/limits.ts";
 import { messageOf } from "./error-text.ts";
+import { parseAddressRange } from "./protocol/address.ts";
 
 /**
  * Every setting in one table: flag ⇄ environment variable ⇄ default, each value validated by a zod
@@ -175,6 +176,12 @@ export const SETTINGS = {
     flag: "metrics-token", env: "STREAM_METRICS_TOKEN", schema: z.string().regex(/^[\x21-\x7e]*$/), default: "", secret: true,
     expects: "a token of visible ASCII characters (no spaces)", help: "if set, GET /metrics needs Authorization: Bearer <token>",
   }),
+  trustedProxy: define({
+    flag: "trusted-proxy", env: "STREAM_TRUSTED_PROXY", default: [], multiple: true,
+    schema: z.array(z.string().transform((v, ctx) => parseAddressRange(v) ?? (ctx.addIssue({ code: "custom", message: "not an address" }), z.NEVER))),
+    expects: "an IP address or CIDR range such as 10.0.0.5, 10.0.0.0/8 or fd00::/8",
+    help: "a reverse proxy (address or CIDR range) whose X-Forwarded-For or Forwarded header names the client, for per-address limits, the publish rate and logs; repeat for several (none: the peer is the client)",
+  }),
   redis: define({
     flag: "redis", env: "STREAM_REDIS_URL",
     schema: z.string().regex(/^((rediss?|valkeys?)(\+unix)?:\/\/\S+)?$/).transform((v) => v || undefined), default: "",
@@ -232,7 +239,10 @@ export function loadConfig(argv: string[], env: Record<string, string | undefine
     if (s.multiple && typeof raw === "string") raw = raw.split(",").map((v) => v.trim()).filter(Boolean);
     const parsed = s.schema.safeParse(raw);
     if (!parsed.success) {
-      const shown = s.secret ? "a value not shown here (it is a secret)" : JSON.stringify(Array.isArray(raw) ? raw.join(",") : raw);
+      // In a list, show the value at fault (zod's issue path holds its index), not the whole list.
+      const at = parsed.error.issues[0]?.path[0];
+      const bad = Array.isArray(raw) ? (typeof at === "number" && raw[at] !== undefined ? raw[at] : raw.join(",")) : raw;
+      const shown = s.secret ? "a value not shown here (it is a secret)" : JSON.stringify(bad);
       throw new ConfigError(`${source ?? `--${s.flag}`} expects ${s.expects}, got ${shown}`);
     }
     config[key] = parsed.data;

@@ -22,6 +22,7 @@ import { createInflight } from "./access/inflight.ts";
 import { createPublishing } from "./access/publishing.ts";
 import { within } from "./hub/within.ts";
 import { createAdmission } from "./access/admission.ts";
+import { createClients, trustWarning } from "./access/client.ts";
 import { createConnections, type Connections } from "./access/connections.ts";
 import { createSocketHandlers } from "./ws/connection.ts";
 import { attachPubSub } from "./ws/pubsub.ts";
@@ -89,13 +90,14 @@ export function startServer(config: Config, logger: Logger): RunningServer {
   const metrics = createMetrics({ hub, connections, refusals });
   const access = createAccess(config, refusals);
   const admission = createAdmission(config, refusals);
+  const clients = createClients(config.trustedProxy);
   const inflight = createInflight();
   const watchdog = createSlowConsumerWatchdog({
     sockets: sockets.all, maxBufferedBytes: config.maxBufferedBytes, drainSeconds: slowDrainSeconds(config), logger, refusals, metrics,
   });
   const publishing = createPublishing({ hub, schemas, access, inflight });
-  const http = createHttp({ config, hub, checkpoints, logger, connections, schemas, startedAt, metrics, access, inflight, publishing, admission });
-  const upgrade = createUpgrade({ access, admission, logger });
+  const http = createHttp({ config, hub, checkpoints, logger, connections, schemas, startedAt, metrics, access, inflight, publishing, admission, clients });
+  const upgrade = createUpgrade({ access, admission, clients, logger });
   const inbound = createInboundBudget({
     framesPerSecond: config.maxInboundFrames, bytesPerSecond: config.maxInboundBytes, burstSeconds: config.inboundBurst, maxFrameBytes: config.maxFrameBytes,
   });
@@ -135,6 +137,8 @@ export function startServer(config: Config, logger: Logger): RunningServer {
   timeFanout(fanout, metrics);
   const warning = access.warning();
   if (warning) logger.warn(warning);
+  const trust = trustWarning(config.trustedProxy);
+  if (trust) logger.warn(trust);
   const feed = createLogFeed((lines) => hub.publishLogs(lines), config.maxBatch);
   logger.feed(feed.push);
 

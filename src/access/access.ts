@@ -16,8 +16,8 @@ export type Refusal = Problem<"unauthorized" | "forbidden" | "forbidden_origin" 
 export interface Access {
   /** Refuses a request whose token does not allow its role (by default, the role its method and path need). */
   authorize(req: Request, url: URL, role?: Role): Refusal | undefined;
-  /** Refuses a WebSocket upgrade from a browser origin that is neither on --cors-origin nor the server's own. */
-  checkOrigin(req: Request, url: URL): Refusal | undefined;
+  /** Refuses a WebSocket upgrade from a browser origin that is neither on --cors-origin nor `own()` (the server's, as the client addressed it; asked only when needed). */
+  checkOrigin(req: Request, own: () => string | undefined): Refusal | undefined;
   /**
    * Who publishes with this request (a POST, or a WebSocket upgrade for its publish frames): the verdict
    * on its token, and its key for the rate: which configured publish token it holds ("publish token #2",
@@ -75,10 +75,13 @@ export function createAccess(config: AccessSettings, refusals: Refusals): Access
       return refuse(role, verdict, role === "publisher" ? "publishing" : `reading ${url.pathname}`);
     },
 
-    checkOrigin(req, url) {
+    checkOrigin(req, own) {
       const origin = req.headers.get("origin");
-      // Non-browser clients send no Origin; the token (if any) is their guard.
-      if (!origins || origin === null || origins.has(origin) || isOwnOrigin(origin, req, url)) return undefined;
+      // Non-browser clients send no Origin; the token (if any) is their guard. The server's own origin is
+      // a page it served (its console): a page on another site cannot forge Origin, and its browser sends
+      // the Host it connects to, so the two match only for pages of this host and port. (A page that
+      // rebinds DNS onto this host is same-origin already, and can read it over HTTP.)
+      if (!origins || origin === null || origins.has(origin) || origin === own()) return undefined;
       refusals.forbiddenOrigin++;
       return problem("forbidden_origin", `WebSocket connections from origin ${origin} are not allowed; allowed origins: ${[...origins].join(", ")} (--cors-origin)`, {
         details: { origin, allowedOrigins: [...origins] },
@@ -117,15 +120,4 @@ export function createAccess(config: AccessSettings, refusals: Refusals): Access
       return `no ${open.length === 2 ? "tokens" : open[0] === "publishing" ? "--publish-token" : "--subscribe-token"} configured: ${open.join(" and ")} open to anyone who can reach this port`;
     },
   };
-}
-
-/**
- * Whether `origin` is the server's own: the scheme the request arrived on plus the Host it was sent to,
- * i.e. a page this server served (its console). Safe to allow: a page on another site cannot forge
- * Origin, and its browser sends the Host it connects to, so the two match only for pages of this host
- * and port. (A page that rebinds DNS onto this host is same-origin already, and can read it over HTTP.)
- */
-function isOwnOrigin(origin: string, req: Request, url: URL): boolean {
-  const host = req.headers.get("host");
-  return host !== null && origin === `${url.protocol}//${host}`;
 }

@@ -41,7 +41,7 @@ export function createApp(deps: AppDeps): App {
 
   app.use(async (c, next) => {
     await next();
-    logAnswer(logger, c.req.method, c.req.path, c.res.status, c.get("problem"));
+    logAnswer(logger, c.req.method, c.req.path, c.res.status, c.get("problem"), () => deps.clients.address(c.req.raw, c.env?.server));
   });
   app.use(cors({ origin: corsOrigins(config.corsOrigin), maxAge: 600 }));
   // After CORS, so refusals carry CORS headers and preflights stay open.

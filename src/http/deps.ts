@@ -10,6 +10,7 @@ import type { InputSchemas } from "../protocol/inputs.ts";
 import type { Inflight } from "../access/inflight.ts";
 import type { Publishing } from "../access/publishing.ts";
 import type { Admission } from "../access/admission.ts";
+import type { Clients } from "../access/client.ts";
 import type { Connections } from "../access/connections.ts";
 
 /** Per-request values the middleware sets. */
@@ -45,4 +46,6 @@ export interface AppDeps {
   publishing: Publishing;
   /** Connection limits, shared by WebSockets and Server-Sent Events streams. */
   admission: Admission;
+  /** Who the client is (its address, behind a trusted proxy the forwarded one). */
+  clients: Clients;
 }

@@ -1,5 +1,6 @@
 import type { Server } from "bun";
 import type { Access } from "../access/access.ts";
+import type { Clients } from "../access/client.ts";
 import type { Publishing, Read } from "../access/publishing.ts";
 import { CHANNELS, type Channel } from "../hub/channels.ts";
 import type { Logger } from "../log/logger.ts";
@@ -25,6 +26,7 @@ export type PublishEndpoint = (req: Request, server: Server<unknown> | undefined
 export interface PublishEndpointDeps {
   publishing: Publishing;
   access: Access;
+  clients: Clients;
   metrics: Recorder;
   logger: Logger;
   maxBodyBytes: number;
@@ -40,7 +42,7 @@ const JSON_TYPE = /^application\/([\w.-]+\+)?json\s*(;|$)/i;
 
 /** Builds the endpoint: a function that serves a publish request, or returns undefined for any other request. */
 export function createPublishEndpoint(deps: PublishEndpointDeps): PublishEndpoint {
-  const { publishing, access, metrics, logger, maxBodyBytes } = deps;
+  const { publishing, access, clients, metrics, logger, maxBodyBytes } = deps;
   const origins = corsOrigins(deps.corsOrigin);
   const routes = new Map<string, Route>(CHANNELS.map((channel) => [PUBLISH_PATHS[channel], { channel, path: PUBLISH_PATHS[channel] }]));
   const tooLarge = bodyTooLarge(maxBodyBytes);
@@ -70,7 +72,7 @@ export function createPublishEndpoint(deps: PublishEndpointDeps): PublishEndpoin
   /** Everything up to the answer; returns the JSON text of a success, or the problem. */
   async function serve(route: Route, req: Request, url: URL, server: Server<unknown> | undefined): Promise<string | Problem> {
     // The token is checked on every request; the address only when the rate needs it.
-    const publisher = access.identify(req, url, () => server?.requestIP(req)?.address ?? "unknown");
+    const publisher = access.identify(req, url, () => clients.address(req, server));
     // While the server drains no request reaches this far (shutting-down.ts); the pipeline checks all the same.
     const outcome = await publishing.publish(route.channel, publisher, () => readItems(req));
     switch (outcome.kind) {
@@ -95,7 +97,7 @@ export function createPublishEndpoint(deps: PublishEndpointDeps): PublishEndpoin
       ? new Response(outcome, { headers: anyOrigin ?? { ...corsHeaders(origins, req.headers.get("origin")), ...JSON_HEADERS } })
       : problemResponse(outcome, corsHeaders(origins, req.headers.get("origin")));
     metrics.publishAnswered(route.channel, res.status);
-    logAnswer(logger, req.method, route.path, res.status, typeof outcome === "string" ? undefined : outcome.message);
+    logAnswer(logger, req.method, route.path, res.status, typeof outcome === "string" ? undefined : outcome.message, () => clients.address(req, server));
     return res;
   }
 

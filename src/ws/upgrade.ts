@@ -6,12 +6,14 @@ import { problem, problemResponse } from "../protocol/problem.ts";
 import { parseStreamQuery } from "../protocol/subscription.ts";
 import { validationProblem } from "../protocol/validation-problem.ts";
 import type { Admission } from "../access/admission.ts";
+import type { Clients } from "../access/client.ts";
 import type { SocketData } from "./socket-data.ts";
 import { endpointFor, WS_PATHS } from "../protocol/endpoints.ts";
 
 export interface UpgradeDeps {
   access: Access;
   admission: Admission;
+  clients: Clients;
   logger: Logger;
 }
 
@@ -20,11 +22,11 @@ export interface UpgradeDeps {
  * connection limits not reached and the query string (filters, resume point) valid. Every refusal happens before the upgrade, as a status and JSON body
  * a browser's devtools or `wscat` shows; `undefined` means upgraded.
  */
-export function createUpgrade({ access, admission, logger }: UpgradeDeps) {
+export function createUpgrade({ access, admission, clients, logger }: UpgradeDeps) {
   return function upgrade(req: Request, srv: Server<SocketData>): Response | undefined {
     const url = new URL(req.url);
     const path = url.pathname;
-    const remote = srv.requestIP(req)?.address ?? "unknown";
+    const remote = clients.address(req, srv);
     const endpoint = endpointFor(path);
     if (!endpoint) {
       logger.warn("WebSocket upgrade refused: no such endpoint", { path, remote });
@@ -32,7 +34,7 @@ export function createUpgrade({ access, admission, logger }: UpgradeDeps) {
         details: { path, websocketEndpoints: WS_PATHS },
       }));
     }
-    const refusal = access.checkOrigin(req, url) ?? access.authorize(req, url, "subscriber") ?? admission.check(remote);
+    const refusal = access.checkOrigin(req, () => clients.origin(req, url, srv)) ?? access.authorize(req, url, "subscriber") ?? admission.check(remote);
     if (refusal) {
       logger.warn("WebSocket upgrade refused", { path, remote, status: refusal.status, error: refusal.message });
       return problemResponse(refusal);

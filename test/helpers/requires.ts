@@ -1,16 +1,16 @@
 import { describe } from "bun:test";
 
 /**
- * Tests that need a program from Debian (redis-server, chromium, firefox-esr, python3 with its modules) find it
+ * Tests that need a program from Debian (redis-server, chromium, nginx, python3 with its modules) find it
  * themselves. When it is missing they are skipped with a loud reason — except under STREAM_REQUIRE_ALL=1 (CI, whose
  * .ci/run installs them), where that is a failure. STREAM_SKIP=chromium,… skips the tests of the programs
  * it names on purpose, loudly, even under STREAM_REQUIRE_ALL=1: a place that cannot install one (the
  * Docker build has no Chromium) says so instead of passing with tests silently missing.
  */
 
-/** The program's path: on PATH, or at /usr/bin/<name>; undefined when it is not installed. */
+/** The program's path: on PATH, or in /usr/bin or /usr/sbin (nginx, off a non-root PATH); undefined when it is not installed. */
 export function findProgram(name: string): string | undefined {
-  return Bun.which(name) ?? (Bun.file(`/usr/bin/${name}`).size > 0 ? `/usr/bin/${name}` : undefined);
+  return Bun.which(name) ?? [`/usr/bin/${name}`, `/usr/sbin/${name}`].find((path) => Bun.file(path).size > 0);
 }
 
 /** The programs STREAM_SKIP names (comma- or space-separated). */
@@ -20,7 +20,7 @@ export function skippedOnPurpose(env: Record<string, string | undefined> = proce
 
 /** `describe` when `program` is installed, else `describe.skip` with a loud reason (or a throw under STREAM_REQUIRE_ALL=1). */
 export function describeIfInstalled(program: string, what: string, aptPackage = program): typeof describe {
-  return describeIf(program, () => findProgram(program) !== undefined, what, `${program} not found on PATH or at /usr/bin/${program} (Debian: apt-get install ${aptPackage})`);
+  return describeIf(program, () => findProgram(program) !== undefined, what, `${program} not found on PATH, in /usr/bin or in /usr/sbin (Debian: apt-get install ${aptPackage})`);
 }
 
 /**

@@ -25,6 +25,30 @@ describe("config", () => {
     expect(loadConfig([], { STREAM_CORS_ORIGIN: "https://a.io, https://b.io" }).corsOrigin).toEqual(["https://a.io", "https://b.io"]);
   });
 
+  test("--trusted-proxy repeats (addresses and CIDR ranges, IPv4 and IPv6); STREAM_TRUSTED_PROXY is comma-separated; none by default", () => {
+    expect(loadConfig([], {}).trustedProxy).toEqual([]);
+    const texts = (argv: string[], env: Record<string, string> = {}) => loadConfig(argv, env).trustedProxy.map((r) => r.text);
+    expect(texts(["--trusted-proxy", "10.0.0.5", "--trusted-proxy", "10.0.0.0/8", "--trusted-proxy=fd00::/8"])).toEqual(["10.0.0.5", "10.0.0.0/8", "fd00::/8"]);
+    expect(texts([], { STREAM_TRUSTED_PROXY: "127.0.0.1, ::1" })).toEqual(["127.0.0.1", "::1"]);
+  });
+
+  test("a bad --trusted-proxy value stops the start with a message naming that value, not the whole list", () => {
+    const message = (argv: string[], env: Record<string, string> = {}) => {
+      try {
+        loadConfig(argv, env);
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        return (err as Error).message;
+      }
+      throw new Error("accepted");
+    };
+    expect(message(["--trusted-proxy", "10.0.0.0/8", "--trusted-proxy", "10.0.0.300"])).toBe(
+      '--trusted-proxy expects an IP address or CIDR range such as 10.0.0.5, 10.0.0.0/8 or fd00::/8, got "10.0.0.300"',
+    );
+    expect(message([], { STREAM_TRUSTED_PROXY: "::1,fd00::/129" })).toContain('STREAM_TRUSTED_PROXY (environment) expects an IP address or CIDR range such as 10.0.0.5, 10.0.0.0/8 or fd00::/8, got "fd00::/129"');
+    for (const bad of ["proxy.internal", "10.0.0.0/33", "10.0.0.0/8/8", "[::1]"]) expect(message(["--trusted-proxy", bad])).toEndWith(`got ${JSON.stringify(bad)}`);
+  });
+
   test.each([
     [["--port", "-1"], "--port got a value starting with"],
     [["--port=-1"], "--port expects"],

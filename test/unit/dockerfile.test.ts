@@ -50,8 +50,10 @@ describe("the Dockerfile", () => {
   const image = [...all.values()].at(-1) ?? [];
   const runs = (stage: Instruction[]) => stage.filter((i) => i.keyword === "RUN").map((i) => i.args);
 
-  test("its build stage installs redis-server, so that the Redis tests run there", () => {
-    expect(runs(build).some((r) => /apt-get\b[^&;]*\binstall\b[^&;]*\bredis-server\b/.test(r))).toBe(true);
+  test("its build stage installs redis-server and nginx, so that the Redis and nginx tests run there", () => {
+    for (const program of ["redis-server", "nginx"]) {
+      expect(runs(build).some((r) => new RegExp(`apt-get\\b[^&;]*\\binstall\\b[^&;]*\\b${program}\\b`).test(r))).toBe(true);
+    }
   });
 
   test("its build stage installs python3 with websockets and pytest, so that the Python client's tests run there", () => {

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { createAccess } from "../../src/access/access.ts";
+import { createClients } from "../../src/access/client.ts";
 import { createRefusals } from "../../src/access/counters.ts";
 import { createInflight } from "../../src/access/inflight.ts";
 import { createPublishing } from "../../src/access/publishing.ts";
@@ -27,7 +28,7 @@ function edges(flags: string[], publishEvents: Hub["publishEvents"] = async (ite
   const logger = createLogger({ level: "error", format: "json", write: () => {} });
   const publishing = createPublishing({ hub, schemas: inputSchemas(config), access, inflight });
   const metrics = { publishAnswered() {} } as unknown as Recorder;
-  const endpoint = createPublishEndpoint({ publishing, access, metrics, logger, maxBodyBytes: config.maxBodyBytes, corsOrigin: config.corsOrigin });
+  const endpoint = createPublishEndpoint({ publishing, access, clients: createClients(config.trustedProxy), metrics, logger, maxBodyBytes: config.maxBodyBytes, corsOrigin: config.corsOrigin });
   const ingest = createIngest({ publishing, logger });
 
   /** POSTs `body` with `token` (if any); the answer's status and JSON body. */

@@ -29,7 +29,7 @@ describe("tests that need a Debian program", () => {
   test("fail under STREAM_REQUIRE_ALL=1 when it is missing", () => {
     process.env.STREAM_REQUIRE_ALL = "1";
     expect(() => describeIfInstalled("no-such-program-here", "imaginary tests", "imaginary")).toThrow(
-      "STREAM_REQUIRE_ALL=1 but no-such-program-here not found on PATH or at /usr/bin/no-such-program-here (Debian: apt-get install imaginary)",
+      "STREAM_REQUIRE_ALL=1 but no-such-program-here not found on PATH, in /usr/bin or in /usr/sbin (Debian: apt-get install imaginary)",
     );
   });
 

@@ -25,7 +25,7 @@ export function wantsEventStream(c: Context): boolean {
 export function serveEventStream(c: Context<AppEnv>, deps: AppDeps, channel: Channel, query: EventStreamQuery | LogStreamQuery, lastEventId?: number) {
   const request = subscribeRequest(channel, query, lastEventId);
   const server = c.env?.server;
-  const remote = server?.requestIP(c.req.raw)?.address ?? "unknown";
+  const remote = deps.clients.address(c.req.raw, server);
   // An SSE stream holds a connection as a WebSocket does: the same --max-connections limits apply.
   const refused = deps.admission.opened(remote);
   if (refused) return sendProblem(c, refused);
