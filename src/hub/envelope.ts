@@ -18,10 +18,12 @@ export interface Draft {
   source: string;
   /** When the server accepted it (ms since the Unix epoch); history max-age counts from here. */
   time: number;
-  /** The event id (events only). */
+  /**
+   * The id the publisher chose: the idempotency key, which stores index and look up. Absent when the server
+   * made the id up (the frame holds that UUID): a UUID made here cannot be held already, and indexing
+   * random ids cost a SQLite index write and a Redis sorted-set insert per event for nothing.
+   */
   id?: string;
-  /** The publisher chose `id` (a server-made UUID cannot be held already, so it is not looked up). */
-  idGiven?: boolean;
 }
 
 /** An event frame's fields, in wire order. */
@@ -50,7 +52,7 @@ interface LogFrameBody {
  * A stored, sequenced envelope: the frame text every subscriber receives. It keeps the frame, not the
  * draft's body or tail: history holds thousands of entries, and the frame already contains them.
  */
-export interface Entry extends Omit<Draft, "tail" | "body" | "idGiven"> {
+export interface Entry extends Omit<Draft, "tail" | "body"> {
   seq: number;
   frame: string;
 }
@@ -73,11 +75,15 @@ const DEFAULT_SOURCE = "api";
 
 /** Builds an event draft; `now` is computed once per publish call, not per event. */
 export function eventDraft(input: NewEvent, now: Clock): Draft {
-  const id = input.id ?? crypto.randomUUID();
   const source = input.source ?? DEFAULT_SOURCE;
   // Always the same keys in the same order: one object shape for every event frame.
-  const body: EventFrameBody = { kind: "event", seq: 0, id, type: input.type, source, time: input.time ?? now.iso, data: input.data ?? null };
-  return { kind: "event", body, key: input.type, source, time: now.ms, id, idGiven: input.id !== undefined };
+  const body: EventFrameBody = { kind: "event", seq: 0, id: input.id ?? crypto.randomUUID(), type: input.type, source, time: input.time ?? now.iso, data: input.data ?? null };
+  return input.id === undefined ? { kind: "event", body, key: input.type, source, time: now.ms } : { kind: "event", body, key: input.type, source, time: now.ms, id: input.id };
+}
+
+/** The id of a fresh event draft's frame, whoever chose it (what the publisher is answered). */
+export function eventIdOf(draft: Draft): string | undefined {
+  return draft.body?.kind === "event" ? draft.body.id : draft.id;
 }
 
 /** Builds a log-line draft. */
