@@ -26,7 +26,10 @@ export interface Draft {
   id?: string;
 }
 
-/** An event frame's fields, in wire order. */
+/**
+ * An event frame's fields, in wire order: kind, seq, id, type, source, time, then a CloudEvent's other
+ * attributes (if any), then `data` (or `data_base64`) last.
+ */
 interface EventFrameBody {
   kind: "event";
   seq: number;
@@ -34,7 +37,8 @@ interface EventFrameBody {
   type: string;
   source: string;
   time: string;
-  data: unknown;
+  data?: unknown;
+  [attribute: string]: unknown;
 }
 
 /** A log frame's fields, in wire order. */
@@ -69,6 +73,13 @@ export interface NewEvent {
   /** ISO 8601 date-time; the server's receive time when missing. */
   time?: string;
   data?: unknown;
+  /**
+   * A CloudEvent's attributes beyond the ones above (`specversion`, `subject`, `datacontenttype`,
+   * `dataschema`, extensions), kept in the frame between `time` and `data`, in this order.
+   */
+  attributes?: Record<string, string | number | boolean>;
+  /** A CloudEvent's binary data, base64-encoded: the frame carries it as `data_base64`, in place of `data`. */
+  dataBase64?: string;
 }
 
 const DEFAULT_SOURCE = "api";
@@ -77,8 +88,19 @@ const DEFAULT_SOURCE = "api";
 export function eventDraft(input: NewEvent, now: Clock): Draft {
   const source = input.source ?? DEFAULT_SOURCE;
   // Always the same keys in the same order: one object shape for every event frame.
-  const body: EventFrameBody = { kind: "event", seq: 0, id: input.id ?? crypto.randomUUID(), type: input.type, source, time: input.time ?? now.iso, data: input.data ?? null };
+  const body: EventFrameBody = input.attributes === undefined && input.dataBase64 === undefined
+    ? { kind: "event", seq: 0, id: input.id ?? crypto.randomUUID(), type: input.type, source, time: input.time ?? now.iso, data: input.data ?? null }
+    : cloudEventBody(input, source, now);
   return input.id === undefined ? { kind: "event", body, key: input.type, source, time: now.ms } : { kind: "event", body, key: input.type, source, time: now.ms, id: input.id };
+}
+
+/** A CloudEvent's frame body: the same leading fields, its other attributes, then its data or data_base64 last. */
+function cloudEventBody(input: NewEvent, source: string, now: Clock): EventFrameBody {
+  const body: EventFrameBody = { kind: "event", seq: 0, id: input.id ?? crypto.randomUUID(), type: input.type, source, time: input.time ?? now.iso };
+  if (input.attributes) Object.assign(body, input.attributes);
+  if (input.dataBase64 !== undefined) body.data_base64 = input.dataBase64;
+  else body.data = input.data ?? null;
+  return body;
 }
 
 /** The id of a fresh event draft's frame, whoever chose it (what the publisher is answered). */
