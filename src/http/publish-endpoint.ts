@@ -69,7 +69,7 @@ export function createPublishEndpoint(deps: PublishEndpointDeps): PublishEndpoin
         kind: "unread",
         refusal: problem(
           "unsupported_media_type",
-          `send the body as JSON with "Content-Type: application/json"${route.channel === "events" ? ` (or a CloudEvent: ${CLOUDEVENT_TYPES})` : ""} (got ${type ? `"${type}"` : "none"})`,
+          `send the body as JSON with "Content-Type: application/json"${route.channel === "events" ? `, or a CloudEvent (${CLOUDEVENT_TYPES})` : ""} (got ${type ? `"${type}"` : "none"})`,
         ),
       };
     }
@@ -138,7 +138,7 @@ export function createPublishEndpoint(deps: PublishEndpointDeps): PublishEndpoin
 
 const JSON_HEADERS = { "content-type": "application/json" };
 
-const CLOUDEVENT_TYPES = '"application/cloudevents+json", "application/cloudevents-batch+json", or binary mode with ce- headers';
+const CLOUDEVENT_TYPES = "application/cloudevents+json, application/cloudevents-batch+json, or binary mode with ce- headers";
 
 /** The 415 for a CloudEvent sent to a channel other than events. */
 const notEvents = (route: Route) =>

@@ -41,7 +41,7 @@ describe("CloudEvents in", () => {
       "kind", "seq", "id", "type", "source", "time", "specversion", "subject", "datacontenttype", "dataschema", "traceparent", "priority", "replay", "data",
     ]);
     // REST history and by-id give the same frame.
-    const history = await (await fetch(`${srv.url}/api/events?since=0`)).json();
+    const history = (await (await fetch(`${srv.url}/api/events?since=0`)).json()) as { items: unknown[] };
     expect(history.items).toEqual([JSON.parse(raw)]);
     expect(await (await fetch(`${srv.url}/api/events/by-id/fill-1`)).text()).toBe(raw);
     sub.close();
@@ -54,7 +54,7 @@ describe("CloudEvents in", () => {
     expect((await postCe([a, b], BATCH)).body).toEqual({ accepted: 2, items: [{ seq: 1, id: "a" }, { seq: 2, id: "b" }] });
     expect((await postCe([b, { ...a, id: "c" }], BATCH)).body).toEqual({ accepted: 2, items: [{ seq: 2, id: "b", duplicate: true }, { seq: 3, id: "c" }] });
     expect((await postCe([], BATCH)).body).toEqual({ accepted: 0, items: [] });
-    const { items } = await (await fetch(`${srv.url}/api/events?since=0`)).json();
+    const { items } = (await (await fetch(`${srv.url}/api/events?since=0`)).json()) as { items: any[] };
     expect(items[0]).toMatchObject({ id: "a", specversion: "1.0", data: null });
     // Binary data stays base64, in place of data.
     expect(items[1]).toEqual({ kind: "event", seq: 2, id: "b", type: "t.b", source: "s", time: expect.any(String), specversion: "1.0", data_base64: "AAEC/w==" });
@@ -96,7 +96,7 @@ describe("CloudEvents in", () => {
       JSON.stringify(event.data),
     );
     expect(binary).toEqual({ status: 200, body: { accepted: 1, items: [{ seq: 2, id: "4e2d" }] } });
-    const { items } = await (await fetch(`${srv.url}/api/events?since=0`)).json();
+    const { items } = (await (await fetch(`${srv.url}/api/events?since=0`)).json()) as { items: any[] };
     expect(items[0]).toEqual({ kind: "event", seq: 1, ...event });
     expect(items[1]).toMatchObject({ id: "4e2d", traceparent: event.traceparent, datacontenttype: "application/json; charset=utf-8", data: { qty: 5 } });
   });
@@ -167,7 +167,8 @@ describe("CloudEvents bad input: a clear 400 naming the field", () => {
 
   test("CloudEvents go to /api/events: on /api/logs any CloudEvents mode is a 415 saying where to send them", async () => {
     srv = startTestServer();
-    for (const headers of [{ "content-type": STRUCTURED }, { "content-type": "application/json", "ce-specversion": "1.0" }]) {
+    const modes: Array<Record<string, string>> = [{ "content-type": STRUCTURED }, { "content-type": "application/json", "ce-specversion": "1.0" }];
+    for (const headers of modes) {
       const res = await post(headers, JSON.stringify(fill), "/api/logs");
       expect(res).toMatchObject({ status: 415, body: { error: "unsupported_media_type", message: expect.stringContaining("/api/events") } });
     }

@@ -28,7 +28,7 @@ describeRedis("CloudEvents with --redis", () => {
       kind: "event", seq: 2, id: "ce-2", type: "blob.put", source: "/s", time: expect.any(String), specversion: "1.0", region: "eu",
       datacontenttype: "application/octet-stream", data_base64: "AAE=",
     });
-    const { items } = await (await fetch(`${b.url}/api/events?since=0`)).json();
+    const { items } = (await (await fetch(`${b.url}/api/events?since=0`)).json()) as { items: unknown[] };
     expect(items).toEqual([first, second]);
     expect(JSON.parse(await (await fetch(`${b.url}/api/events/by-id/ce-1`)).text())).toEqual(first);
     // The same CloudEvent again, through the other instance: a duplicate, not a second fill.
