@@ -75,7 +75,7 @@ export interface NewEvent {
   data?: unknown;
   /**
    * A CloudEvent's attributes beyond the ones above (`specversion`, `subject`, `datacontenttype`,
-   * `dataschema`, extensions), kept in the frame between `time` and `data`, in this order.
+   * `dataschema`, extensions), kept in the frame between `time` and `data`, in this object's order.
    */
   attributes?: Record<string, string | number | boolean>;
   /** A CloudEvent's binary data, base64-encoded: the frame carries it as `data_base64`, in place of `data`. */

@@ -25,7 +25,10 @@ export function cloudEventMode(contentType: string): CloudEventMode | undefined 
 /** The attributes the core's event has fields of; every other attribute is kept as is. */
 const CORE_FIELDS = new Set(["id", "type", "source", "time", "data", "data_base64"]);
 
-/** A validated CloudEvent as the core's event: its own fields, the other attributes in the order sent. */
+/**
+ * A validated CloudEvent as the core's event: its own fields, and the other attributes in the order the
+ * schema gives them (the spec's own, then the extensions in the order sent).
+ */
 export function fromCloudEvent(ce: CloudEventInput): NewEvent {
   const attributes: Record<string, string | number | boolean> = {};
   for (const key of Object.keys(ce)) if (!CORE_FIELDS.has(key)) attributes[key] = ce[key] as string | number | boolean;

@@ -97,7 +97,8 @@ export function inputSchemas(limits: Limits = DEFAULT_LIMITS) {
         const broken = extensionNameProblem(key);
         if (broken) ctx.addIssue({ code: "custom", path: [key], message: broken });
       }
-    })
+      // Also when other fields failed: an answer should name every problem at once, a bad name included.
+    }, { when: (payload) => typeof payload.value === "object" && payload.value !== null && !Array.isArray(payload.value) })
     .openapi("CloudEventInput", { description: "One event in the CloudEvents 1.0 JSON format (`Content-Type: application/cloudevents+json`)" });
 
   const LogInput = z

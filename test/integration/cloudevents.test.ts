@@ -156,6 +156,14 @@ describe("CloudEvents bad input: a clear 400 naming the field", () => {
     expect(res.body.message).toContain(path);
   });
 
+  test("every problem is named at once: a bad extension name beside a bad specversion; a body that is no object is refused plainly", async () => {
+    srv = startTestServer();
+    const res = await postCe({ ...fill, specversion: "2.0", "x-y": 1 });
+    expect(res.body.issues.map((i: { path: string }) => i.path).sort()).toEqual(["specversion", "x-y"]);
+    for (const body of [null, "a", 7]) expect((await postCe(body)).status).toBe(400);
+    expect((await postCe([null], BATCH)).body.issues).toEqual([{ path: "0", message: expect.any(String) }]);
+  });
+
   test("binary mode: a JSON Content-Type with a body that is not JSON is bad_json; ce-datacontenttype is refused", async () => {
     srv = startTestServer();
     const base = { "ce-specversion": "1.0", "ce-id": "x", "ce-source": "s", "ce-type": "t" };
