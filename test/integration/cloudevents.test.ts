@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connectPastHello } from "../helpers/client.ts";
+import { openEventStream } from "../helpers/sse.ts";
 import { postJson, startTestServer, type TestServer } from "../helpers/server.ts";
 
 let srv: TestServer | undefined;
@@ -40,7 +41,12 @@ describe("CloudEvents in", () => {
     expect(Object.keys(JSON.parse(raw))).toEqual([
       "kind", "seq", "id", "type", "source", "time", "specversion", "subject", "datacontenttype", "dataschema", "traceparent", "priority", "replay", "data",
     ]);
-    // REST history and by-id give the same frame.
+    // Server-Sent Events, REST history and by-id give the same frame.
+    const stream = await openEventStream(`${srv.url}/api/events/stream?since=0&types=order.*`);
+    expect((await stream.frame()).kind).toBe("hello");
+    const { _id, ...viaSse } = await stream.frame();
+    expect([_id, viaSse]).toEqual(["1", JSON.parse(raw)]);
+    stream.close();
     const history = (await (await fetch(`${srv.url}/api/events?since=0`)).json()) as { items: unknown[] };
     expect(history.items).toEqual([JSON.parse(raw)]);
     expect(await (await fetch(`${srv.url}/api/events/by-id/fill-1`)).text()).toBe(raw);
