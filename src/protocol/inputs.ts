@@ -43,14 +43,13 @@ export function inputSchemas(limits: Limits = DEFAULT_LIMITS) {
   const data = nested(z.unknown(), "data");
 
   const EventInput = z
-    .object({
+    .strictObject({
       type,
       source: source.optional().openapi({ example: "strategy/alpha" }),
       id: id.optional().openapi({ description: `${ID_DOC}; generated (UUID) when missing` }),
       time: time.optional().openapi({ description: "When it happened; the server's receive time when missing" }),
       data: data.optional().openapi({ example: { qty: 5, price: 101.25 } }),
-    })
-    .strict()
+    }, { error: cloudEventHint })
     .openapi("EventInput");
 
   const CloudEventInput = z
@@ -147,6 +146,15 @@ export const CLOUDEVENTS_VERSION = "1.0";
 
 /** RFC 2046 `type/subtype`, parameters allowed: enough to refuse what is plainly not a media type. */
 const MEDIA_TYPE = /^[\w.+-]+\/[\w.+-]+(\s*;.*)?$/;
+
+/**
+ * A CloudEvent sent as plain JSON is refused like any unknown key (the own format stays strict, so a typo
+ * is never dropped silently), with a word on how to send it; any other issue keeps zod's wording.
+ */
+function cloudEventHint(issue: { code?: string; keys?: string[] }): string | undefined {
+  if (issue.code !== "unrecognized_keys" || !issue.keys?.includes("specversion")) return undefined;
+  return `Unrecognized keys: ${issue.keys.map((k) => JSON.stringify(k)).join(", ")}; a CloudEvent? POST it to /api/events with "Content-Type: application/cloudevents+json"`;
+}
 
 /** The attributes CloudEvents itself defines; any other key of a CloudEvent is an extension attribute. */
 const CLOUDEVENT_KEYS = {

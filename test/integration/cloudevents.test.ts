@@ -111,7 +111,8 @@ describe("CloudEvents in", () => {
     srv = startTestServer();
     const res = await postJson(`${srv.url}/api/events`, { type: "a", specversion: "1.0" });
     expect(res.status).toBe(400);
-    expect(res.body).toMatchObject({ error: "invalid_body", message: expect.stringContaining("specversion") });
+    expect(res.body).toMatchObject({ error: "invalid_body", message: expect.stringContaining('"specversion"; a CloudEvent? POST it to /api/events with "Content-Type: application/cloudevents+json"') });
+    expect((await postJson(`${srv.url}/api/events`, { type: "a", sorce: "x" })).body.message).toContain('Unrecognized key: "sorce"');
     expect((await postJson(`${srv.url}/api/events`, { type: "a", data: 1 })).status).toBe(200);
   });
 
