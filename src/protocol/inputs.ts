@@ -82,8 +82,8 @@ export function inputSchemas(limits: Limits = DEFAULT_LIMITS) {
     })
     .catchall(
       z
-        .union([z.string().max(limits.maxNameLength), z.boolean(), z.number().int().min(-(2 ** 31)).max(2 ** 31 - 1)], {
-          error: "an extension attribute's value is a string, a boolean or a 32-bit integer (CloudEvents type system)",
+        .union([z.string().max(limits.maxNameLength, `an extension attribute's value must be at most ${limits.maxNameLength} characters (--max-name-length)`), z.boolean(), z.number().int().min(-(2 ** 31)).max(2 ** 31 - 1)], {
+          error: `an extension attribute's value is a string (at most ${limits.maxNameLength} characters), a boolean or a 32-bit integer (CloudEvents type system)`,
         })
         .openapi({ description: "Extension attributes: names of lower-case letters a–z and digits 0–9, kept in the frame" }),
     )
