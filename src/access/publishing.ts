@@ -3,7 +3,7 @@ import type { Channel } from "../hub/channels.ts";
 import type { Accepted, Hub } from "../hub/hub.ts";
 import { BrokerUnavailableError, unstoredOutcome } from "../hub/unavailable.ts";
 import { fastSafeParse, type SafeParse } from "../protocol/fast-validator.ts";
-import { fromCloudEvent } from "../protocol/cloudevents.ts";
+import { fromCloudEvent, refusingProtoKey } from "../protocol/cloudevents.ts";
 import type { CloudEventInput, EventInput, InputSchemas, LogInput } from "../protocol/inputs.ts";
 import type { Problem } from "../protocol/problem.ts";
 import { SHUTTING_DOWN, storeUnavailable } from "../protocol/refusals.ts";
@@ -74,8 +74,8 @@ export function createPublishing({ hub, schemas, access, inflight }: PublishingD
     events: {
       own: { item: fastSafeParse(schemas.EventInput), batch: fastSafeParse(schemas.EventBatch), publish: (items) => hub.publishEvents(items as EventInput[]) },
       cloudevents: {
-        item: fastSafeParse(schemas.CloudEventInput),
-        batch: fastSafeParse(schemas.CloudEventBatch),
+        item: refusingProtoKey(fastSafeParse(schemas.CloudEventInput)),
+        batch: refusingProtoKey(fastSafeParse(schemas.CloudEventBatch)),
         publish: (items) => hub.publishEvents((items as CloudEventInput[]).map(fromCloudEvent)),
       },
     },

@@ -1,4 +1,5 @@
-import type { z } from "zod";
+import { z } from "zod";
+import type { SafeParse } from "./fast-validator.ts";
 import type { NewEvent } from "../hub/envelope.ts";
 import type { CloudEventInput } from "./inputs.ts";
 import type { Issue } from "./issues.ts";
@@ -39,6 +40,22 @@ export function fromCloudEvent(ce: CloudEventInput): NewEvent {
   return event;
 }
 
+/**
+ * `parse` that first refuses an own key `__proto__` (an extension name the spec forbids anyway): zod builds
+ * its output by assignment, which would drop that key silently instead of naming it.
+ */
+export function refusingProtoKey<T>(parse: SafeParse<T>): SafeParse<T> {
+  const PROTO = "__proto__";
+  const holds = (v: unknown) => typeof v === "object" && v !== null && Object.hasOwn(v, PROTO);
+  return (value) => {
+    const at = Array.isArray(value) ? value.findIndex(holds) : holds(value) ? -2 : -1;
+    if (at === -1) return parse(value);
+    const path = at === -2 ? [PROTO] : [at, PROTO];
+    const message = `extension attribute "${PROTO}" is not a CloudEvents attribute name: lower-case letters a–z and digits 0–9 only`;
+    return { success: false, error: new z.ZodError([{ code: "custom", path, message, input: value }]) } as ReturnType<SafeParse<T>>;
+  };
+}
+
 /** A binary-mode request read into a CloudEvent object, or the problem with one of its headers or its body. */
 export type BinaryRead =
   | { ok: true; event: Record<string, unknown> }
@@ -68,7 +85,8 @@ export function readBinaryCloudEvent(headers: Headers, body: Uint8Array): Binary
     if (value === undefined) {
       return { ok: false, code: "invalid_header", message: `header ${name} is not valid percent-encoded UTF-8`, issues: [{ path: name, message: "not valid percent-encoded UTF-8" }] };
     }
-    event[attribute] = value;
+    // Defined, not assigned: a `ce-__proto__` header must arrive as a key (and be refused), not set a prototype.
+    Object.defineProperty(event, attribute, { value, enumerable: true, writable: true, configurable: true });
   }
   const contentType = headers.get("content-type");
   if (contentType) event.datacontenttype = contentType;

@@ -82,7 +82,11 @@ export function inputSchemas(limits: Limits = DEFAULT_LIMITS) {
     })
     .catchall(
       z
-        .union([z.string().max(limits.maxNameLength, `an extension attribute's value must be at most ${limits.maxNameLength} characters (--max-name-length)`), z.boolean(), z.number().int().min(-(2 ** 31)).max(2 ** 31 - 1)], {
+        .union([
+          z.string().max(limits.maxNameLength, `an extension attribute's value must be at most ${limits.maxNameLength} characters (--max-name-length)`),
+          z.boolean(),
+          z.number().int().min(-(2 ** 31)).max(2 ** 31 - 1),
+        ], {
           error: `an extension attribute's value is a string (at most ${limits.maxNameLength} characters), a boolean or a 32-bit integer (CloudEvents type system)`,
         })
         .openapi({ description: "Extension attributes: names of lower-case letters a–z and digits 0–9, kept in the frame" }),
@@ -92,7 +96,7 @@ export function inputSchemas(limits: Limits = DEFAULT_LIMITS) {
         ctx.addIssue({ code: "custom", path: ["data_base64"], message: "send data or data_base64, not both" });
       }
       for (const key of Object.keys(ce)) {
-        if (key in CLOUDEVENT_KEYS) continue;
+        if (Object.hasOwn(CLOUDEVENT_KEYS, key)) continue; // not `in`: "__proto__" must be judged like any other name
         const broken = extensionNameProblem(key);
         if (broken) ctx.addIssue({ code: "custom", path: [key], message: broken });
       }
