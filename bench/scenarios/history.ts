@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { GeneratorResult } from "../lib/generate.ts";
 import { fmt, runCase, type Scenario, type ServerSpec } from "../lib/scenario.ts";
-import { startTarget, type Target } from "../lib/targets.ts";
+import { standardTargets, startTarget, type Target } from "../lib/targets.ts";
 import { publishCases } from "./http-publish.ts";
 
 /**
@@ -11,16 +11,23 @@ import { publishCases } from "./http-publish.ts";
  * default, or --data-sync normal), and the time to replay 10,000 events to a client resuming from seq 0.
  */
 
-/** stream-server in memory, then with --data in a fresh directory (removed when it stops). */
-const servers: ServerSpec[] = [
-  { label: "memory", start: () => startTarget("stream-server") },
-  { label: "--data", start: () => withData("full") },
-  { label: "--data-sync normal", start: () => withData("normal") },
-];
+/**
+ * stream-server in memory, then with --data in a fresh directory (removed when it stops); with `--against`,
+ * the other build with --data too ("previous --data"), for before/after figures of the durable path.
+ */
+function servers(): ServerSpec[] {
+  const previous = standardTargets().includes("previous");
+  return [
+    { label: "memory", start: () => startTarget("stream-server") },
+    { label: "--data", start: () => withData("stream-server", "full") },
+    ...(previous ? [{ label: "previous --data", start: () => withData("previous", "full") }] : []),
+    { label: "--data-sync normal", start: () => withData("stream-server", "normal") },
+  ];
+}
 
-async function withData(sync: "full" | "normal"): Promise<Target> {
+async function withData(name: "stream-server" | "previous", sync: "full" | "normal"): Promise<Target> {
   const dir = mkdtempSync(join(tmpdir(), "stream-bench-data-"));
-  const target = await startTarget("stream-server", ["--data", dir, "--data-sync", sync]);
+  const target = await startTarget(name, ["--data", dir, "--data-sync", sync]);
   return {
     ...target,
     async stop() {
@@ -70,11 +77,12 @@ export const history: Scenario = {
   title: "durable history: publish throughput memory vs --data; replay of 10,000 events",
   inDefault: true,
   async run(ctx) {
-    const rows = await publishCases(ctx, "history", "publish, ", servers);
+    const all = servers();
+    const rows = await publishCases(ctx, "history", "publish, ", all);
     rows.push(...(await runCase<GeneratorResult>(ctx, {
       scenario: "history",
       case: `replay ${REPLAYED} events to a client resuming from 0`,
-      servers: servers.slice(0, 2),
+      servers: all.filter((s) => s.label === "memory" || s.label.endsWith("--data")),
       measure: measureReplay,
       headline: (r) => ({
         value: r.replayMs as number, unit: "ms", higherIsBetter: false,

@@ -5,7 +5,7 @@ import { openPacedPublisher } from "../lib/paced-publisher.ts";
 import { openPublisher, windowGate, type Gate } from "../lib/publisher.ts";
 import { fmt, type BenchContext, type Row, type Scenario } from "../lib/scenario.ts";
 import { openCrowd, type Crowd } from "../lib/subscribers.ts";
-import { startTarget, type Target } from "../lib/targets.ts";
+import { standardTargets, startTarget, type Target } from "../lib/targets.ts";
 
 /**
  * What --redis costs: the same fan-out and latency runs against single node (in memory), --redis with one
@@ -21,12 +21,17 @@ const LATENCY_RATE = 200;
 interface Mode {
   label: string;
   instances: number;
+  /** The build to run (`previous`: the `--against` one); stream-server when absent. */
+  target?: "previous";
 }
 const MODES: Mode[] = [
   { label: "single node", instances: 1 },
   { label: "--redis, 1 instance", instances: 1 },
   { label: "--redis, 2 instances", instances: 2 },
 ];
+/** With `--against`, the other build on Redis too, for before/after figures (Redis's own CPU included). */
+const PREVIOUS: Mode = { label: "previous --redis, 1 instance", instances: 1, target: "previous" };
+const modes = (): Mode[] => (standardTargets().includes("previous") ? [...MODES, PREVIOUS] : MODES);
 
 interface Figures {
   deliveriesPerSec: number;
@@ -44,7 +49,7 @@ interface Figures {
 async function startMode(mode: Mode, redis: RedisServer): Promise<Target[]> {
   if (mode.label === "single node") return [await startTarget("stream-server")];
   const flags = ["--redis", redis.url, "--redis-prefix", uniquePrefix()];
-  return Promise.all(Array.from({ length: mode.instances }, () => startTarget("stream-server", flags)));
+  return Promise.all(Array.from({ length: mode.instances }, () => startTarget(mode.target ?? "stream-server", flags)));
 }
 
 /** Fan-out (bounded window, WebSocket publisher on the first instance), then latency at a fixed rate. */
@@ -133,6 +138,10 @@ function rows(results: Map<string, Figures | Error>): Row[] {
     out.push(row(mode.label, "fan-out", fan), row("single node", "fan-out", fan));
     out.push(row(mode.label, "latency", lat), row("single node", "latency", lat));
   }
+  if (results.has(PREVIOUS.label)) {
+    const fan = `fan-out, ${SUBSCRIBERS} subs, ws publisher, this build vs the previous`;
+    out.push(row(MODES[1]!.label, "fan-out", fan), row(PREVIOUS.label, "fan-out", fan));
+  }
   return out;
 }
 
@@ -146,7 +155,7 @@ export const redis: Scenario = {
     const failures = new Map<string, Error>();
     try {
       for (let i = 0; i < ctx.repeat; i++) {
-        for (const mode of MODES) {
+        for (const mode of modes()) {
           ctx.progress(`redis · ${mode.label}${ctx.repeat > 1 ? ` (run ${i + 1}/${ctx.repeat})` : ""}`);
           let instances: Target[] = [];
           try {
@@ -164,7 +173,7 @@ export const redis: Scenario = {
       await server.stop();
     }
     const results = new Map<string, Figures | Error>();
-    for (const mode of MODES) {
+    for (const mode of modes()) {
       const all = (runs.get(mode.label) ?? []).sort((a, b) => a.deliveriesPerSec - b.deliveriesPerSec);
       results.set(mode.label, all[Math.floor((all.length - 1) / 2)] ?? failures.get(mode.label) ?? new Error("no run"));
     }

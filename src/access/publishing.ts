@@ -3,7 +3,8 @@ import type { Channel } from "../hub/channels.ts";
 import type { Accepted, Hub } from "../hub/hub.ts";
 import { BrokerUnavailableError, unstoredOutcome } from "../hub/unavailable.ts";
 import { fastSafeParse, type SafeParse } from "../protocol/fast-validator.ts";
-import type { EventInput, InputSchemas, LogInput } from "../protocol/inputs.ts";
+import { fromCloudEvent, refusingProtoKey } from "../protocol/cloudevents.ts";
+import type { CloudEventInput, EventInput, InputSchemas, LogInput } from "../protocol/inputs.ts";
 import type { Problem } from "../protocol/problem.ts";
 import { SHUTTING_DOWN, storeUnavailable } from "../protocol/refusals.ts";
 import type { Access } from "./access.ts";
@@ -24,8 +25,11 @@ export interface Publishing {
   publish<E>(channel: Channel, publisher: Publisher, read: () => Read<E> | Promise<Read<E>>): Promise<PublishOutcome<E>>;
 }
 
-/** What an edge read: one item or a batch, as parsed JSON, or its own refusal (a bad body, a bad frame). */
-export type Read<E> = { kind: "items"; batch: boolean; input: unknown } | { kind: "unread"; refusal: E };
+/**
+ * What an edge read: one item or a batch, as parsed JSON (in stream-server's own format, or — `cloudevents`,
+ * events only — in the CloudEvents JSON format), or its own refusal (a bad body, a bad frame).
+ */
+export type Read<E> = { kind: "items"; batch: boolean; input: unknown; cloudevents?: true } | { kind: "unread"; refusal: E };
 
 /** The refusals the pipeline itself gives, each from the error catalogue, the same for every edge. */
 export type PublishRefusal = Problem<"unauthorized" | "forbidden" | "rate_limited" | "shutting_down" | "unavailable">;
@@ -47,7 +51,7 @@ export interface PublishingDeps {
   inflight: Inflight;
 }
 
-interface Route {
+interface Format {
   /**
    * The two halves of the channel's publish schema (one item | a batch), picked by what was sent:
    * cheaper than trying the union, and the issues name the fields of what was sent. Synchronous
@@ -58,11 +62,24 @@ interface Route {
   publish(items: unknown[]): Promise<Accepted[]>;
 }
 
+/** A channel's formats: its own, and (events) CloudEvents. */
+interface Route {
+  own: Format;
+  cloudevents?: Format;
+}
+
 /** Builds the pipeline over the hub, the access rules and the in-flight count. */
 export function createPublishing({ hub, schemas, access, inflight }: PublishingDeps): Publishing {
   const routes: Record<Channel, Route> = {
-    events: { item: fastSafeParse(schemas.EventInput), batch: fastSafeParse(schemas.EventBatch), publish: (items) => hub.publishEvents(items as EventInput[]) },
-    logs: { item: fastSafeParse(schemas.LogInput), batch: fastSafeParse(schemas.LogBatch), publish: (items) => hub.publishLogs(items as LogInput[]) },
+    events: {
+      own: { item: fastSafeParse(schemas.EventInput), batch: fastSafeParse(schemas.EventBatch), publish: (items) => hub.publishEvents(items as EventInput[]) },
+      cloudevents: {
+        item: refusingProtoKey(fastSafeParse(schemas.CloudEventInput)),
+        batch: refusingProtoKey(fastSafeParse(schemas.CloudEventBatch)),
+        publish: (items) => hub.publishEvents((items as CloudEventInput[]).map(fromCloudEvent)),
+      },
+    },
+    logs: { own: { item: fastSafeParse(schemas.LogInput), batch: fastSafeParse(schemas.LogBatch), publish: (items) => hub.publishLogs(items as LogInput[]) } },
   };
 
   /** The steps before any work: who, how often, and not while shutting down. */
@@ -80,7 +97,8 @@ export function createPublishing({ hub, schemas, access, inflight }: PublishingD
         const reading = read();
         const got = reading instanceof Promise ? await reading : reading;
         if (got.kind === "unread") return got;
-        const route = routes[channel];
+        // An edge offers CloudEvents only where the channel takes them (events).
+        const route = got.cloudevents ? routes[channel].cloudevents! : routes[channel].own;
         const parsed = got.batch ? route.batch(got.input) : route.item(got.input);
         if (!parsed.success) return { kind: "invalid", issues: parsed.error.issues };
         const accepted = await route.publish(got.batch ? (parsed.data as unknown[]) : [parsed.data]);

@@ -13,11 +13,17 @@ export function bodyTooLarge(maxBytes: number): Problem {
 export function readBodyText(req: Request, maxBytes: number, declared = req.headers.get("content-length")): Promise<string | undefined> {
   // Not async itself: the common case (a declared length) is one await in the caller, not two.
   if (declared !== null) return Number(declared) > maxBytes ? Promise.resolve(undefined) : req.text();
+  return readChunked(req, maxBytes).then((bytes) => bytes?.toString("utf8"));
+}
+
+/** Reads a request body as bytes (binary-mode CloudEvents), at most `maxBytes`, as `readBodyText` does. */
+export async function readBodyBytes(req: Request, maxBytes: number, declared = req.headers.get("content-length")): Promise<Uint8Array | undefined> {
+  if (declared !== null) return Number(declared) > maxBytes ? undefined : req.bytes();
   return readChunked(req, maxBytes);
 }
 
-async function readChunked(req: Request, maxBytes: number): Promise<string | undefined> {
-  if (req.body === null) return "";
+async function readChunked(req: Request, maxBytes: number): Promise<Buffer | undefined> {
+  if (req.body === null) return Buffer.alloc(0);
   const chunks: Uint8Array[] = [];
   let size = 0;
   for await (const chunk of req.body) {
@@ -25,5 +31,5 @@ async function readChunked(req: Request, maxBytes: number): Promise<string | und
     if (size > maxBytes) return undefined; // leaving the loop cancels the stream: the rest is never read
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks);
 }

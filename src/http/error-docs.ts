@@ -50,7 +50,9 @@ const EXAMPLES: { [C in HttpErrorCode]: { message: string; details?: ProblemDeta
   },
   method_not_allowed: { message: "DELETE is not allowed on /api/events; use POST or GET", details: { allowed: ["POST", "GET"] } },
   body_too_large: { message: "request body is larger than 1048576 bytes (--max-body-bytes); split it into smaller batches" },
-  unsupported_media_type: { message: 'send the body as JSON with "Content-Type: application/json" (got "text/plain")' },
+  unsupported_media_type: {
+    message: 'send the body as JSON with "Content-Type: application/json", or a CloudEvent (application/cloudevents+json, application/cloudevents-batch+json, or binary mode with ce- headers) (got "text/plain")',
+  },
   upgrade_required: {
     message:
       "/ws is a WebSocket endpoint: connect with a WebSocket client, e.g. wscat -c ws://localhost:8000/ws, " +

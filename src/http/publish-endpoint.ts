@@ -7,8 +7,10 @@ import type { Logger } from "../log/logger.ts";
 import type { Recorder } from "../metrics/metrics.ts";
 import { problem, problemResponse, type Problem } from "../protocol/problem.ts";
 import { validationProblem } from "../protocol/validation-problem.ts";
+import { binaryIssues, cloudEventMode, isBinaryMode, readBinaryCloudEvent } from "../protocol/cloudevents.ts";
+import { describeIssues } from "../protocol/issues.ts";
 import { logAnswer } from "./access-log.ts";
-import { bodyTooLarge, readBodyText } from "./body.ts";
+import { bodyTooLarge, readBodyBytes, readBodyText } from "./body.ts";
 import { corsHeaders, corsOrigins } from "./cors.ts";
 import { failureAnswer } from "./failure.ts";
 import { PUBLISH_PATHS } from "./routes/publish.ts";
@@ -50,14 +52,30 @@ export function createPublishEndpoint(deps: PublishEndpointDeps): PublishEndpoin
   // Headers object, which a Response copies at half the cost of reading a plain object's keys.
   const anyOrigin = origins === "*" ? new Headers({ ...corsHeaders(origins, null), ...JSON_HEADERS }) : undefined;
 
-  /** The body as one item or a batch, read once the pipeline has admitted the publisher. */
-  async function readItems(req: Request): Promise<Read<Problem>> {
+  /**
+   * The body as one item or a batch, read once the pipeline has admitted the publisher: JSON in
+   * stream-server's own format, or a CloudEvent (structured, batched, or binary with `ce-` headers).
+   */
+  async function readItems(req: Request, route: Route, how: { binary: boolean }): Promise<Read<Problem>> {
     const declared = req.headers.get("content-length");
     if (Number(declared ?? 0) > maxBodyBytes) return { kind: "unread", refusal: tooLarge };
     const type = req.headers.get("content-type") ?? "";
-    if (!JSON_TYPE.test(type)) {
-      return { kind: "unread", refusal: problem("unsupported_media_type", `send the body as JSON with "Content-Type: application/json" (got ${type ? `"${type}"` : "none"})`) };
+    const mode = cloudEventMode(type);
+    if (mode === undefined && isBinaryMode(req.headers)) {
+      if (route.channel !== "events") return { kind: "unread", refusal: notEvents(route) };
+      how.binary = true;
+      return readBinary(req, declared);
     }
+    if (mode === undefined && !JSON_TYPE.test(type)) {
+      return {
+        kind: "unread",
+        refusal: problem(
+          "unsupported_media_type",
+          `send the body as JSON with "Content-Type: application/json"${route.channel === "events" ? `, or a CloudEvent (${CLOUDEVENT_TYPES})` : ""} (got ${type ? `"${type}"` : "none"})`,
+        ),
+      };
+    }
+    if (mode !== undefined && route.channel !== "events") return { kind: "unread", refusal: notEvents(route) };
     const text = await readBodyText(req, maxBodyBytes, declared);
     if (text === undefined) return { kind: "unread", refusal: tooLarge };
     let body: unknown;
@@ -66,20 +84,31 @@ export function createPublishEndpoint(deps: PublishEndpointDeps): PublishEndpoin
     } catch (err) {
       return { kind: "unread", refusal: problem("bad_json", `request body is not valid JSON: ${(err as Error).message}`) };
     }
+    if (mode !== undefined) return { kind: "items", batch: mode === "batch", input: body, cloudevents: true };
     return { kind: "items", batch: Array.isArray(body), input: body };
+  }
+
+  /** A binary-mode CloudEvent: attributes from the `ce-` headers, data from the body. */
+  async function readBinary(req: Request, declared: string | null): Promise<Read<Problem>> {
+    const bytes = await readBodyBytes(req, maxBodyBytes, declared);
+    if (bytes === undefined) return { kind: "unread", refusal: tooLarge };
+    const read = readBinaryCloudEvent(req.headers, bytes);
+    if (!read.ok) return { kind: "unread", refusal: problem(read.code, read.message, read.issues ? { details: { issues: read.issues } } : {}) };
+    return { kind: "items", batch: false, input: read.event, cloudevents: true };
   }
 
   /** Everything up to the answer; returns the JSON text of a success, or the problem. */
   async function serve(route: Route, req: Request, url: URL, server: Server<unknown> | undefined): Promise<string | Problem> {
     // The token is checked on every request; the address only when the rate needs it.
     const publisher = access.identify(req, url, () => clients.address(req, server));
+    const how = { binary: false };
     // While the server drains no request reaches this far (shutting-down.ts); the pipeline checks all the same.
-    const outcome = await publishing.publish(route.channel, publisher, () => readItems(req));
+    const outcome = await publishing.publish(route.channel, publisher, () => readItems(req, route, how));
     switch (outcome.kind) {
       case "accepted":
         return JSON.stringify({ accepted: outcome.accepted.length, items: outcome.accepted });
       case "invalid":
-        return validationProblem("body", outcome.issues);
+        return how.binary ? binaryProblem(outcome.issues) : validationProblem("body", outcome.issues);
       default:
         return outcome.refusal;
     }
@@ -110,3 +139,16 @@ export function createPublishEndpoint(deps: PublishEndpointDeps): PublishEndpoin
 }
 
 const JSON_HEADERS = { "content-type": "application/json" };
+
+const CLOUDEVENT_TYPES = "application/cloudevents+json, application/cloudevents-batch+json, or binary mode with ce- headers";
+
+/** The 415 for a CloudEvent sent to a channel other than events. */
+const notEvents = (route: Route) =>
+  problem("unsupported_media_type", `${route.path} takes its own JSON format only; CloudEvents are events: POST them to ${PUBLISH_PATHS.events}`);
+
+/** The 400 for a binary-mode CloudEvent that failed validation, naming the headers (or the body) at fault. */
+function binaryProblem(zodIssues: Parameters<typeof binaryIssues>[0]): Problem {
+  const issues = binaryIssues(zodIssues);
+  const inBody = issues.every((i) => i.path === "(body)");
+  return problem(inBody ? "invalid_body" : "invalid_header", `CloudEvent (binary mode) failed validation: ${describeIssues(issues)}`, { details: { issues } });
+}

@@ -81,7 +81,7 @@ export function createLocalBroker({ deliver, store: given, historySize = 10_000,
     let outcomes: Published[] | undefined;
     for (let i = 0; i < drafts.length; i++) {
       const draft = drafts[i]!;
-      const held = draft.idGiven ? (pending?.get(draft.id!) ?? store.byId(channel, draft.id!, draft.time)) : undefined;
+      const held = draft.id !== undefined ? (pending?.get(draft.id) ?? store.byId(channel, draft.id, draft.time)) : undefined;
       if (held) {
         outcomes ??= fresh.slice();
         outcomes.push({ ...held, duplicate: true });
@@ -90,7 +90,7 @@ export function createLocalBroker({ deliver, store: given, historySize = 10_000,
       const entry = sequence(draft, first + fresh.length);
       fresh.push(entry);
       outcomes?.push(entry);
-      if (draft.idGiven) pending?.set(draft.id!, entry);
+      if (draft.id !== undefined) pending?.set(draft.id, entry);
     }
     return { fresh, outcomes: outcomes ?? fresh };
   };

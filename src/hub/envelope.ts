@@ -18,13 +18,18 @@ export interface Draft {
   source: string;
   /** When the server accepted it (ms since the Unix epoch); history max-age counts from here. */
   time: number;
-  /** The event id (events only). */
+  /**
+   * The id the publisher chose: the idempotency key, which stores index and look up. Absent when the server
+   * made the id up (the frame holds that UUID): a UUID made here cannot be held already, and indexing
+   * random ids cost a SQLite index write and a Redis sorted-set insert per event for nothing.
+   */
   id?: string;
-  /** The publisher chose `id` (a server-made UUID cannot be held already, so it is not looked up). */
-  idGiven?: boolean;
 }
 
-/** An event frame's fields, in wire order. */
+/**
+ * An event frame's fields, in wire order: kind, seq, id, type, source, time, then a CloudEvent's other
+ * attributes (if any), then `data` (or `data_base64`) last.
+ */
 interface EventFrameBody {
   kind: "event";
   seq: number;
@@ -32,7 +37,8 @@ interface EventFrameBody {
   type: string;
   source: string;
   time: string;
-  data: unknown;
+  data?: unknown;
+  [attribute: string]: unknown;
 }
 
 /** A log frame's fields, in wire order. */
@@ -50,7 +56,7 @@ interface LogFrameBody {
  * A stored, sequenced envelope: the frame text every subscriber receives. It keeps the frame, not the
  * draft's body or tail: history holds thousands of entries, and the frame already contains them.
  */
-export interface Entry extends Omit<Draft, "tail" | "body" | "idGiven"> {
+export interface Entry extends Omit<Draft, "tail" | "body"> {
   seq: number;
   frame: string;
 }
@@ -67,17 +73,39 @@ export interface NewEvent {
   /** ISO 8601 date-time; the server's receive time when missing. */
   time?: string;
   data?: unknown;
+  /**
+   * A CloudEvent's attributes beyond the ones above (`specversion`, `subject`, `datacontenttype`,
+   * `dataschema`, extensions), kept in the frame between `time` and `data`, in this object's order.
+   */
+  attributes?: Record<string, string | number | boolean>;
+  /** A CloudEvent's binary data, base64-encoded: the frame carries it as `data_base64`, in place of `data`. */
+  dataBase64?: string;
 }
 
 const DEFAULT_SOURCE = "api";
 
 /** Builds an event draft; `now` is computed once per publish call, not per event. */
 export function eventDraft(input: NewEvent, now: Clock): Draft {
-  const id = input.id ?? crypto.randomUUID();
   const source = input.source ?? DEFAULT_SOURCE;
   // Always the same keys in the same order: one object shape for every event frame.
-  const body: EventFrameBody = { kind: "event", seq: 0, id, type: input.type, source, time: input.time ?? now.iso, data: input.data ?? null };
-  return { kind: "event", body, key: input.type, source, time: now.ms, id, idGiven: input.id !== undefined };
+  const body: EventFrameBody = input.attributes === undefined && input.dataBase64 === undefined
+    ? { kind: "event", seq: 0, id: input.id ?? crypto.randomUUID(), type: input.type, source, time: input.time ?? now.iso, data: input.data ?? null }
+    : cloudEventBody(input, source, now);
+  return input.id === undefined ? { kind: "event", body, key: input.type, source, time: now.ms } : { kind: "event", body, key: input.type, source, time: now.ms, id: input.id };
+}
+
+/** A CloudEvent's frame body: the same leading fields, its other attributes, then its data or data_base64 last. */
+function cloudEventBody(input: NewEvent, source: string, now: Clock): EventFrameBody {
+  const body: EventFrameBody = { kind: "event", seq: 0, id: input.id ?? crypto.randomUUID(), type: input.type, source, time: input.time ?? now.iso };
+  if (input.attributes) Object.assign(body, input.attributes);
+  if (input.dataBase64 !== undefined) body.data_base64 = input.dataBase64;
+  else body.data = input.data ?? null;
+  return body;
+}
+
+/** The id of a fresh event draft's frame, whoever chose it (what the publisher is answered). */
+export function eventIdOf(draft: Draft): string | undefined {
+  return draft.body?.kind === "event" ? draft.body.id : draft.id;
 }
 
 /** Builds a log-line draft. */

@@ -3,7 +3,7 @@ import type { Channel } from "./channels.ts";
 import type { Broker, HistoryPage, StreamPosition } from "./broker.ts";
 import { subscribe, type SubscribeRequest, type Subscriber } from "./catchup.ts";
 import type { BrokerHealth } from "./unavailable.ts";
-import { clockNow, eventDraft, logDraft, type Entry, type NewEvent } from "./envelope.ts";
+import { clockNow, eventDraft, eventIdOf, logDraft, type Entry, type NewEvent } from "./envelope.ts";
 import type { Fanout } from "./fanout.ts";
 import type { Filter } from "./filter.ts";
 import { readPage, type Page } from "./page.ts";
@@ -40,8 +40,10 @@ export function createHub(broker: Broker, fanout: Fanout): Hub {
   return {
     async publishEvents(inputs) {
       const now = clockNow();
-      const entries = await broker.publish("events", inputs.map((input) => eventDraft(input, now)));
-      return entries.map((e) => (e.duplicate ? { seq: e.seq, id: e.id, duplicate: true } : { seq: e.seq, id: e.id }));
+      const drafts = inputs.map((input) => eventDraft(input, now));
+      const entries = await broker.publish("events", drafts);
+      // A server-made id is in the draft's frame only: entries carry the ids publishers chose.
+      return entries.map((e, i) => (e.duplicate ? { seq: e.seq, id: e.id, duplicate: true } : { seq: e.seq, id: eventIdOf(drafts[i]!) }));
     },
     async publishLogs(inputs) {
       const now = clockNow();

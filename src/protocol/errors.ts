@@ -34,7 +34,7 @@ export const ERRORS = {
     retry: "never",
   },
   invalid_body: {
-    http: { status: 400, when: "validation failed; `issues` lists each `{path, message}` (e.g. `1.type` for the second item of a batch)" },
+    http: { status: 400, when: "validation failed; `issues` lists each `{path, message}` (e.g. `1.type` for the second item of a batch, `specversion` of a CloudEvent)" },
     retry: "never",
   },
   invalid_query: {
@@ -42,7 +42,7 @@ export const ERRORS = {
     retry: "never",
   },
   invalid_header: {
-    http: { status: 400, when: "a header (`Last-Event-ID`) is not valid; `issues` names it" },
+    http: { status: 400, when: "a header (`Last-Event-ID`, or a binary-mode CloudEvent's `ce-` header) is not valid; `issues` names it (e.g. `ce-type`)" },
     retry: "never",
   },
   bad_upgrade: {
@@ -80,7 +80,7 @@ export const ERRORS = {
     retry: "never",
   },
   unsupported_media_type: {
-    http: { status: 415, when: "missing `Content-Type: application/json`" },
+    http: { status: 415, when: "missing `Content-Type: application/json` (on `/api/events` also the CloudEvents types), or a CloudEvent sent to `/api/logs`" },
     retry: "never",
   },
   upgrade_required: {

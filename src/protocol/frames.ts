@@ -52,9 +52,17 @@ export const EventFrame = z
     type: z.string(),
     source: z.string(),
     time: z.string().openapi({ description: "ISO 8601" }),
-    data: z.unknown(),
+    specversion: z.string().optional().openapi({ description: "Published as a CloudEvent: \"1.0\". The frame minus `kind` and `seq` is then that CloudEvent in its JSON format" }),
+    subject: z.string().optional().openapi({ description: "CloudEvents `subject`, when the publisher sent one" }),
+    datacontenttype: z.string().optional().openapi({ description: "CloudEvents `datacontenttype` (binary mode: the request's Content-Type)" }),
+    dataschema: z.string().optional().openapi({ description: "CloudEvents `dataschema`" }),
+    data: z.unknown().openapi({ description: "The event's data (null when none was sent); absent when `data_base64` holds it" }),
+    data_base64: z.string().optional().openapi({ description: "A CloudEvent's binary data, base64-encoded, in place of `data`" }),
   })
-  .openapi("EventFrame");
+  .catchall(z.union([z.string(), z.number(), z.boolean()]).openapi({ description: "A CloudEvent's extension attributes, as published" }))
+  .openapi("EventFrame", {
+    description: "Keys in this order: kind, seq, id, type, source, time, a CloudEvent's other attributes (if any), then data (or data_base64) last",
+  });
 
 export const LogFrame = z
   .object({

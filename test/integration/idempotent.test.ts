@@ -59,6 +59,10 @@ describe("publishing is idempotent by id", () => {
     expect(found.status).toBe(200);
     expect(found.type).toStartWith("application/json");
     expect(JSON.parse(found.text)).toEqual(frame);
+    // An id the server made up is not remembered: the answer names it, by-id does not find it.
+    const made = await postJson(`${srv.url}/api/events`, { type: "order.placed" });
+    expect(made.body.items[0].id).toMatch(/^[0-9a-f-]{36}$/);
+    expect((await byId(made.body.items[0].id)).status).toBe(404);
     const missing = await byId("nope-42");
     expect(missing.status).toBe(404);
     expect(JSON.parse(missing.text)).toMatchObject({ error: "not_found", id: "nope-42", message: expect.stringContaining('"nope-42"') });

@@ -67,4 +67,23 @@ describeRedis("idempotent publishing with --redis", () => {
     expect(remembered).toBeLessThanOrEqual(held + ID_TRIM_BATCH + 50);
     expect(remembered).toBeLessThan(3000);
   });
+
+  test("ids the server made up are neither added to the ids set nor stored in the entry: only chosen ids are keys", async () => {
+    const redis = await startRedis();
+    cleanup.push(() => redis.stop());
+    const prefix = uniquePrefix();
+    const logger = createLogger({ level: "warn", format: "json", write: () => {} });
+    const broker = createRedisBroker({ url: redis.url, prefix, historySize: 100, deliver: () => {}, logger });
+    cleanup.push(() => broker.close());
+    await broker.ready();
+    const now = clockNow();
+    const [made] = await broker.publish("events", [eventDraft({ type: "t" }, now), eventDraft({ type: "t", id: "mine" }, now)]);
+    const client = new Bun.RedisClient(redis.url);
+    cleanup.push(async () => client.close());
+    const keys = redisKeys(prefix, "events");
+    expect(await client.send("ZRANGE", [keys.ids, "0", "-1"])).toEqual(["mine"]);
+    const madeId = JSON.parse(made!.frame).id as string;
+    expect(await broker.byId("events", madeId)).toBeUndefined();
+    expect((await broker.byId("events", "mine"))?.seq).toBe(2);
+  });
 });

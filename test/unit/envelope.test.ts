@@ -1,15 +1,18 @@
 import { describe, expect, test } from "bun:test";
-import { clockNow, draftTail, eventDraft, logDraft, sequence, tailOf } from "../../src/hub/envelope.ts";
+import { clockNow, draftTail, eventDraft, eventIdOf, logDraft, sequence, tailOf } from "../../src/hub/envelope.ts";
 
 describe("envelopes", () => {
   const now = clockNow();
 
   test("an event frame is JSON with the server's defaults filled in", () => {
-    const entry = sequence(eventDraft({ type: "order.filled" }, now), 42);
-    expect(JSON.parse(entry.frame)).toEqual({
-      kind: "event", seq: 42, id: entry.id!, type: "order.filled", source: "api", time: now.iso, data: null,
-    });
-    expect(entry.id).toMatch(/^[0-9a-f-]{36}$/);
+    const draft = eventDraft({ type: "order.filled" }, now);
+    const entry = sequence(draft, 42);
+    const id = eventIdOf(draft)!;
+    expect(JSON.parse(entry.frame)).toEqual({ kind: "event", seq: 42, id, type: "order.filled", source: "api", time: now.iso, data: null });
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    // A server-made id is no idempotency key: the entry carries only an id the publisher chose.
+    expect(entry.id).toBeUndefined();
+    expect(sequence(eventDraft({ type: "t", id: "mine" }, now), 1).id).toBe("mine");
   });
 
   test("what the publisher sent is escaped, whatever characters it holds", () => {
@@ -25,7 +28,7 @@ describe("envelopes", () => {
   test("an entry keeps the frame, not the draft's body, and the tail can be read back from it", () => {
     const draft = eventDraft({ type: "a", data: { x: 1 } }, now);
     const tail = draftTail(draft);
-    expect(tail).toBe(`,"id":"${draft.id}","type":"a","source":"api","time":"${now.iso}","data":{"x":1}}`);
+    expect(tail).toBe(`,"id":"${eventIdOf(draft)}","type":"a","source":"api","time":"${now.iso}","data":{"x":1}}`);
     for (const seq of [1, 9, 10, 123456789]) {
       const entry = sequence(draft, seq);
       expect("body" in entry).toBe(false);

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { sequence, type Entry } from "../../src/hub/envelope.ts";
+import { clockNow, eventDraft, sequence, type Entry } from "../../src/hub/envelope.ts";
 import { createMemoryStore } from "../../src/hub/history/memory.ts";
 import type { HistoryStore, Retention } from "../../src/hub/history/store.ts";
 import { Database } from "bun:sqlite";
@@ -130,6 +130,29 @@ describe("sqlite history store on disk", () => {
     expect(() => openSqliteStore({ dir, sync: "normal", historySize: 100 })).toThrow(/in use by another stream-server/);
     a.close();
     openSqliteStore({ dir, sync: "normal", historySize: 100 }).close();
+  });
+
+  test("only chosen ids go into the id column; a file whose rows hold server-made ids (written before) still works", () => {
+    const dir = tempDir();
+    // Before December 2026 every event's id went into the column, server-made UUIDs included.
+    const a = openSqliteStore({ dir, sync: "normal", historySize: 100 });
+    a.load("events");
+    a.append("events", [entry(1), entry(2)]);
+    a.close();
+    const b = openSqliteStore({ dir, sync: "normal", historySize: 100 });
+    expect(b.load("events").seq).toBe(2);
+    const made = sequence(eventDraft({ type: "t" }, clockNow()), 3);
+    const chosen = sequence(eventDraft({ type: "t", id: "mine" }, clockNow()), 4);
+    b.append("events", [made, chosen]);
+    expect(b.byId("events", "id-1", 0)?.seq).toBe(1);
+    expect(b.byId("events", "mine", 0)?.seq).toBe(4);
+    expect(b.read("events", 0, 10, 0).entries.map((e) => e.frame)).toEqual([entry(1).frame, entry(2).frame, made.frame, chosen.frame]);
+    b.close();
+    const db = new Database(join(dir, DATA_FILE), { readonly: true });
+    expect(db.query("SELECT seq, id FROM entries WHERE channel = 'events' ORDER BY seq").all()).toEqual([
+      { seq: 1, id: "id-1" }, { seq: 2, id: "id-2" }, { seq: 3, id: null }, { seq: 4, id: "mine" },
+    ]);
+    db.close();
   });
 
   test("a --data path that is a file is refused with a clear error", () => {

@@ -11,7 +11,7 @@ const PATH = "/api/events/by-id/{id}";
 const CONCRETE = "/api/events/by-id/x";
 
 const params = z.object({
-  id: z.string().min(1).max(200).openapi({ param: { name: "id", in: "path" }, description: "The event's `id`, as published" }),
+  id: z.string().min(1).max(200).openapi({ param: { name: "id", in: "path" }, description: "The event's `id`, as the publisher chose it" }),
 });
 
 /**
@@ -28,7 +28,9 @@ export function registerById(app: App, { hub }: AppDeps) {
     summary: "Read one stored event by its id",
     description:
       "The event frame stored under this `id`, exactly as subscribers received it. An id is known for as long as its event is in " +
-      "history (the last --history-size events, none older than --history-max-age); after that, and for an id never stored, 404.",
+      "history (the last --history-size events, none older than --history-max-age); after that, and for an id never stored, 404. " +
+      "Only ids the publisher chose are looked up: an event published without an `id` got a UUID from the server, which is not " +
+      "remembered (404 here, and publishing it again stores it again).",
     request: { params },
     responses: {
       200: { description: "The stored event", content: { "application/json": { schema: EventFrame } } },

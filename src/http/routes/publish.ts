@@ -21,6 +21,21 @@ const PublishResult = z
   })
   .openapi("PublishResult");
 
+/** The CloudEvents media types POST /api/events takes, documented from their schemas. */
+const cloudEventContent = (schemas: AppDeps["schemas"]) => ({
+  "application/cloudevents+json": {
+    schema: schemas.CloudEventInput,
+    example: {
+      specversion: "1.0", id: "fill-7731", source: "/strategy/alpha", type: "order.filled", subject: "order/7731",
+      datacontenttype: "application/json", traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", data: { qty: 5 },
+    },
+  },
+  "application/cloudevents-batch+json": {
+    schema: schemas.CloudEventBatch,
+    example: [{ specversion: "1.0", id: "fill-7731", source: "/strategy/alpha", type: "order.filled", data: { qty: 5 } }],
+  },
+});
+
 /** The HTTP publish route of each channel. */
 export const PUBLISH_PATHS: Readonly<Record<Channel, string>> = { events: "/api/events", logs: "/api/logs" };
 
@@ -38,8 +53,15 @@ export function registerPublishDocs(app: App, { schemas, config }: AppDeps) {
       summary: "Publish one event or a batch",
       description: `Delivers each event to every subscriber of \`/ws\` and \`/api/stream\`. A batch is an array of at most ${config.maxBatch} events; each gets the next seq, in order. ` +
         "Idempotent by `id`: an event whose `id` the history still holds is not stored or delivered again; its answer item carries the " +
-        "stored event's `seq` and `duplicate: true` (each item of a batch is judged on its own, in order).",
+        "stored event's `seq` and `duplicate: true` (each item of a batch is judged on its own, in order).\n\n" +
+        "**CloudEvents 1.0** are taken too: `Content-Type: application/cloudevents+json` (one event) or " +
+        "`application/cloudevents-batch+json` (an array, which may be empty), with `specversion` \"1.0\", `id` and `source` required; or " +
+        "binary mode: any Content-Type (it becomes `datacontenttype`), the attributes as `ce-` headers (`ce-specversion: 1.0`, `ce-id`, " +
+        "`ce-source`, `ce-type`, …, percent-encoded) and the data as the body (JSON for a JSON type, text for `text/*`, else kept as " +
+        "`data_base64`). Their other attributes and extensions (names of a–z and 0–9) are kept in the frame, before `data`. " +
+        "Plain `application/json` is stream-server's own format and refuses keys it does not know, as before.",
       example: { type: "order.filled", source: "strategy/alpha", data: { qty: 5 } },
+      cloudevents: true,
     },
     {
       path: PUBLISH_PATHS.logs,
@@ -61,7 +83,15 @@ export function registerPublishDocs(app: App, { schemas, config }: AppDeps) {
       security: securityOf("post", ch.path),
       summary: ch.summary,
       description: ch.description,
-      request: { body: { required: true, content: { "application/json": { schema: ch.schema, example: ch.example } } } },
+      request: {
+        body: {
+          required: true,
+          content: {
+            "application/json": { schema: ch.schema, example: ch.example },
+            ...(ch.cloudevents ? cloudEventContent(schemas) : {}),
+          },
+        },
+      },
       responses: {
         200: { description: "Stored and delivered", content: { "application/json": { schema: PublishResult } } },
         ...errorResponses("post", ch.path, ["bad_json", "invalid_body", "body_too_large", "unsupported_media_type", "rate_limited", "unavailable"]),
