@@ -87,13 +87,13 @@ export function startServer(config: Config, logger: Logger): RunningServer {
   const schemas = inputSchemas(config);
   const refusals = createRefusals();
   const metrics = createMetrics({ hub, connections, refusals });
-  const access = createAccess(config, refusals);
+  const access = createAccess(config, refusals, logger);
   const admission = createAdmission(config, refusals);
   const inflight = createInflight();
   const watchdog = createSlowConsumerWatchdog({
     sockets: sockets.all, maxBufferedBytes: config.maxBufferedBytes, drainSeconds: slowDrainSeconds(config), logger, refusals, metrics,
   });
-  const publishing = createPublishing({ hub, schemas, access, inflight });
+  const publishing = createPublishing({ hub, schemas, access, inflight, logger });
   const http = createHttp({ config, hub, checkpoints, logger, connections, schemas, startedAt, metrics, access, inflight, publishing, admission });
   const upgrade = createUpgrade({ access, admission, logger });
   const inbound = createInboundBudget({
@@ -116,7 +116,7 @@ export function startServer(config: Config, logger: Logger): RunningServer {
       },
       websocket: {
         ...socketOptions(config),
-        ...createSocketHandlers({ hub, checkpoints, logger, connections, metrics, publishing, admission, sockets, refusals, inbound, watchdog }),
+        ...createSocketHandlers({ hub, checkpoints, logger, connections, metrics, publishing, admission, sockets, refusals, inbound, watchdog, access }),
       },
       error(err) {
         return problemResponse(unexpectedFailure(err, logger));

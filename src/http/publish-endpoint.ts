@@ -6,6 +6,7 @@ import type { Logger } from "../log/logger.ts";
 import type { Recorder } from "../metrics/metrics.ts";
 import { problem, problemResponse, type Problem } from "../protocol/problem.ts";
 import { validationProblem } from "../protocol/validation-problem.ts";
+import { flattenIssues } from "../protocol/issues.ts";
 import { logAnswer } from "./access-log.ts";
 import { bodyTooLarge, readBodyText } from "./body.ts";
 import { corsHeaders, corsOrigins } from "./cors.ts";
@@ -70,7 +71,9 @@ export function createPublishEndpoint(deps: PublishEndpointDeps): PublishEndpoin
   /** Everything up to the answer; returns the JSON text of a success, or the problem. */
   async function serve(route: Route, req: Request, url: URL, server: Server<unknown> | undefined): Promise<string | Problem> {
     // The token is checked on every request; the address only when the rate needs it.
-    const publisher = access.identify(req, url, () => server?.requestIP(req)?.address ?? "unknown");
+    const identified = access.identify(req, url, () => server?.requestIP(req)?.address ?? "unknown");
+    // A static token answers at once; only a JSON Web Token is awaited.
+    const publisher = identified instanceof Promise ? await identified : identified;
     // While the server drains no request reaches this far (shutting-down.ts); the pipeline checks all the same.
     const outcome = await publishing.publish(route.channel, publisher, () => readItems(req));
     switch (outcome.kind) {
@@ -78,6 +81,8 @@ export function createPublishEndpoint(deps: PublishEndpointDeps): PublishEndpoin
         return JSON.stringify({ accepted: outcome.accepted.length, items: outcome.accepted });
       case "invalid":
         return validationProblem("body", outcome.issues);
+      case "forbidden":
+        return { ...outcome.refusal, details: { issues: flattenIssues(outcome.issues) } };
       default:
         return outcome.refusal;
     }
