@@ -68,9 +68,9 @@ const JWKS_COOLDOWN_MS = 30_000;
 
 /**
  * Builds the verifier; throws (at start-up) for a key file that cannot be read or parsed, with a message
- * naming the flag.
+ * naming the flag. `jwksCooldownMs` is for tests: how soon an unknown kid may fetch a remote key set again.
  */
-export function createJwtVerifier(config: JwtSettings): JwtVerifier {
+export function createJwtVerifier(config: JwtSettings, { jwksCooldownMs = JWKS_COOLDOWN_MS } = {}): JwtVerifier {
   const secret = config.jwtSecret ? new TextEncoder().encode(config.jwtSecret) : undefined;
   let publicKey: { alg: string; key: Promise<CryptoKey> } | undefined;
   if (config.jwtPublicKey) {
@@ -86,7 +86,7 @@ export function createJwtVerifier(config: JwtSettings): JwtVerifier {
   }
   let keySet: JWTVerifyGetKey | undefined;
   if (config.jwks && /^https?:\/\//i.test(config.jwks)) {
-    keySet = createRemoteJWKSet(new URL(config.jwks), { cacheMaxAge: JWKS_CACHE_MS, cooldownDuration: JWKS_COOLDOWN_MS });
+    keySet = createRemoteJWKSet(new URL(config.jwks), { cacheMaxAge: JWKS_CACHE_MS, cooldownDuration: jwksCooldownMs });
   } else if (config.jwks) {
     try {
       keySet = createLocalJWKSet(JSON.parse(readSetting("--jwks", config.jwks)));
@@ -99,7 +99,12 @@ export function createJwtVerifier(config: JwtSettings): JwtVerifier {
   /** The key for a token's header: the secret for HS256, the key set when the token names a kid (or there is no public key). */
   const keyFor = async (header: Parameters<JWTVerifyGetKey>[0], token: Parameters<JWTVerifyGetKey>[1]) => {
     if (header.alg === "HS256" && secret) return secret;
-    if (keySet && (header.kid !== undefined || !publicKey)) return keySet(header, token);
+    if (keySet && (header.kid !== undefined || !publicKey)) {
+      // A fetch that failed (refused, DNS, TLS) is the key set's absence, not a fault of the token.
+      return keySet(header, token).catch((err: unknown) => {
+        throw /^ERR_J/.test(String((err as { code?: unknown }).code)) ? err : Object.assign(new Error("key set unavailable"), { code: KEYS_UNAVAILABLE });
+      });
+    }
     if (publicKey && header.alg === publicKey.alg) return publicKey.key;
     throw Object.assign(new Error("no key for this algorithm"), { code: "ERR_JOSE_ALG_NOT_ALLOWED" });
   };
@@ -126,6 +131,8 @@ export function createJwtVerifier(config: JwtSettings): JwtVerifier {
     },
   };
 }
+
+const KEYS_UNAVAILABLE = "KEYS_UNAVAILABLE";
 
 const subOf = (sub: unknown) => (typeof sub === "string" ? { sub } : {});
 
@@ -157,6 +164,7 @@ function failure(err: unknown, token: string, config: JwtSettings): JwtVerdict &
     case "ERR_JWKS_NO_MATCHING_KEY":
     case "ERR_JWKS_MULTIPLE_MATCHING_KEYS":
       return out("unknown_kid");
+    case KEYS_UNAVAILABLE:
     case "ERR_JWKS_TIMEOUT":
     case "ERR_JOSE_GENERIC":
     case "ERR_JWKS_INVALID":
