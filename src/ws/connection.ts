@@ -13,6 +13,7 @@ import type { Connections } from "../access/connections.ts";
 import type { Access } from "../access/access.ts";
 import { allowsSubscription, describe, holder } from "../access/grant.ts";
 import { startDelivery } from "./delivery.ts";
+import { redactTokenField } from "../log/redact.ts";
 import type { SocketData } from "./socket-data.ts";
 import type { Sockets } from "./sockets.ts";
 import { createIngest } from "./ingest.ts";
@@ -152,7 +153,7 @@ export function createSocketHandlers(deps: ConnectionDeps): WebSocketHandler<Soc
         return;
       }
       // Publishers send many frames: no line per frame at the default level.
-      if (logger.enabled("debug")) logger.debug("message from client", { path, remote, text: message.slice(0, MAX_LOGGED_TEXT) });
+      if (logger.enabled("debug")) logger.debug("message from client", { path, remote, text: redactTokenField(message).slice(0, MAX_LOGGED_TEXT) });
       const parsed = parseClientFrame(message);
       if (!parsed.ok) {
         // A publish frame that fails its envelope (an unknown key, a bad ack) is a publish outcome all the same.
