@@ -16,6 +16,8 @@ export interface Grant {
   expiresAt?: number;
   read: Partial<Record<Channel, Filter>>;
   write: Partial<Record<Channel, Filter>>;
+  /** A JSON Web Token's permissions claim as read (echoed in a `refreshed` frame); absent for static tokens. */
+  permissions?: StreamPermissions;
 }
 
 /** Everything on both channels, for ever: a static token, or no token configured. */
@@ -33,7 +35,7 @@ export function grantOf(permissions: StreamPermissions | undefined, sub: string 
   if (sub_?.logs) read.logs = logFilter(sub_.logs.level, sub_.logs.sources);
   if (permissions?.publish?.events && permissions.publish.events.length > 0) write.events = eventFilter(permissions.publish.events);
   if (permissions?.publish?.logs) write.logs = everything("logs");
-  return { ...(sub !== undefined ? { sub } : {}), ...(expiresAt !== undefined ? { expiresAt } : {}), read, write };
+  return { ...(sub !== undefined ? { sub } : {}), ...(expiresAt !== undefined ? { expiresAt } : {}), read, write, permissions: permissions ?? {} };
 }
 
 /** Who holds a grant, for messages: "the token of alice". */

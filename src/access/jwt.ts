@@ -101,7 +101,7 @@ export function createJwtVerifier(config: JwtSettings, { jwksCooldownMs = JWKS_C
     if (header.alg === "HS256" && secret) return secret;
     if (keySet && (header.kid !== undefined || !publicKey)) {
       // A fetch that failed (refused, DNS, TLS) is the key set's absence, not a fault of the token.
-      return keySet(header, token).catch((err: unknown) => {
+      return Promise.resolve(keySet(header, token)).catch((err: unknown) => {
         throw /^ERR_J/.test(String((err as { code?: unknown }).code)) ? err : Object.assign(new Error("key set unavailable"), { code: KEYS_UNAVAILABLE });
       });
     }

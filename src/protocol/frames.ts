@@ -3,6 +3,7 @@ import { CHANNELS } from "../hub/channels.ts";
 import { RESET_REASONS } from "../hub/resume.ts";
 import { FRAME_ERROR_CODES, type FrameErrorCode } from "./errors.ts";
 import { fastSafeParse } from "./fast-validator.ts";
+import { StreamPermissions } from "./permissions.ts";
 import { LOG_LEVELS } from "../log/level.ts";
 import type { InputSchemas } from "./inputs.ts";
 
@@ -132,7 +133,9 @@ export const RefreshFrame = z
 export const RefreshedFrame = z
   .object({
     kind: z.literal("refreshed"),
+    sub: z.string().optional().openapi({ description: "The new token's sub" }),
     expires: z.string().optional().openapi({ description: "When the new token expires (ISO 8601); absent: it does not" }),
+    permissions: StreamPermissions.optional().openapi({ description: "The new token's permissions, as the server read them (absent for a static token: everything)" }),
   })
   .openapi("RefreshedFrame");
 

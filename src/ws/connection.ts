@@ -121,7 +121,7 @@ export function createSocketHandlers(deps: ConnectionDeps): WebSocketHandler<Soc
       armExpiry(ws);
       const expires = grant.expiresAt === undefined ? undefined : new Date(grant.expiresAt).toISOString();
       logger.info("client refreshed its token", { path, remote, sub: grant.sub, expires });
-      reply(ws, { kind: "refreshed", ...(expires ? { expires } : {}) });
+      reply(ws, { kind: "refreshed", ...(grant.sub !== undefined ? { sub: grant.sub } : {}), ...(expires ? { expires } : {}), ...(grant.permissions ? { permissions: grant.permissions } : {}) });
     });
   };
 

@@ -45,7 +45,7 @@ describe("refresh", () => {
     const witness = await connectPastHello(`${s.ws("/ws")}?token=${old}`);
     refreshed.send({ kind: "refresh", token: await mint({ sub: "dave", stream: ORDERS, expiresIn: 600 }) });
     const answer = await refreshed.next();
-    expect(answer.kind).toBe("refreshed");
+    expect(answer).toMatchObject({ kind: "refreshed", sub: "dave", permissions: ORDERS });
     expect(Date.parse(answer.expires) - Date.now()).toBeGreaterThan(500_000);
     // The old token's expiry passes: the witness holding it is closed, the refreshed connection is not.
     expect((await witness.closed).code).toBe(TOKEN_EXPIRED);
