@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import type { Page } from "playwright-core";
 import { runBinary, startBinary, type BinaryServer } from "../helpers/binary.ts";
-import { connect, connectPastHello } from "../helpers/client.ts";
+import { connectPastHello } from "../helpers/client.ts";
 import { describeBrowser, launchBrowser } from "../helpers/browser.ts";
 import { mint, SECRET } from "../helpers/jwt.ts";
 import { watchMinted } from "../helpers/token-leaks.ts";

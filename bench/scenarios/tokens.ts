@@ -1,0 +1,60 @@
+import { mintToken } from "../../src/cli/token.ts";
+import { cpuDetails, runGenerator, type GeneratorResult } from "../lib/generate.ts";
+import { fmt, runCase, type Row, type Scenario, type ServerSpec } from "../lib/scenario.ts";
+import { startTarget, type Target } from "../lib/targets.ts";
+
+/**
+ * What JSON Web Tokens cost a fan-out: the same `fanout` case (one WebSocket publisher, N subscribers,
+ * window 100) on stream-server whose clients all hold a JWT, beside the same executable whose clients hold
+ * a static token, and one with no token at all. A token is verified at connect (and refresh, and per HTTP
+ * publish), never per delivered frame, so the deliveries/s should match: a ratio near 1.
+ */
+const SECRET = "bench-jwt-secret-0123456789-abcdefghij";
+const STATIC = "bench-static-token-0123456789";
+
+/** Which path (with its ?token=) each started server's clients use. */
+const paths = new WeakMap<Target, string>();
+
+function spec(label: string, flags: string[], token: () => Promise<string | undefined>): ServerSpec {
+  return {
+    label,
+    async start() {
+      const target = await startTarget("stream-server", flags);
+      const t = await token();
+      paths.set(target, t ? `/ws?token=${t}` : "/ws");
+      return target;
+    },
+  };
+}
+
+/** A JWT that may read and publish every event type, valid for an hour: the publisher and every subscriber hold it. */
+const jwt = () => mintToken(["--secret", SECRET, "--sub", "bench", "--subscribe", "*", "--publish", "*", "--ttl", "1h"], {});
+
+export const tokens: Scenario = {
+  name: "tokens",
+  title: "fan-out with JWT-authenticated clients vs static-token and open ones (deliveries/s)",
+  inDefault: true,
+  async run(ctx) {
+    const rows: Row[] = [];
+    for (const subscribers of [100, 1000]) {
+      rows.push(...(await runCase<GeneratorResult>(ctx, {
+        scenario: "tokens",
+        case: `${subscribers} subs, ws publisher`,
+        servers: [
+          spec("stream-server (JWT)", ["--jwt-secret", SECRET], jwt),
+          spec("stream-server (static token)", ["--publish-token", STATIC], async () => STATIC),
+          spec("stream-server (no token)", [], async () => undefined),
+        ],
+        measure: (target) => runGenerator(target, {
+          mode: "fanout", path: paths.get(target)!, subscribers, publisher: "ws",
+          durationMs: 5000 * ctx.timeScale, warmupMs: 1000 * ctx.timeScale, window: 100, ackEvery: 10, httpConnections: 8,
+        }),
+        headline: (r) => ({
+          value: r.deliveriesPerSec as number, unit: "deliveries/s", higherIsBetter: true,
+          details: cpuDetails(r, { lost: r.lost, reordered: r.reordered, "events/s": fmt(r.eventsPerSec as number) }),
+        }),
+      })));
+    }
+    return rows;
+  },
+};
