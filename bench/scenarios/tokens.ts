@@ -1,7 +1,8 @@
 import { mintToken } from "../../src/cli/token.ts";
-import { cpuDetails, runGenerator, type GeneratorResult } from "../lib/generate.ts";
-import { fmt, runCase, type Row, type Scenario, type ServerSpec } from "../lib/scenario.ts";
+import type { GeneratorResult } from "../lib/generate.ts";
+import { runCase, type Row, type Scenario, type ServerSpec } from "../lib/scenario.ts";
 import { startTarget, type Target } from "../lib/targets.ts";
+import { fanoutCase } from "./fanout.ts";
 
 /**
  * What JSON Web Tokens cost a fan-out: the same `fanout` case (one WebSocket publisher, N subscribers,
@@ -45,14 +46,7 @@ export const tokens: Scenario = {
           spec("stream-server (static token)", ["--publish-token", STATIC], async () => STATIC),
           spec("stream-server (no token)", [], async () => undefined),
         ],
-        measure: (target) => runGenerator(target, {
-          mode: "fanout", path: paths.get(target)!, subscribers, publisher: "ws",
-          durationMs: 5000 * ctx.timeScale, warmupMs: 1000 * ctx.timeScale, window: 100, ackEvery: 10, httpConnections: 8,
-        }),
-        headline: (r) => ({
-          value: r.deliveriesPerSec as number, unit: "deliveries/s", higherIsBetter: true,
-          details: cpuDetails(r, { lost: r.lost, reordered: r.reordered, "events/s": fmt(r.eventsPerSec as number) }),
-        }),
+        ...fanoutCase(ctx, subscribers, "ws", (target) => paths.get(target)!),
       })));
     }
     return rows;
