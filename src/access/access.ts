@@ -147,6 +147,24 @@ export function createAccess(config: AccessSettings, refusals: Refusals, logger?
     }
   };
 
+  /** A publisher's refusal: none for an open server or a publish credential (allowing `channel`, for a JWT). */
+  const authorizePublisher = (publisher: Publisher, channel?: Channel): CredentialRefusal | undefined => {
+    switch (publisher.credential) {
+      case "open":
+        return undefined;
+      case "missing":
+        return missing("publisher", "publishing");
+      case "wrong":
+        return publisher.verdict ? invalid(publisher.verdict, "publishing") : wrong("publisher", "publishing");
+      case "ok": {
+        const grant = publisher.grant;
+        if (!grant || channel === undefined || grant.write[channel]) return undefined;
+        refusals.forbidden++;
+        return problem("forbidden", `${holder(grant)} may not publish on the ${channel} channel; get a token whose stream.publish lists ${channel}`);
+      }
+    }
+  };
+
   const then = <T, R>(value: T | Promise<T>, f: (v: T) => R): R | Promise<R> => (value instanceof Promise ? value.then(f) : f(value));
 
   return {
@@ -155,7 +173,7 @@ export function createAccess(config: AccessSettings, refusals: Refusals, logger?
       const what = role === "publisher" ? "publishing" : `reading ${url.pathname}`;
       return then(present(tokenOf(req, url, role)), (presented): Checked => {
         if (role === "subscriber") return asSubscriber(presented, what);
-        const refusal = this.authorizePublisher(asPublisher(presented, () => "unknown"), undefined);
+        const refusal = authorizePublisher(asPublisher(presented, () => "unknown"));
         return refusal ? { refusal } : { grant: presented.kind === "jwt" && presented.verdict.ok ? presented.verdict.grant : EVERYTHING };
       });
     },
@@ -183,22 +201,7 @@ export function createAccess(config: AccessSettings, refusals: Refusals, logger?
       return then(present(tokenOf(req, url, "publisher")), (presented) => asPublisher(presented, remote));
     },
 
-    authorizePublisher(publisher, channel) {
-      switch (publisher.credential) {
-        case "open":
-          return undefined;
-        case "missing":
-          return missing("publisher", "publishing");
-        case "wrong":
-          return publisher.verdict ? invalid(publisher.verdict, "publishing") : wrong("publisher", "publishing");
-        case "ok": {
-          const grant = publisher.grant;
-          if (!grant || channel === undefined || grant.write[channel]) return undefined;
-          refusals.forbidden++;
-          return problem("forbidden", `${holder(grant)} may not publish on the ${channel} channel; get a token whose stream.publish lists ${channel}`);
-        }
-      }
-    },
+    authorizePublisher,
 
     throttle(publisher) {
       if (!limiter.enabled) return undefined;
