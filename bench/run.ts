@@ -19,9 +19,10 @@ import { httpPublish } from "./scenarios/http-publish.ts";
 import { idle } from "./scenarios/idle.ts";
 import { latency } from "./scenarios/latency.ts";
 import { redis } from "./scenarios/redis.ts";
+import { tokens } from "./scenarios/tokens.ts";
 
 /** The registry: add a scenario here (one import, one entry) and it runs by name or in the default set. */
-const SCENARIOS: Scenario[] = [fanout, latency, idle, httpPublish, history, consoleScenario, redis, churn, flood];
+const SCENARIOS: Scenario[] = [fanout, latency, idle, httpPublish, history, consoleScenario, redis, churn, flood, tokens];
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({

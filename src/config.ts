@@ -146,6 +146,28 @@ export const SETTINGS = {
   subscribeToken: tokenList(
     "subscribe-token", "STREAM_SUBSCRIBE_TOKEN", "bearer token (or ?token=) required to subscribe and read history; repeat for several",
   ),
+  jwtSecret: define({
+    flag: "jwt-secret", env: "STREAM_JWT_SECRET", schema: z.string().regex(/^([\x21-\x7e]{32,4096})?$/), default: "", secret: true,
+    expects: "a shared secret of 32 to 4096 visible ASCII characters (no spaces)",
+    help: "accept JSON Web Tokens signed with this HS256 secret (their stream claim says what they may read and publish; see docs/access.md)",
+  }),
+  jwtPublicKey: define({
+    flag: "jwt-public-key", env: "STREAM_JWT_PUBLIC_KEY", schema: z.string().transform((v) => v.trim() || undefined), default: "",
+    expects: "the path of a PEM public key file (RSA, EC P-256 or Ed25519)", help: "accept JSON Web Tokens signed with the private half of this key (RS256, ES256 or EdDSA)",
+  }),
+  jwks: define({
+    flag: "jwks", env: "STREAM_JWKS", schema: z.string().transform((v) => v.trim() || undefined), default: "",
+    expects: "a JWKS file path or an https:// (or http://) URL",
+    help: "accept JSON Web Tokens signed with a key of this JSON Web Key Set, picked by kid; a URL is fetched, cached and fetched again for an unknown kid",
+  }),
+  jwtIssuer: define({
+    flag: "jwt-issuer", env: "STREAM_JWT_ISSUER", schema: z.string().transform((v) => v.trim() || undefined), default: "",
+    expects: "the issuer (iss) tokens must name", help: "when set, a JSON Web Token's iss must be this",
+  }),
+  jwtAudience: define({
+    flag: "jwt-audience", env: "STREAM_JWT_AUDIENCE", schema: z.string().transform((v) => v.trim() || undefined), default: "",
+    expects: "the audience (aud) tokens must name", help: "when set, a JSON Web Token's aud must include this",
+  }),
   historySize: define({
     flag: "history-size", env: "STREAM_HISTORY_SIZE", schema: int(1, 10_000_000), default: "10000",
     expects: "a whole number from 1 to 10000000", help: "entries of history kept per channel",
@@ -267,6 +289,7 @@ export function helpText(): string {
     "Usage:",
     "  stream-server [options]          run the server",
     "  stream-server healthcheck        exit 0 if the server on --port answers /api/health (for Docker)",
+    "  stream-server token --help       mint a JSON Web Token for development and tests",
     "",
     "Options:",
     ...rows,

@@ -5,10 +5,12 @@ import { exitOnSignals } from "./cli/signals.ts";
 import { guardProcess } from "./crash-guard.ts";
 import { VERSION } from "./version.ts";
 import { runHealthcheck } from "./healthcheck.ts";
+import { runToken } from "./cli/token.ts";
 import { messageOf } from "./error-text.ts";
 
 /** Entry point: parse the command line, start, stop on signals. No logic of its own. */
 async function main(argv: string[]): Promise<number | undefined> {
+  if (argv[0] === "token") return runToken(argv.slice(1), process.env);
   if (argv.includes("--help") || argv.includes("-h")) {
     console.log(helpText());
     return 0;

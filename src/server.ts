@@ -88,14 +88,14 @@ export function startServer(config: Config, logger: Logger): RunningServer {
   const schemas = inputSchemas(config);
   const refusals = createRefusals();
   const metrics = createMetrics({ hub, connections, refusals });
-  const access = createAccess(config, refusals);
+  const access = createAccess(config, refusals, logger);
   const admission = createAdmission(config, refusals);
   const clients = createClients(config.trustedProxy);
   const inflight = createInflight();
   const watchdog = createSlowConsumerWatchdog({
     sockets: sockets.all, maxBufferedBytes: config.maxBufferedBytes, drainSeconds: slowDrainSeconds(config), logger, refusals, metrics,
   });
-  const publishing = createPublishing({ hub, schemas, access, inflight });
+  const publishing = createPublishing({ hub, schemas, access, inflight, logger });
   const http = createHttp({ config, hub, checkpoints, logger, connections, schemas, startedAt, metrics, access, inflight, publishing, admission, clients });
   const upgrade = createUpgrade({ access, admission, clients, logger });
   const inbound = createInboundBudget({
@@ -118,7 +118,7 @@ export function startServer(config: Config, logger: Logger): RunningServer {
       },
       websocket: {
         ...socketOptions(config),
-        ...createSocketHandlers({ hub, checkpoints, logger, connections, metrics, publishing, admission, sockets, refusals, inbound, watchdog }),
+        ...createSocketHandlers({ hub, checkpoints, logger, connections, metrics, publishing, admission, sockets, refusals, inbound, watchdog, access }),
       },
       error(err) {
         return problemResponse(unexpectedFailure(err, logger));

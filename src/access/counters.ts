@@ -20,9 +20,13 @@ export type Refusals = {
   oversizeFrames: number;
   /** WebSocket clients closed for sending more than --max-inbound-frames or --max-inbound-bytes (1008). */
   inboundLimit: number;
+  /** JSON Web Tokens that failed verification (expired, wrongly signed, malformed…; also counted as unauthorized). */
+  invalidTokens: number;
+  /** WebSocket connections closed because their token expired unrefreshed. */
+  expiredTokens: number;
 };
 
 /** All counters at zero. */
 export function createRefusals(): Refusals {
-  return { unauthorized: 0, forbidden: 0, forbiddenOrigin: 0, connectionLimit: 0, rateLimited: 0, slowConsumers: 0, oversizeFrames: 0, inboundLimit: 0 };
+  return { unauthorized: 0, forbidden: 0, forbiddenOrigin: 0, connectionLimit: 0, rateLimited: 0, slowConsumers: 0, oversizeFrames: 0, inboundLimit: 0, invalidTokens: 0, expiredTokens: 0 };
 }

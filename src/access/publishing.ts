@@ -5,11 +5,14 @@ import { BrokerUnavailableError, unstoredOutcome } from "../hub/unavailable.ts";
 import { fastSafeParse, type SafeParse } from "../protocol/fast-validator.ts";
 import { fromCloudEvent, refusingProtoKey } from "../protocol/cloudevents.ts";
 import type { CloudEventInput, EventInput, InputSchemas, LogInput } from "../protocol/inputs.ts";
-import type { Problem } from "../protocol/problem.ts";
+import { problem, type Problem } from "../protocol/problem.ts";
 import { SHUTTING_DOWN, storeUnavailable } from "../protocol/refusals.ts";
 import type { Access } from "./access.ts";
 import type { Inflight } from "./inflight.ts";
 import type { Publisher } from "./publisher.ts";
+import { allowsType, isEverything } from "../hub/filter.ts";
+import type { Logger } from "../log/logger.ts";
+import { holder, describe } from "./grant.ts";
 
 /**
  * The one publish pipeline, whichever way a publish arrives (`POST /api/events|logs`, a WebSocket
@@ -42,13 +45,23 @@ export type PublishOutcome<E> =
   | { kind: "accepted"; accepted: Accepted[] }
   | { kind: "refused"; refusal: PublishRefusal }
   | { kind: "invalid"; issues: readonly z.core.$ZodIssue[] }
+  /** Valid items the publisher's token may not publish (their `type`), each with its path in what was sent; nothing was stored. */
+  | { kind: "forbidden"; refusal: Problem<"forbidden">; issues: readonly TypeIssue[] }
   | { kind: "unread"; refusal: E };
+
+/** One item whose type the token does not allow, at `path` (`["type"]`, or `[1, "type"]` in a batch). */
+export interface TypeIssue {
+  path: (string | number)[];
+  message: string;
+}
 
 export interface PublishingDeps {
   hub: Hub;
   schemas: InputSchemas;
   access: Access;
   inflight: Inflight;
+  /** Names a JSON Web Token's sub on its publishes (debug) and refusals (info). */
+  logger?: Logger;
 }
 
 interface Format {
@@ -69,7 +82,7 @@ interface Route {
 }
 
 /** Builds the pipeline over the hub, the access rules and the in-flight count. */
-export function createPublishing({ hub, schemas, access, inflight }: PublishingDeps): Publishing {
+export function createPublishing({ hub, schemas, access, inflight, logger }: PublishingDeps): Publishing {
   const routes: Record<Channel, Route> = {
     events: {
       own: { item: fastSafeParse(schemas.EventInput), batch: fastSafeParse(schemas.EventBatch), publish: (items) => hub.publishEvents(items as EventInput[]) },
@@ -83,13 +96,34 @@ export function createPublishing({ hub, schemas, access, inflight }: PublishingD
   };
 
   /** The steps before any work: who, how often, and not while shutting down. */
-  const admit = (publisher: Publisher): PublishRefusal | undefined =>
-    access.authorizePublisher(publisher) ?? access.throttle(publisher.key) ?? (inflight.draining ? SHUTTING_DOWN : undefined);
+  const admit = (channel: Channel, publisher: Publisher): PublishRefusal | undefined =>
+    access.authorizePublisher(publisher, channel) ?? access.throttle(publisher.key) ?? (inflight.draining ? SHUTTING_DOWN : undefined);
+
+  /**
+   * A token's publish patterns, checked per item once the items are valid: a plain test per item, no
+   * token work (it was verified when the request or the connection came in). Static tokens skip it.
+   */
+  const forbidden = (channel: Channel, publisher: Publisher, items: unknown[], batch: boolean): PublishOutcome<never> | undefined => {
+    const allowed = publisher.grant?.write[channel];
+    if (channel !== "events" || !allowed || isEverything(allowed)) return undefined;
+    const issues: TypeIssue[] = [];
+    items.forEach((item, i) => {
+      const type = (item as EventInput).type;
+      if (!allowsType(allowed, type)) issues.push({ path: batch ? [i, "type"] : ["type"], message: `${holder(publisher.grant!)} may not publish type ${JSON.stringify(type)} (it may publish ${describe(allowed)})` });
+    });
+    if (issues.length === 0) return undefined;
+    logger?.info("publish refused: type not allowed by the token", { sub: publisher.grant!.sub, channel, refused: issues.length });
+    const shown = issues.slice(0, 5).map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    return { kind: "forbidden", refusal: problem("forbidden", `nothing was published: ${shown}${issues.length > 5 ? `; and ${issues.length - 5} more` : ""}`), issues };
+  };
 
   return {
     async publish(channel, publisher, read) {
-      const refusal = admit(publisher);
-      if (refusal) return { kind: "refused", refusal };
+      const refusal = admit(channel, publisher);
+      if (refusal) {
+        if (publisher.grant?.sub !== undefined) logger?.info("publish refused", { sub: publisher.grant.sub, channel, error: refusal.error });
+        return { kind: "refused", refusal };
+      }
       const done = inflight.begin();
       try {
         // A frame's items are at hand (a plain value): awaiting only a body that is still being read
@@ -101,7 +135,11 @@ export function createPublishing({ hub, schemas, access, inflight }: PublishingD
         const route = got.cloudevents ? routes[channel].cloudevents! : routes[channel].own;
         const parsed = got.batch ? route.batch(got.input) : route.item(got.input);
         if (!parsed.success) return { kind: "invalid", issues: parsed.error.issues };
-        const accepted = await route.publish(got.batch ? (parsed.data as unknown[]) : [parsed.data]);
+        const items = got.batch ? (parsed.data as unknown[]) : [parsed.data];
+        const refused = forbidden(channel, publisher, items, got.batch);
+        if (refused) return refused;
+        const accepted = await route.publish(items);
+        if (publisher.grant?.sub !== undefined && logger?.enabled("debug")) logger.debug("published", { sub: publisher.grant.sub, channel, items: accepted.length });
         return { kind: "accepted", accepted };
       } catch (err) {
         // The store's refusal is an answer like the others; anything else is a bug, the edge's to report.

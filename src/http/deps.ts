@@ -1,5 +1,6 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Access } from "../access/access.ts";
+import type { Grant } from "../access/grant.ts";
 import type { Server } from "bun";
 import type { Config } from "../config.ts";
 import type { Checkpoints } from "../hub/checkpoints.ts";
@@ -15,7 +16,8 @@ import type { Connections } from "../access/connections.ts";
 
 /** Per-request values the middleware sets. */
 export type AppEnv = {
-  Variables: { problem?: string };
+  /** `grant`: what the request's credential allows (set by the access guard on every route). */
+  Variables: { problem?: string; grant?: Grant };
   /** Bun's server, when the app is served by it (absent under `app.request()` in tests). */
   Bindings: { server?: Server<unknown> } | undefined;
 };

@@ -8,7 +8,7 @@ import type { Recorder } from "../metrics/metrics.ts";
 import { problem, problemResponse, type Problem } from "../protocol/problem.ts";
 import { validationProblem } from "../protocol/validation-problem.ts";
 import { binaryIssues, cloudEventMode, isBinaryMode, readBinaryCloudEvent } from "../protocol/cloudevents.ts";
-import { describeIssues } from "../protocol/issues.ts";
+import { describeIssues, flattenIssues } from "../protocol/issues.ts";
 import { logAnswer } from "./access-log.ts";
 import { bodyTooLarge, readBodyBytes, readBodyText } from "./body.ts";
 import { corsHeaders, corsOrigins } from "./cors.ts";
@@ -100,7 +100,9 @@ export function createPublishEndpoint(deps: PublishEndpointDeps): PublishEndpoin
   /** Everything up to the answer; returns the JSON text of a success, or the problem. */
   async function serve(route: Route, req: Request, url: URL, server: Server<unknown> | undefined): Promise<string | Problem> {
     // The token is checked on every request; the address only when the rate needs it.
-    const publisher = access.identify(req, url, () => clients.address(req, server));
+    const identified = access.identify(req, url, () => clients.address(req, server));
+    // A static token answers at once; only a JSON Web Token is awaited.
+    const publisher = identified instanceof Promise ? await identified : identified;
     const how = { binary: false };
     // While the server drains no request reaches this far (shutting-down.ts); the pipeline checks all the same.
     const outcome = await publishing.publish(route.channel, publisher, () => readItems(req, route, how));
@@ -109,6 +111,8 @@ export function createPublishEndpoint(deps: PublishEndpointDeps): PublishEndpoin
         return JSON.stringify({ accepted: outcome.accepted.length, items: outcome.accepted });
       case "invalid":
         return how.binary ? binaryProblem(outcome.issues) : validationProblem("body", outcome.issues);
+      case "forbidden":
+        return { ...outcome.refusal, details: { issues: flattenIssues(outcome.issues) } };
       default:
         return outcome.refusal;
     }

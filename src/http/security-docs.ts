@@ -2,7 +2,8 @@ import { roleFor } from "../access/policy.ts";
 import type { App } from "./deps.ts";
 
 /**
- * The tokens in the OpenAPI document: a bearer scheme for --publish-token/--subscribe-token and one for
+ * The tokens in the OpenAPI document: a bearer scheme for --publish-token/--subscribe-token and JSON Web Tokens (with the
+ * schema of their permissions claim), and one for
  * --metrics-token, so Swagger UI's "Authorize" sends them on a try-out. Which operation needs which
  * comes from the policy table, as the guard itself does.
  */
@@ -32,9 +33,14 @@ export function registerSecuritySchemes(app: App) {
   app.openAPIRegistry.registerComponent("securitySchemes", TOKEN, {
     type: "http",
     scheme: "bearer",
+    bearerFormat: "static token or JWT",
     description:
-      "A token given to the server with --publish-token or --subscribe-token; needed only when the server runs with them. " +
+      "A token given to the server with --publish-token or --subscribe-token, or a JSON Web Token signed with its --jwt-secret, " +
+      "--jwt-public-key or --jwks key; needed only when the server runs with them. " +
       "`publisher` operations need a publish token, `subscriber` ones a subscribe or a publish token. " +
+      "A JSON Web Token allows what its `stream` claim lists (the `StreamPermissions` schema, e.g. " +
+      '`{"subscribe": {"events": ["order.*"], "logs": {"level": "warn"}}, "publish": {"events": ["order.*"]}}`), until its `exp`: ' +
+      "subscriptions and history reads are narrowed to it, publishes of other types are refused with 403. " +
       "Reads also take it as `?token=` (browsers cannot set headers on a WebSocket).",
   });
   app.openAPIRegistry.registerComponent("securitySchemes", METRICS_TOKEN, {

@@ -29,6 +29,10 @@ export interface EventStreamOptions {
   closing?: AbortSignal;
   /** Called once when the stream ends, for whatever reason (connection limits count it until then). */
   onEnd?: () => void;
+  /** When the stream's token expires (ms since the Unix epoch): the stream ends then, with a comment saying so. */
+  expiresAt?: number;
+  /** The token's sub, for the log lines. */
+  sub?: string;
 }
 
 /** One SSE message: `id: <seq>` on data frames (so `Last-Event-ID` resumes), the frame as `data:`. */
@@ -46,7 +50,8 @@ function message(frame: OutFrame): string {
  * A filtered stream also gets `checkpoint` frames with an `id:` (so `Last-Event-ID` keeps up with the
  * channel), decided at the checkpoint ticks from its own last id, never while a replay is still queued.
  */
-export function eventStream({ hub, checkpoints, logger, connections, metrics, request, path, remote, heartbeatMs, maxBufferedBytes, signal, closing, onEnd }: EventStreamOptions): Response {
+export function eventStream(options: EventStreamOptions): Response {
+  const { hub, checkpoints, logger, connections, metrics, request, path, remote, heartbeatMs, maxBufferedBytes, signal, closing, onEnd, expiresAt, sub } = options;
   const encoder = new TextEncoder();
   const window = Math.max(1, Math.floor(maxBufferedBytes / 2));
   let cleanup = () => {};
@@ -121,15 +126,23 @@ export function eventStream({ hub, checkpoints, logger, connections, metrics, re
         const heartbeat = setInterval(() => write(": heartbeat\n\n"), heartbeatMs);
         const total = connections.opened(path);
         metrics.connected(path);
-        logger.info("Server-Sent Events client connected", { path, remote, connections: total, since: request.resume?.since });
+        logger.info("Server-Sent Events client connected", { path, remote, sub, connections: total, since: request.resume?.since });
         const shutDown = () => {
           write(": server shutting down; reconnect with Last-Event-ID to resume\n\n");
           controller.close();
           cleanup();
         };
+        // One timer per stream, not a check per frame: the token was verified when the stream opened.
+        const expiry = expiresAt === undefined ? undefined : setTimeout(() => {
+          logger.info("Server-Sent Events stream ended: its token expired", { path, remote, sub });
+          write(": token expired; reconnect with a fresh token (Last-Event-ID resumes)\n\n");
+          controller.close();
+          cleanup();
+        }, Math.max(0, expiresAt - Date.now()));
         cleanup = () => {
           if (!open) return;
           open = false;
+          clearTimeout(expiry);
           closing?.removeEventListener("abort", shutDown);
           onEnd?.();
           stop();
@@ -138,7 +151,7 @@ export function eventStream({ hub, checkpoints, logger, connections, metrics, re
           signal.removeEventListener("abort", cleanup);
           const left = connections.closed(path);
           metrics.disconnected(path);
-          logger.info("Server-Sent Events client disconnected", { path, remote, connections: left });
+          logger.info("Server-Sent Events client disconnected", { path, remote, sub, connections: left });
         };
         signal.addEventListener("abort", cleanup);
         if (closing?.aborted) shutDown();

@@ -49,14 +49,53 @@ export function filterTopics(filter: Filter): string[] {
 
 /** Whether the filter lets the entry through (the JS twin of `filterTopics`). */
 export function matches(filter: Filter, entry: Entry): boolean {
-  if (filter.channel === "events") {
-    if (filter.all) return true;
-    return filter.exact.includes(entry.key) || filter.prefixes.some((p) => entry.key.startsWith(p));
-  }
+  if (filter.channel === "events") return allowsType(filter, entry.key);
   return (filter.levels as string[]).includes(entry.key) && (!filter.sources || filter.sources.includes(entry.source));
 }
 
 /** True when the filter lets everything through (no JS check needed). */
 export function isEverything(filter: Filter): boolean {
   return filter.channel === "events" ? filter.all : filter.levels.length === LOG_LEVELS.length && !filter.sources;
+}
+
+/**
+ * What both filters let through, as a filter (served by native topics like any other), or undefined when
+ * nothing is. How a credential's permissions narrow a subscription: `order.*` ∩ `*` is `order.*`,
+ * `order.*` ∩ `order.filled` is `order.filled`, `warn`+ ∩ `error`+ is `error`+.
+ */
+export function intersect(a: Filter, b: Filter): Filter | undefined {
+  if (a.channel === "events" && b.channel === "events") {
+    if (a.all) return b;
+    if (b.all) return a;
+    const patterns: string[] = [];
+    for (const t of a.exact) if (b.exact.includes(t) || b.prefixes.some((p) => t.startsWith(p))) patterns.push(t);
+    for (const p of a.prefixes) {
+      for (const t of b.exact) if (t.startsWith(p)) patterns.push(t);
+      // Of two nested prefixes the longer one is the narrower: `order.fill.` within `order.`.
+      for (const q of b.prefixes) if (p.startsWith(q) || q.startsWith(p)) patterns.push(`${p.length >= q.length ? p : q}*`);
+    }
+    return patterns.length === 0 ? undefined : eventFilter(patterns);
+  }
+  if (a.channel === "logs" && b.channel === "logs") {
+    const levels = a.levels.length <= b.levels.length ? a.levels : b.levels;
+    const sources = !a.sources ? b.sources : !b.sources ? a.sources : a.sources.filter((s) => b.sources!.includes(s));
+    if (sources && sources.length === 0) return undefined;
+    return { channel: "logs", levels, ...(sources ? { sources } : {}) };
+  }
+  return undefined;
+}
+
+/** Whether `outer` lets through everything `inner` does (a refreshed credential must cover the subscription it keeps). */
+export function covers(outer: Filter, inner: Filter): boolean {
+  const both = intersect(outer, inner);
+  if (!both) return false;
+  const want = new Set(filterTopics(inner));
+  const got = filterTopics(both);
+  return got.length === want.size && got.every((t) => want.has(t));
+}
+
+/** Whether an event of `type` passes an event filter (a publisher's permitted types). */
+export function allowsType(filter: Filter, type: string): boolean {
+  if (filter.channel !== "events") return false;
+  return filter.all || filter.exact.includes(type) || filter.prefixes.some((p) => type.startsWith(p));
 }

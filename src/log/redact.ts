@@ -14,3 +14,13 @@ export function redactToken(urlOrQuery: string): string {
 }
 
 const isToken = (param: string) => new URLSearchParams(param).has("token");
+
+const TOKEN_FIELD = /("token"\s*:\s*")(?:[^"\\]|\\.)*"/g;
+
+/**
+ * A client frame's text with the value of every `"token"` field replaced by `***`: a refresh frame carries
+ * a credential, and frames are logged at debug (which the `logs` channel may carry).
+ */
+export function redactTokenField(text: string): string {
+  return text.includes('"token"') ? text.replace(TOKEN_FIELD, `$1${REDACTED}"`) : text;
+}

@@ -122,7 +122,7 @@ export function createMetrics({ hub, connections, refusals }: MetricsDeps): Metr
   if (refusals) {
     scrapedCounter(registry, {
       name: "stream_refusals_total",
-      help: "Requests, upgrades and clients turned away, by reason (unauthorized, forbidden, forbiddenOrigin, connectionLimit, rateLimited, slowConsumers, oversizeFrames, inboundLimit)",
+      help: "Requests, upgrades and clients turned away, by reason (unauthorized, forbidden, forbiddenOrigin, connectionLimit, rateLimited, slowConsumers, oversizeFrames, inboundLimit, invalidTokens, expiredTokens)",
       labelNames: ["reason"],
       samples: () => Object.entries(refusals).map(([reason, n]): Sample => [{ reason }, n]),
     });

@@ -16,6 +16,13 @@ export const SERVICE_RESTART = 1012;
 /** Too slow a reader, or a connection limit reached: reconnect later and resume. */
 export const TRY_AGAIN_LATER = 1013;
 
+/**
+ * The connection's JSON Web Token expired and no refresh frame replaced it: reconnect with a fresh token
+ * and resume. Private use (4000–4999): the registry has no code for it, and it must differ from the others
+ * so a client knows to get a new token rather than just retry.
+ */
+export const TOKEN_EXPIRED = 4001;
+
 /** One close code as documented for clients. */
 export interface CloseCodeInfo {
   code: number;
@@ -33,4 +40,5 @@ export const CLOSE_CODES: readonly CloseCodeInfo[] = [
   { code: INTERNAL_ERROR, name: "internal error", when: "the server could not read history for a resuming client, or a handler failed; reconnect to retry" },
   { code: SERVICE_RESTART, name: "service restart", when: "the channel's stream was recreated (with `--redis`: Redis lost its data); reconnect and resume, a `reset` says what is gone" },
   { code: TRY_AGAIN_LATER, name: "try again later", when: "the client read too slowly (`--max-buffered-bytes`), or a connection limit was reached as it opened; reconnect later and resume" },
+  { code: TOKEN_EXPIRED, name: "token expired (private use)", when: "the connection's JSON Web Token expired and no `refresh` frame replaced it; get a fresh token, reconnect with it and resume" },
 ];

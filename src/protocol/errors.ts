@@ -54,13 +54,13 @@ export const ERRORS = {
     retry: "never",
   },
   unauthorized: {
-    http: { status: 401, when: "a token is configured and the request carries none (`Authorization: Bearer <token>`, or `?token=` for reads)" },
-    frame: { when: "a publish frame on a connection opened without a token while `--publish-token` is set: reconnect with one" },
+    http: { status: 401, when: "a token is configured and the request carries none (`Authorization: Bearer <token>`, or `?token=` for reads), or its JSON Web Token is expired, not yet valid, wrongly signed or malformed (`reason` says which)" },
+    frame: { when: "a publish frame on a connection opened without a token while `--publish-token` is set: reconnect with one; or a `refresh` frame whose token is not valid" },
     retry: "never",
   },
   forbidden: {
-    http: { status: 403, when: "the token sent is not one the server accepts for this request" },
-    frame: { when: "a publish frame on a connection whose token is not a publish token" },
+    http: { status: 403, when: "the token sent is not one the server accepts for this request, or its permissions allow none of it (a channel it may not read; an event type it may not publish: `issues` names each, e.g. `1.type`)" },
+    frame: { when: "a publish frame on a connection whose token may not publish (those types: `issues`), or a `refresh` frame whose token does not allow the current subscription" },
     retry: "never",
   },
   forbidden_origin: {

@@ -3,6 +3,7 @@ import { CHANNELS } from "../hub/channels.ts";
 import { RESET_REASONS } from "../hub/resume.ts";
 import { FRAME_ERROR_CODES, type FrameErrorCode } from "./errors.ts";
 import { fastSafeParse } from "./fast-validator.ts";
+import { StreamPermissions } from "./permissions.ts";
 import { LOG_LEVELS } from "../log/level.ts";
 import type { InputSchemas } from "./inputs.ts";
 
@@ -99,7 +100,7 @@ export const ErrorFrame = z
     issues: z
       .array(z.object({ path: z.string(), message: z.string() }))
       .optional()
-      .openapi({ description: "invalid_event: each validation failure, the field path (e.g. `events.3.type`) and what is wrong" }),
+      .openapi({ description: "invalid_event: each validation failure, the field path (e.g. `events.3.type`) and what is wrong; forbidden: each event whose type the token may not publish" }),
   })
   .openapi("ErrorFrame");
 
@@ -125,6 +126,27 @@ export const PingFrame = z
 
 const AckId = z.union([z.string().max(200), z.number()]);
 
+/** Replaces the connection's expiring JSON Web Token; the new one must allow the current subscription. */
+export const RefreshFrame = z
+  .object({
+    kind: z.literal("refresh"),
+    token: z.string().min(1).max(16_384).openapi({ description: "A fresh token (a JSON Web Token, or a static token)" }),
+  })
+  .strict()
+  .openapi("RefreshFrame", {
+    description: "Send before the connection's token expires: it is closed with 4001 at expiry unless a valid token that allows its subscription replaced it",
+  });
+
+/** The answer to an accepted refresh frame. */
+export const RefreshedFrame = z
+  .object({
+    kind: z.literal("refreshed"),
+    sub: z.string().optional().openapi({ description: "The new token's sub" }),
+    expires: z.string().optional().openapi({ description: "When the new token expires (ISO 8601); absent: it does not" }),
+    permissions: StreamPermissions.optional().openapi({ description: "The new token's permissions, as the server read them (absent for a static token: everything)" }),
+  })
+  .openapi("RefreshedFrame");
+
 /** The publish frame's shape around whatever validates its events. */
 const publishFrame = <E extends z.ZodType, B extends z.ZodType>(event: E, events: B) =>
   z
@@ -149,7 +171,7 @@ export function publishFrameDoc(schemas: InputSchemas) {
   return publishFrame(schemas.EventInput, z.array(schemas.EventInput)).openapi("PublishFrame");
 }
 
-export const ClientFrame = z.discriminatedUnion("kind", [PingFrame, PublishFrame]);
+export const ClientFrame = z.discriminatedUnion("kind", [PingFrame, PublishFrame, RefreshFrame]);
 export type ClientFrame = z.infer<typeof ClientFrame>;
 
 /**
@@ -194,9 +216,10 @@ export type ControlFrame =
   | z.input<typeof PongFrame>
   | z.input<typeof CheckpointFrame>
   | z.input<typeof ErrorFrame>
-  | z.input<typeof AckFrame>;
+  | z.input<typeof AckFrame>
+  | z.input<typeof RefreshedFrame>;
 
-/** Serialises a server control frame (hello, reset, checkpoint, pong, ack, error). Data frames come pre-serialised from the hub. */
+/** Serialises a server control frame (hello, reset, checkpoint, pong, ack, refreshed, error). Data frames come pre-serialised from the hub. */
 export function controlFrame(frame: ControlFrame): string {
   return JSON.stringify(frame);
 }

@@ -13,7 +13,7 @@ export interface Issue {
  * the item or the batch schema by their shape, never the "one item or a batch" union, so no union's
  * branches need sorting out here.
  */
-export function flattenIssues(issues: readonly z.core.$ZodIssue[], prefix: PropertyKey[] = []): Issue[] {
+export function flattenIssues(issues: readonly Pick<z.core.$ZodIssue, "path" | "message">[], prefix: PropertyKey[] = []): Issue[] {
   return issues.map((issue) => ({ path: [...prefix, ...issue.path].map(String).join(".") || "(body)", message: issue.message }));
 }
 

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { TOKEN_FAILURE_REASONS } from "./permissions.ts";
 import { statusOf, type HttpErrorCode, type StatusOf } from "./errors.ts";
 
 /**
@@ -21,6 +22,7 @@ export const ProblemDetails = z
     allowedOrigins: z.array(z.string()).openapi({ description: "The origins --cors-origin allows" }),
     id: z.string().openapi({ description: "The event id that history does not hold (`GET /api/events/by-id/{id}`)" }),
     retryAfter: z.number().int().openapi({ description: "Seconds to wait, as in the `Retry-After` header" }),
+    reason: z.enum(TOKEN_FAILURE_REASONS).openapi({ description: "Why a JSON Web Token was refused (`unauthorized`); the message says what to do" }),
   })
   .partial();
 export type ProblemDetails = z.infer<typeof ProblemDetails>;

@@ -48,7 +48,8 @@ const list = (what: string, valid: (item: string) => boolean, hint: string) =>
       ),
     ).openapi({ type: "string" });
 
-const TYPE_FILTER = new RegExp(`^(\\*|${TYPE_PATTERN.source.slice(1, -1)}(\\.\\*)?)$`);
+/** One `types=` pattern: an exact type, `prefix.*`, or `*` (token permissions use the same rule). */
+export const TYPE_FILTER = new RegExp(`^(\\*|${TYPE_PATTERN.source.slice(1, -1)}(\\.\\*)?)$`);
 
 // No `example` on any parameter: Swagger UI fills a parameter's example in as its value, so a try-out
 // would send a filter nobody asked for. Examples go in the description.

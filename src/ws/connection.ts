@@ -3,14 +3,17 @@ import type { Checkpoints } from "../hub/checkpoints.ts";
 import type { Hub } from "../hub/hub.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Recorder } from "../metrics/metrics.ts";
-import { INTERNAL_ERROR, MESSAGE_TOO_BIG, POLICY_VIOLATION, TRY_AGAIN_LATER } from "../protocol/close-codes.ts";
+import { INTERNAL_ERROR, MESSAGE_TOO_BIG, POLICY_VIOLATION, TOKEN_EXPIRED, TRY_AGAIN_LATER } from "../protocol/close-codes.ts";
 import { controlFrame, parseClientFrame, type ControlFrame, type PublishFrame } from "../protocol/frames.ts";
 import type { Publishing } from "../access/publishing.ts";
 import type { Refusals } from "../access/counters.ts";
 import type { InboundBudget } from "../access/inbound-budget.ts";
 import type { Admission } from "../access/admission.ts";
 import type { Connections } from "../access/connections.ts";
+import type { Access } from "../access/access.ts";
+import { allowsSubscription, describe, holder } from "../access/grant.ts";
 import { startDelivery } from "./delivery.ts";
+import { redactTokenField } from "../log/redact.ts";
 import type { SocketData } from "./socket-data.ts";
 import type { Sockets } from "./sockets.ts";
 import { createIngest } from "./ingest.ts";
@@ -32,7 +35,12 @@ export interface ConnectionDeps {
   inbound: InboundBudget;
   /** Replies (errors, pongs) count toward --max-buffered-bytes like published frames. */
   watchdog: SlowConsumerWatchdog<SocketData>;
+  /** Checks the token of a refresh frame. */
+  access: Access;
 }
+
+/** The longest delay a timer takes (about 24.8 days); a token that expires later re-arms it. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** A frame over maxPayloadLength: the client sees MESSAGE_TOO_BIG; Bun reports it here as 1006 with this reason. */
 const isTooBig = (code: number, reason: string) => code === MESSAGE_TOO_BIG || /too big/i.test(reason);
@@ -41,7 +49,7 @@ const MAX_LOGGED_TEXT = 500;
 
 /** The WebSocket lifecycle: the only code that touches `ServerWebSocket`. */
 export function createSocketHandlers(deps: ConnectionDeps): WebSocketHandler<SocketData> {
-  const { hub, checkpoints, logger, connections, metrics, publishing, admission, sockets, refusals, inbound, watchdog } = deps;
+  const { hub, checkpoints, logger, connections, metrics, publishing, admission, sockets, refusals, inbound, watchdog, access } = deps;
   const ingest = createIngest({ publishing, logger });
 
   /** Sends a control frame; a client that does not read its replies falls behind like any slow consumer. */
@@ -74,6 +82,49 @@ export function createSocketHandlers(deps: ConnectionDeps): WebSocketHandler<Soc
     });
   };
 
+  /**
+   * Arms the connection's one expiry timer from its grant: no check per frame, one timer per connection
+   * whose token expires (none for static tokens). At expiry the client is closed with TOKEN_EXPIRED.
+   */
+  const armExpiry = (ws: ServerWebSocket<SocketData>) => {
+    clearTimeout(ws.data.expiry);
+    const at = ws.data.grant.expiresAt;
+    if (at === undefined) return void (ws.data.expiry = undefined);
+    ws.data.expiry = setTimeout(() => {
+      if (Date.now() < at) return armExpiry(ws);
+      const { path, remote, grant } = ws.data;
+      refusals.expiredTokens++;
+      logger.info("client closed: its token expired", { path, remote, sub: grant.sub });
+      ws.close(TOKEN_EXPIRED, "token expired: reconnect with a fresh token, or send a refresh frame before it expires");
+    }, Math.min(MAX_TIMER_MS, Math.max(0, at - Date.now())));
+  };
+
+  /** A refresh frame: a valid token that allows the current subscription replaces the connection's, and its expiry. */
+  const refresh = (ws: ServerWebSocket<SocketData>, token: string) => {
+    const { path, remote } = ws.data;
+    void Promise.resolve(access.connect(token, () => remote, "a refresh frame")).then((checked) => {
+      if (ws.readyState !== WebSocket.OPEN) return;
+      const { channel, subscription, grant: current } = ws.data;
+      if (checked.refusal) return reply(ws, { kind: "error", code: checked.refusal.error, message: `refresh refused, the connection keeps its token: ${checked.refusal.message}` });
+      const { grant, publisher } = checked;
+      let refused: string | undefined;
+      if (current.sub !== undefined && grant.sub !== current.sub) refused = `the new token is for another sub than ${JSON.stringify(current.sub)}: connect anew with it`;
+      else if (!allowsSubscription(grant, channel, subscription.filter)) {
+        refused = `${holder(grant)} does not allow this connection's subscription (${describe(subscription.filter)}): connect anew with it`;
+      }
+      if (refused) {
+        logger.info("token refresh refused", { path, remote, sub: current.sub, reason: refused });
+        return reply(ws, { kind: "error", code: "forbidden", message: `refresh refused, the connection keeps its token: ${refused}` });
+      }
+      ws.data.grant = grant;
+      ws.data.publisher = publisher;
+      armExpiry(ws);
+      const expires = grant.expiresAt === undefined ? undefined : new Date(grant.expiresAt).toISOString();
+      logger.info("client refreshed its token", { path, remote, sub: grant.sub, expires });
+      reply(ws, { kind: "refreshed", ...(grant.sub !== undefined ? { sub: grant.sub } : {}), ...(expires ? { expires } : {}), ...(grant.permissions ? { permissions: grant.permissions } : {}) });
+    });
+  };
+
   return {
     open(ws) {
       const { path, remote } = ws.data;
@@ -87,9 +138,10 @@ export function createSocketHandlers(deps: ConnectionDeps): WebSocketHandler<Soc
       ws.data.admitted = true;
       sockets.admit(ws);
       ws.data.stop = startDelivery(ws, { hub, checkpoints, logger, metrics, watchdog });
+      armExpiry(ws);
       const total = connections.opened(path);
       metrics.connected(path);
-      logger.info("client connected", { path, remote, connections: total });
+      logger.info("client connected", { path, remote, sub: ws.data.grant.sub, connections: total });
     },
 
     message(ws, message) {
@@ -101,7 +153,7 @@ export function createSocketHandlers(deps: ConnectionDeps): WebSocketHandler<Soc
         return;
       }
       // Publishers send many frames: no line per frame at the default level.
-      if (logger.enabled("debug")) logger.debug("message from client", { path, remote, text: message.slice(0, MAX_LOGGED_TEXT) });
+      if (logger.enabled("debug")) logger.debug("message from client", { path, remote, text: redactTokenField(message).slice(0, MAX_LOGGED_TEXT) });
       const parsed = parseClientFrame(message);
       if (!parsed.ok) {
         // A publish frame that fails its envelope (an unknown key, a bad ack) is a publish outcome all the same.
@@ -115,6 +167,9 @@ export function createSocketHandlers(deps: ConnectionDeps): WebSocketHandler<Soc
           break;
         case "publish":
           publish(ws, parsed.frame);
+          break;
+        case "refresh":
+          refresh(ws, parsed.frame.token);
           break;
       }
     },
@@ -134,6 +189,7 @@ export function createSocketHandlers(deps: ConnectionDeps): WebSocketHandler<Soc
     close(ws, code, reason) {
       const { path, remote, admitted } = ws.data;
       if (!admitted) return;
+      clearTimeout(ws.data.expiry);
       ws.data.stop?.();
       sockets.release(ws);
       admission.closed(remote);
@@ -143,7 +199,7 @@ export function createSocketHandlers(deps: ConnectionDeps): WebSocketHandler<Soc
         refusals.oversizeFrames++;
         logger.warn("client closed for sending a frame larger than --max-frame-bytes", { path, remote, code });
       }
-      logger.info("client disconnected", { path, remote, code, reason: reason || undefined, connections: total });
+      logger.info("client disconnected", { path, remote, sub: ws.data.grant.sub, code, reason: reason || undefined, connections: total });
     },
 
     error(err, ws) {

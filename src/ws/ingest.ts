@@ -50,6 +50,10 @@ export function createIngest({ publishing, logger }: IngestDeps): Ingest {
           const issues = flattenIssues(outcome.issues, [frame.event !== undefined ? "event" : "events"]);
           return fail("invalid_event", `publish frame failed validation, nothing was published: ${describeIssues(issues)}`, { issues });
         }
+        case "forbidden": {
+          const issues = flattenIssues(outcome.issues, [frame.event !== undefined ? "event" : "events"]);
+          return fail("forbidden", `publish frame refused, nothing was published: ${describeIssues(issues)}`, { issues });
+        }
         case "unread":
           return outcome.refusal;
       }

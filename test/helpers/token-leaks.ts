@@ -13,9 +13,25 @@ interface Watched {
 
 const watched: Watched[] = [];
 
-/** Every token a config holds, however it was given (repeated flags, --flag=value, environment), and the --redis URL's password. */
+/**
+ * Every token a config holds, however it was given (repeated flags, --flag=value, environment), the
+ * --redis URL's password and the --jwt-secret. Tokens a test mints are watched with `watchMinted`.
+ */
 export function configuredTokens(config: Config): string[] {
-  return [...config.publishToken, ...config.subscribeToken, config.metricsToken, redisPassword(config.redis)].filter(Boolean);
+  return [...config.publishToken, ...config.subscribeToken, config.metricsToken, redisPassword(config.redis), config.jwtSecret].filter(Boolean);
+}
+
+/**
+ * JSON Web Tokens a test minted: any server's output that holds one (or its signature alone, the part
+ * that makes it a credential) fails the test like a configured token.
+ */
+const minted: string[] = [];
+
+/** Adds a minted token to every server's watch list. */
+export function watchMinted(token: string): string {
+  const signature = token.split(".")[2];
+  minted.push(token, ...(signature && signature.length >= 16 ? [signature] : []));
+  return token;
 }
 
 /** The password in a Redis URL, as Redis gets it (decoded); "" when there is none. */
@@ -37,7 +53,7 @@ export function newTokenLeaks(): string[] {
   const out: string[] = [];
   for (const { tokens, fresh } of watched) {
     for (const line of fresh()) {
-      const found = tokens.filter((t) => line.includes(t) || line.includes(JSON.stringify(t).slice(1, -1)));
+      const found = [...tokens, ...minted].filter((t) => line.includes(t) || line.includes(JSON.stringify(t).slice(1, -1)));
       if (found.length > 0) out.push(`${found.join(", ")} in ${line}`);
     }
   }

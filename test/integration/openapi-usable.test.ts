@@ -74,7 +74,9 @@ test("every declared schema is used: reachable through $ref from an operation", 
   // The frames each WebSocket carries, both ways.
   const ws = doc.paths["/ws"].get;
   expect(refs(ws.responses["101"])).toEqual(expect.arrayContaining(["HelloFrame", "EventFrame", "ResetFrame", "ErrorFrame", "AckFrame"].map((f) => `#/components/schemas/${f}`)));
-  expect(refs(ws.requestBody)).toEqual(["PingFrame", "PublishFrame"].map((f) => `#/components/schemas/${f}`));
+  expect(refs(ws.requestBody)).toEqual(["PingFrame", "PublishFrame", "RefreshFrame"].map((f) => `#/components/schemas/${f}`));
+  // The permissions claim of a JSON Web Token, for token issuers (echoed in the refreshed frame).
+  expect(used.has("#/components/schemas/StreamPermissions")).toBe(true);
 });
 
 test("a WebSocket path with a JSON body on a plain GET still answers 426: the documented client frames are not validated as a body", async () => {

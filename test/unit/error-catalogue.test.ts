@@ -26,8 +26,11 @@ test("the error frame's codes are the catalogue's frame codes", () => {
   expect(ErrorFrame.shape.code.options).toEqual([...FRAME_ERROR_CODES]);
 });
 
-test("close codes are registry codes, each listed once", () => {
+test("close codes are registry codes or private-use ones named as such, each listed once", () => {
   const codes = CLOSE_CODES.map((c) => c.code);
   expect(new Set(codes).size).toBe(codes.length);
-  for (const code of codes) expect(code >= 1000 && code < 1016).toBe(true);
+  for (const { code, name } of CLOSE_CODES) {
+    if (code >= 4000 && code < 5000) expect(name).toContain("private use");
+    else expect(code >= 1000 && code < 1016).toBe(true);
+  }
 });

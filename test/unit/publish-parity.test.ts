@@ -38,9 +38,9 @@ function edges(flags: string[], publishEvents: Hub["publishEvents"] = async (ite
     return { status: res.status, body: (await res.json()) as { error: string; message: string; issues?: { path: string; message: string }[] } };
   };
   /** Sends `frame` on a connection upgraded with `token` (if any, as ?token=); the frame it gets back. */
-  const ws = (frame: Record<string, unknown>, token?: string) => {
+  const ws = async (frame: Record<string, unknown>, token?: string) => {
     const url = new URL(`http://x/ws${token ? `?token=${token}` : ""}`);
-    const publisher = access.identify(new Request(url.href), url, () => "127.0.0.1");
+    const publisher = await access.identify(new Request(url.href), url, () => "127.0.0.1");
     return ingest({ kind: "publish", ack: 7, ...frame }, "events", publisher) as Promise<Record<string, any>>;
   };
   return { http, ws, inflight };

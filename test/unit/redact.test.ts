@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { redactToken } from "../../src/log/redact.ts";
+import { redactToken, redactTokenField } from "../../src/log/redact.ts";
 
 describe("redactToken", () => {
   test("hides every token parameter, in a query string, a path or a URL, and keeps the rest as sent", () => {
@@ -21,4 +21,10 @@ describe("redactToken", () => {
     expect(redactToken("?")).toBe("?");
     expect(redactToken("/ws/logs")).toBe("/ws/logs");
   });
+});
+
+test("a refresh frame's token is hidden in the logged frame text, whatever its spelling", () => {
+  expect(redactTokenField('{"kind":"refresh","token":"abc.def.ghi"}')).toBe('{"kind":"refresh","token":"***"}');
+  expect(redactTokenField('{"token" : "a\\"b", "kind":"refresh","x":1}')).toBe('{"token" : "***", "kind":"refresh","x":1}');
+  expect(redactTokenField('{"kind":"ping"}')).toBe('{"kind":"ping"}');
 });

@@ -5,6 +5,7 @@ import type { App, AppDeps } from "../deps.ts";
 import { errorResponses } from "../error-docs.ts";
 import { sendProblem } from "../problem.ts";
 import { securityOf } from "../security-docs.ts";
+import { everything, matches } from "../../hub/filter.ts";
 
 const PATH = "/api/events/by-id/{id}";
 /** The path as requests spell it, for the access policy (the role does not depend on the id). */
@@ -40,7 +41,10 @@ export function registerById(app: App, { hub }: AppDeps) {
   app.openapi(route, async (c) => {
     const { id } = c.req.valid("param");
     const entry = await hub.byId("events", id);
-    if (!entry) {
+    // An event the token may not read is answered as unknown: its existence is not the reader's to learn.
+    const grant = c.get("grant");
+    const readable = grant ? grant.read.events : everything("events");
+    if (!entry || !readable || !matches(readable, entry)) {
       return sendProblem(c, problem("not_found", `no event with id ${JSON.stringify(id)} in history: never stored, or no longer retained`, { details: { id } }));
     }
     // Stored serialised: the text subscribers got, sent as is.

@@ -5,6 +5,8 @@ import { EventHistoryQuery, filterOf, LogHistoryQuery } from "../../protocol/sub
 import type { App, AppDeps } from "../deps.ts";
 import { errorResponses } from "../error-docs.ts";
 import { securityOf } from "../security-docs.ts";
+import { sendProblem } from "../problem.ts";
+import { EVERYTHING, narrow } from "../../access/grant.ts";
 
 const position = {
   epoch: z.string().openapi({ description: "Names this lifetime of the channel's history; resume WebSocket/SSE with it" }),
@@ -39,8 +41,11 @@ export function registerHistory(app: App, { hub }: AppDeps) {
     });
     app.openapi(route, async (c) => {
       const q = c.req.valid("query");
+      // Only what the token may read: the same narrowing as a subscription's.
+      const filter = narrow(c.get("grant") ?? EVERYTHING, channel, filterOf(channel, q));
+      if ("error" in filter) return sendProblem(c, filter);
       const start = q.since_time === undefined ? { since: q.since ?? 0, reachesBack: true } : await hub.startAt(channel, q.since_time);
-      const page = await hub.readPage(channel, filterOf(channel, q), start.since, q.limit);
+      const page = await hub.readPage(channel, filter, start.since, q.limit);
       // Frames are stored serialised: splice them in rather than parse and re-stringify each one.
       const head = JSON.stringify({
         epoch: page.position.epoch, first: page.firstSeq, last: page.position.seq, next: page.next, more: page.more, complete: page.complete && start.reachesBack,

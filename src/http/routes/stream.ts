@@ -7,6 +7,7 @@ import { errorResponses } from "../error-docs.ts";
 import { securityOf } from "../security-docs.ts";
 import { sendProblem } from "../problem.ts";
 import { eventStream } from "../sse.ts";
+import { EVERYTHING, narrow } from "../../access/grant.ts";
 
 export const SSE_DOC = [
   "Server-Sent Events (`curl -N`, `EventSource`): the same frames as the WebSocket paths, one per `data:` line —",
@@ -14,6 +15,7 @@ export const SSE_DOC = [
   "Data frames carry `id: <seq>`, so an `EventSource` that reconnects resumes by itself through `Last-Event-ID`;",
   "a filtered stream's `checkpoint` frames carry it too, so its `Last-Event-ID` keeps up with the channel.",
   "A comment line (`: heartbeat`) every 15 s (`--sse-heartbeat-ms`) keeps proxies from closing an idle stream.",
+  "A stream opened with a JSON Web Token ends when the token expires, with a comment saying so: reconnect with a fresh token.",
 ].join("\n");
 
 /** True when the request asks for Server-Sent Events. */
@@ -23,7 +25,12 @@ export function wantsEventStream(c: Context): boolean {
 
 /** Starts an SSE response for a request whose query and Last-Event-ID header the route validated. */
 export function serveEventStream(c: Context<AppEnv>, deps: AppDeps, channel: Channel, query: EventStreamQuery | LogStreamQuery, lastEventId?: number) {
-  const request = subscribeRequest(channel, query, lastEventId);
+  const asked = subscribeRequest(channel, query, lastEventId);
+  // What the token allows narrows the filter once; the stream then matches entries against it as always.
+  const grant = c.get("grant") ?? EVERYTHING;
+  const filter = narrow(grant, channel, asked.filter);
+  if ("error" in filter) return sendProblem(c, filter);
+  const request = { ...asked, filter };
   const server = c.env?.server;
   const remote = deps.clients.address(c.req.raw, server);
   // An SSE stream holds a connection as a WebSocket does: the same --max-connections limits apply.
@@ -44,6 +51,8 @@ export function serveEventStream(c: Context<AppEnv>, deps: AppDeps, channel: Cha
     maxBufferedBytes: deps.config.maxBufferedBytes,
     signal: c.req.raw.signal,
     closing: deps.inflight.closing,
+    ...(grant.expiresAt !== undefined ? { expiresAt: grant.expiresAt } : {}),
+    ...(grant.sub !== undefined ? { sub: grant.sub } : {}),
     onEnd: () => deps.admission.closed(remote),
   });
 }

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Channel } from "../../hub/channels.ts";
 import type { InputSchemas } from "../../protocol/inputs.ts";
-import { AckFrame, CheckpointFrame, ErrorFrame, EventFrame, HelloFrame, LogFrame, PingFrame, PongFrame, publishFrameDoc, ResetFrame } from "../../protocol/frames.ts";
+import { AckFrame, CheckpointFrame, ErrorFrame, EventFrame, HelloFrame, LogFrame, PingFrame, PongFrame, publishFrameDoc, RefreshedFrame, RefreshFrame, ResetFrame } from "../../protocol/frames.ts";
 import { problem } from "../../protocol/problem.ts";
 import { LastEventIdHeader, streamQuery } from "../../protocol/subscription.ts";
 import { WS_ENDPOINTS, WS_PATHS } from "../../protocol/endpoints.ts";
@@ -23,6 +23,9 @@ const FRAMES_DOC = [
     'Invalid events get `{"kind":"error","code":"invalid_event","issues":[{path,message}],"id":ID}` and nothing of that frame is published',
   "",
   "- `reset` `{reason, message, epoch, since, next, lost?}` when resuming and something after `since` is gone",
+  '- with a JSON Web Token: the connection is closed with `4001` when the token expires, unless the client sent `{"kind":"refresh","token":"…"}` ' +
+    "with a valid token of the same `sub` that allows the current subscription (answered with `refreshed`); what it receives is what it asked for " +
+    "and what the token allows (see the `StreamPermissions` schema)",
   "- `checkpoint` `{kind, seq}` to filtered subscribers only, when the channel moved on without a match for `--checkpoint-ms` (5 s): " +
     "a position, not an event; resume with `since` = the latest `seq` of an event or checkpoint",
   "",
@@ -38,13 +41,13 @@ const FRAMES_DOC = [
 
 /** The frames the server sends on a channel's WebSocket (its data frame, and the control frames). */
 const SERVER_FRAMES = {
-  events: z.discriminatedUnion("kind", [HelloFrame, EventFrame, ResetFrame, CheckpointFrame, PongFrame, ErrorFrame, AckFrame]),
-  logs: z.discriminatedUnion("kind", [HelloFrame, LogFrame, ResetFrame, CheckpointFrame, PongFrame, ErrorFrame]),
+  events: z.discriminatedUnion("kind", [HelloFrame, EventFrame, ResetFrame, CheckpointFrame, PongFrame, ErrorFrame, AckFrame, RefreshedFrame]),
+  logs: z.discriminatedUnion("kind", [HelloFrame, LogFrame, ResetFrame, CheckpointFrame, PongFrame, ErrorFrame, RefreshedFrame]),
 };
 
 /** The frames a client may send on each channel's WebSocket: publish frames only where events are. */
 function clientFrames(schemas: InputSchemas): Record<Channel, z.ZodType> {
-  return { events: z.discriminatedUnion("kind", [PingFrame, publishFrameDoc(schemas)]), logs: PingFrame };
+  return { events: z.discriminatedUnion("kind", [PingFrame, publishFrameDoc(schemas), RefreshFrame]), logs: z.discriminatedUnion("kind", [PingFrame, RefreshFrame]) };
 }
 
 /** `connect` + the path in PascalCase: `/api/stream` → `connectApiStream`. */
