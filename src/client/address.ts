@@ -40,7 +40,7 @@ export interface Target {
 const list = (v: string | string[] | undefined) => (Array.isArray(v) ? v.join(",") : v);
 
 /** Whether this runtime's WebSocket constructor takes headers (Bun's does; browsers', Node's and Deno's do not). */
-export const socketTakesHeaders = () => typeof (globalThis as { Bun?: unknown }).Bun !== "undefined";
+export const socketTakesHeaders = (): boolean => typeof (globalThis as { Bun?: unknown }).Bun !== "undefined";
 
 /** Builds the address of one connection attempt, resuming from `start`. */
 export function targetOf(address: StreamAddress, start: Start): Target {

@@ -36,17 +36,32 @@ export interface OutboxLink {
   later(attempt: number, fn: () => void): void;
 }
 
+/** Publishes waiting for their ack (see createOutbox). */
+export interface Outbox {
+  /** Sends events in one frame; resolves with each one's seq and id once the server acknowledges them. */
+  publish(events: EventInput[]): Promise<Published[]>;
+  /** Unacknowledged frames, in order: sent again on each new connection. */
+  resend(): void;
+  /** How many frames wait for an ack. */
+  readonly size: number;
+  /** Settles the publish an ack answers. */
+  onAck(frame: AckFrame): void;
+  /** Handles an error frame answering one of our publishes; false when it answers none. */
+  onError(frame: ErrorFrame): boolean;
+  /** Rejects everything still waiting (the client was closed or refused). */
+  failAll(err: Error): void;
+}
+
 /**
  * Publishes waiting for their ack. Every event gets its id here (the caller's, or a random one), so a
  * frame sent again after a reconnect carries the same ids and the server stores each event once.
  */
-export function createOutbox(link: OutboxLink) {
+export function createOutbox(link: OutboxLink): Outbox {
   const pending = new Map<string, Pending>();
   let counter = 0;
   const frameOf = (p: Pending) => JSON.stringify({ kind: "publish", events: p.events, ack: p.ack });
 
   return {
-    /** Sends events in one frame; resolves with each one's seq and id once the server acknowledges them. */
     publish(events: EventInput[]): Promise<Published[]> {
       return new Promise((resolve, reject) => {
         const p: Pending = { ack: `c${++counter}`, events: events.map((e) => ({ ...e, id: e.id ?? randomId() })), tries: 0, resolve, reject };
@@ -54,15 +69,12 @@ export function createOutbox(link: OutboxLink) {
         link.send(frameOf(p));
       });
     },
-    /** Unacknowledged frames, in order: sent again on each new connection. */
     resend() {
       for (const p of pending.values()) link.send(frameOf(p));
     },
-    /** How many frames wait for an ack. */
     get size() {
       return pending.size;
     },
-    /** Settles the publish an ack answers. */
     onAck(frame: AckFrame) {
       const p = pending.get(String(frame.id));
       if (!p) return;
@@ -70,7 +82,6 @@ export function createOutbox(link: OutboxLink) {
       const dup = new Set(frame.duplicates ?? []);
       p.resolve(frame.seqs.map((seq, i) => (dup.has(i) ? { seq, id: p.events[i]!.id, duplicate: true } : { seq, id: p.events[i]!.id })));
     },
-    /** Handles an error frame answering one of our publishes; false when it answers none. */
     onError(frame: ErrorFrame): boolean {
       const p = frame.id === undefined ? undefined : pending.get(String(frame.id));
       if (!p) return false;
@@ -83,12 +94,9 @@ export function createOutbox(link: OutboxLink) {
       p.reject(new PublishError(frame));
       return true;
     },
-    /** Rejects everything still waiting (the client was closed or refused). */
     failAll(err: Error) {
       for (const p of pending.values()) p.reject(err);
       pending.clear();
     },
   };
 }
-
-export type Outbox = ReturnType<typeof createOutbox>;
