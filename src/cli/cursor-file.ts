@@ -1,0 +1,41 @@
+import { closeSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import type { Position } from "../client/index.ts";
+
+/** A cursor file that cannot be used: it names the file and what to do. */
+export class CursorFileError extends Error {}
+
+/** The position saved in `path`, or undefined when the file does not exist yet. */
+export function readCursor(path: string): Position | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw new CursorFileError(`cannot read the cursor file ${path}: ${(err as Error).message}`);
+  }
+  try {
+    const value = JSON.parse(text) as Partial<Position>;
+    if (typeof value.epoch === "string" && Number.isSafeInteger(value.seq) && value.seq! >= 0) return { epoch: value.epoch, seq: value.seq! };
+  } catch {
+    // worded below
+  }
+  throw new CursorFileError(`the cursor file ${path} does not hold {"epoch":"…","seq":N} (it holds ${JSON.stringify(text.slice(0, 80))}); delete it to start from now`);
+}
+
+/**
+ * Replaces the file's content in one step: the new position goes to `<path>.tmp`, which is then renamed
+ * over `path`. A process killed at any moment (even SIGKILL) leaves the old position or the new one,
+ * never half a file. No fsync: a kill loses nothing the kernel has, and a power cut at worst brings back
+ * an older position (frames repeated, never skipped).
+ */
+export function writeCursor(path: string, position: Position) {
+  const tmp = `${path}.tmp`;
+  const fd = openSync(tmp, "w");
+  try {
+    writeSync(fd, `${JSON.stringify(position)}\n`);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+}
+
