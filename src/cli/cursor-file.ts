@@ -23,19 +23,38 @@ export function readCursor(path: string): Position | undefined {
 }
 
 /**
- * Replaces the file's content in one step: the new position goes to `<path>.tmp`, which is then renamed
- * over `path`. A process killed at any moment (even SIGKILL) leaves the old position or the new one,
- * never half a file. No fsync: a kill loses nothing the kernel has, and a power cut at worst brings back
- * an older position (frames repeated, never skipped).
+ * Replaces the file's content in one step, in two calls: `stage` writes the new position to
+ * `<path>.tmp`, `commit` renames it over `path`. A process killed at any moment (even SIGKILL) leaves the
+ * old position or the new one, never half a file. Staging before printing a frame and committing right
+ * after leaves one system call between the two, so a kill between "printed" and "saved" is all but
+ * impossible. No fsync: a kill loses nothing the kernel has; a power cut at worst brings back an older
+ * position (frames repeated, never skipped).
  */
-export function writeCursor(path: string, position: Position) {
+export function createCursorFile(path: string) {
   const tmp = `${path}.tmp`;
-  const fd = openSync(tmp, "w");
-  try {
-    writeSync(fd, `${JSON.stringify(position)}\n`);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
+  let saved = "";
+  let staged = "";
+  return {
+    stage(position: Position) {
+      staged = `${JSON.stringify(position)}\n`;
+      if (staged === saved) return;
+      const fd = openSync(tmp, "w");
+      try {
+        writeSync(fd, staged);
+      } finally {
+        closeSync(fd);
+      }
+    },
+    commit() {
+      if (staged === saved) return;
+      renameSync(tmp, path);
+      saved = staged;
+    },
+    /** stage + commit. */
+    write(position: Position) {
+      this.stage(position);
+      this.commit();
+    },
+  };
 }
 

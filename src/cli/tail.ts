@@ -1,6 +1,6 @@
 import { StreamRefusedError, subscribe, type Item, type Position } from "../client/index.ts";
 import { DEFAULT_URL, parseCommandLine, say, UsageError, wholeNumber } from "./args.ts";
-import { readCursor, writeCursor } from "./cursor-file.ts";
+import { createCursorFile, readCursor } from "./cursor-file.ts";
 import { execFor } from "./exec.ts";
 import { writeNow } from "./output.ts";
 import { createLineFormat, helloLine, isData, resetLine } from "./tail-format.ts";
@@ -75,6 +75,7 @@ export async function runTail(argv: string[], env: Record<string, string | undef
   const url = positionals[0] ?? env.STREAM_URL ?? DEFAULT_URL;
   const cursorFile = o["cursor-file"];
   const position = cursorFile ? readCursor(cursorFile) : undefined;
+  const cursor = cursorFile ? createCursorFile(cursorFile) : undefined;
   const json = o.json || !process.stdout.isTTY;
   const format = createLineFormat(!json && !env.NO_COLOR);
   const command = o.exec;
@@ -97,27 +98,29 @@ export async function runTail(argv: string[], env: Record<string, string | undef
       shown = state.text;
     },
     onPosition(p: Position) {
-      if (cursorFile) writeCursor(cursorFile, p);
+      cursor?.write(p); // a connect or a checkpoint; after an item, the same position again: no write
       if (stopping) finish(0);
     },
-    async onItem(item: Item) {
+    async onItem(item: Item, after: Position) {
       busy = true;
       if (!isData(item)) {
         say(NAME, resetLine(item));
         if (onReset === "stop") return hang(finish(3, "stopping (--on-reset stop): the cursor stays before the loss; run with --on-reset continue to accept it"));
+      } else if (!command) {
+        cursor?.stage(after);
+        writeNow(1, `${json ? JSON.stringify(item) : format(item)}\n`);
+        cursor?.commit();
       } else {
         writeNow(1, `${json ? JSON.stringify(item) : format(item)}\n`);
-        if (command) {
-          const ok = await execFor(command, item, {
-            onFailure: (message, ms) => say(NAME, `${message}; retrying in ${(ms / 1000).toFixed(1)} s`),
-            stopping: () => stopping,
-            wait: (ms) => new Promise<void>((resolve) => {
-              wakeWait = resolve;
-              setTimeout(resolve, ms);
-            }),
-          });
-          if (!ok) return hang(finish(0)); // stopped before the command succeeded: the frame is not handled
-        }
+        const ok = await execFor(command, item, {
+          onFailure: (message, ms) => say(NAME, `${message}; retrying in ${(ms / 1000).toFixed(1)} s`),
+          stopping: () => stopping,
+          wait: (ms) => new Promise<void>((resolve) => {
+            wakeWait = resolve;
+            setTimeout(resolve, ms);
+          }),
+        });
+        if (!ok) return hang(finish(0)); // stopped before the command succeeded: the frame is not handled
       }
       busy = false; // the position moves (and a stop request is honoured) once this returns
     },

@@ -25,8 +25,11 @@ export interface Timers {
 /** Everything `subscribe` takes besides the URL. */
 export interface SubscribeOptions extends Omit<StreamAddress, "url">, Start {
   backoff?: Backoff;
-  /** Called with each item in order; the next comes once it returns (or its promise resolves). Else iterate the subscription. */
-  onItem?: (item: Item) => void | Promise<void>;
+  /**
+   * Called with each item in order, and the position the subscription moves to once it is handled; the
+   * next comes once it returns (or its promise resolves). Else iterate the subscription.
+   */
+  onItem?: (item: Item, position: Position) => void | Promise<void>;
   /** Called on every state change. */
   onState?: (state: ConnectionState) => void;
   /** Called each time the position moves (an item handled, a checkpoint, a connect): persist it here. */
@@ -294,7 +297,7 @@ export function subscribe(url: string, options: SubscribeOptions = {}): Subscrip
         for (;;) {
           const { value, done: over } = await iterator.next();
           if (over) return;
-          await onItem(value);
+          await onItem(value, taken!.position);
         }
       } catch (err) {
         if (err !== failure) stop(err as Error); // the caller's handler threw: stop, and say so through `done`
