@@ -17,15 +17,15 @@ export interface CliRun {
   exited: Promise<number>;
 }
 
-/** Starts the compiled executable with `args` (e.g. ["tail", url, "--json"]); `stdin` is written and closed. */
-export async function startCli(args: string[], options: { stdin?: string; env?: Record<string, string> } = {}): Promise<CliRun> {
+/** Starts the compiled executable with `args` (e.g. ["tail", url, "--json"]); `stdin` is written and closed, unless `openStdin` (the test writes it). */
+export async function startCli(args: string[], options: { stdin?: string; openStdin?: boolean; env?: Record<string, string> } = {}): Promise<CliRun> {
   const bin = await buildBinary();
   const proc = spawn([bin, ...args], {
     stdin: "pipe", stdout: "pipe", stderr: "pipe",
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...options.env },
   });
   if (options.stdin !== undefined) proc.stdin.write(options.stdin);
-  void proc.stdin.end();
+  if (!options.openStdin) void proc.stdin.end();
   let out = "";
   let err = "";
   const waiters = new Set<() => void>();
