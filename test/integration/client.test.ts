@@ -51,6 +51,7 @@ test("the served client reads events, publishes with acks and resumes after a dr
 
 test("a refused handshake (no token, bad query) ends the subscription with the server's words instead of retrying", async () => {
   const srv = start(["--subscribe-token", "client-sub-secret-1"]);
+  expect((await fetch(`${srv.url}/client.js`)).status).toBe(200); // code, not data: a page loads it before it has a token
   const { subscribe, StreamRefusedError } = await servedClient(srv.url);
   const states: string[] = [];
   const noToken = subscribe(srv.url, { onState: (s: any) => states.push(s.text) });
