@@ -133,7 +133,6 @@ export function subscribe(url: string, options: SubscribeOptions = {}): Subscrip
     socket = ws;
     let opened = false;
     ws.onopen = () => (opened = true);
-    ws.onerror = () => {}; // a close event follows, and says more
     ws.onmessage = (e) => {
       if (socket !== ws) return;
       let frame: ServerFrame;
@@ -144,13 +143,20 @@ export function subscribe(url: string, options: SubscribeOptions = {}): Subscrip
       }
       onFrame(frame);
     };
-    ws.onclose = (e) => {
-      if (socket !== ws) return;
+    const onEnd = (e: { code: number; reason: string }) => {
+      if (socket !== ws) return; // already handled (an error, then its close), or replaced
       socket = undefined;
       live = false;
       if (ended) return;
       if (opened) return retry(e.code === 1006 ? "connection lost" : `closed ${e.code}${e.reason ? `: ${e.reason}` : ""}`);
       void probe(target);
+    };
+    ws.onclose = onEnd;
+    // Node 20's WebSocket reports a failed connect with an error and no close: either one ends the attempt.
+    ws.onerror = () => {
+      if (socket !== ws) return; // closing it below may report another error
+      onEnd({ code: 1006, reason: "" });
+      ws.close();
     };
   }
 

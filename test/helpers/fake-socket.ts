@@ -36,6 +36,11 @@ export class FakeSocket implements SocketLike {
     this.readyState = 3;
     this.onclose?.({ code, reason: "" });
   }
+  /** An error and no close event, as Node 20's WebSocket reports a failed connect. */
+  fail() {
+    this.readyState = 3;
+    this.onerror?.({});
+  }
   /** The newest socket made. */
   static get last(): FakeSocket {
     return FakeSocket.made[FakeSocket.made.length - 1]!;

@@ -139,6 +139,17 @@ describe("client: refused handshakes", () => {
     });
   }
 
+  test("a failed connect reported by an error alone (no close event, as on Node 20) is probed and retried once", async () => {
+    const { clock, probe } = start();
+    FakeSocket.last.fail();
+    FakeSocket.last.drop(); // a close that may follow changes nothing
+    await settle();
+    expect(probe.calls).toHaveLength(1);
+    expect(clock.delays).toEqual([500]);
+    clock.fire();
+    expect(FakeSocket.made).toHaveLength(2);
+  });
+
   test("an unreachable server and a 503 are retried; a 503's Retry-After is honoured", async () => {
     const { clock, states } = start({ backoff: { initialMs: 100 } }, fakeFetch({ status: 503, headers: { "retry-after": "3" } }));
     FakeSocket.last.drop();
