@@ -74,24 +74,3 @@ test("a refused handshake (no token, bad query) ends the subscription with the s
   }
   expect(good.state.status).toBe("closed"); // leaving the loop closes it
 });
-
-test("/client.d.ts declares the served module: a TypeScript program using it type-checks", async () => {
-  const srv = start();
-  const res = await fetch(`${srv.url}/client.d.ts`);
-  expect(res.status).toBe(200);
-  writeFileSync(join(dir, "client.d.ts"), await res.text());
-  writeFileSync(join(dir, "use.ts"), [
-    'import { subscribe, StreamRefusedError, type Item, type Position } from "./client.js";',
-    'const sub = subscribe("http://localhost:8000", { types: ["order.*"], position: { epoch: "e", seq: 1 }, onState: (s) => console.log(s.text) });',
-    "for await (const item of sub) { const i: Item = item; if (i.kind === 'reset') console.log(i.lost?.from, i.next); else console.log(i.seq); }",
-    "const p: Position | undefined = sub.position; console.log(p, StreamRefusedError);",
-    "const r = await sub.publish({ type: 'x' }); const n: number = r.seq; console.log(n);",
-    "// @ts-expect-error: a typo in an option is caught",
-    'subscribe("http://x", { tpyes: "a" });',
-  ].join("\n"));
-  const tsc = Bun.spawn([process.execPath, join(import.meta.dir, "../../node_modules/typescript/bin/tsc"), "--noEmit", "--strict", "--target", "es2022", "--module", "esnext",
-    "--moduleResolution", "bundler", "--lib", "es2022,dom", join(dir, "use.ts")], { stdout: "pipe", stderr: "pipe" });
-  const out = await new Response(tsc.stdout).text();
-  expect(out).toBe("");
-  expect(await tsc.exited).toBe(0);
-}, 60_000);
