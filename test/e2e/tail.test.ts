@@ -118,6 +118,18 @@ describe("stream-server tail", () => {
     expect(JSON.parse(readFileSync(cursor, "utf8")).seq).toBe(3);
   }, 60_000);
 
+  test("--since-time replays from a time, then follows", async () => {
+    const srv = start();
+    await publish(srv.url, 3);
+    const tail = await startCli(["tail", srv.url, "--json", "--since-time", "-1h"]);
+    await tail.waitForLines(3);
+    await publish(srv.url, 1);
+    await tail.waitForLines(4);
+    tail.proc.kill("SIGINT");
+    expect(await tail.exited).toBe(0);
+    expect(seqs(tail.lines())).toEqual([1, 2, 3, 4]);
+  }, 60_000);
+
   test("a refused stream is named and not retried (exit 1); bad flags exit 2 with a pointer to --help", async () => {
     const srv = start(["--subscribe-token", "tail-sub-secret-1"]);
     const refused = await runCli(["tail", srv.url]);
