@@ -12,10 +12,17 @@ export const isUrl = (arg: string | undefined): arg is string => !!arg && /^(htt
 
 /** Parses `argv` against `options` (node:util's parser: unknown flags and missing values are errors, worded for `command`). */
 export function parseCommandLine<O extends NonNullable<ParseArgsConfig["options"]>>(command: string, argv: string[], options: O) {
+  // A value that starts with a dash and a digit (--since-time -15m) is the flag's value, not a flag.
+  const args = argv.flatMap((arg, i) => {
+    const next = argv[i + 1];
+    const name = arg.startsWith("--") ? arg.slice(2) : undefined;
+    if (name && options[name]?.type === "string" && next !== undefined && /^-\d/.test(next)) return [`${arg}=${next}`];
+    return i > 0 && /^-\d/.test(arg) && argv[i - 1]!.startsWith("--") && options[argv[i - 1]!.slice(2)]?.type === "string" ? [] : [arg];
+  });
   try {
-    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (err) {
-    throw new UsageError(`${command}: ${(err as Error).message.replace(/\. To specify a positional argument.*$/s, "")}`);
+    throw new UsageError(`${(err as Error).message.split("\n")[0]!.replace(/\. To specify a positional argument.*$/s, "")} (${command})`);
   }
 }
 
