@@ -36,6 +36,12 @@ export interface SubscribeOptions extends Omit<StreamAddress, "url">, Start {
   onPosition?: (position: Position) => void;
   /** Called with `error` frames that answer no publish of this client (e.g. `unavailable` before the server ends a stream). */
   onError?: (frame: ErrorFrame) => void;
+  /**
+   * A connection that sends nothing for this long gets a `ping`; with no frame for as long again, it is
+   * taken for dead (a half-open TCP connection: a laptop lid, a NAT that forgot it) and replaced.
+   * Default 30 s; 0 turns it off.
+   */
+  heartbeatMs?: number;
   /** false: a publisher that reads nothing; frames that arrive are dropped instead of queued. */
   receive?: boolean;
   /** Injected for tests, or to use another implementation (e.g. the `ws` package on Node < 22). */
@@ -82,6 +88,7 @@ export function subscribe(url: string, options: SubscribeOptions = {}): Subscrip
   const fetchFn: FetchLike = options.fetch ?? ((url, init) => fetch(url, init));
   const random = options.random ?? Math.random;
   const receive = options.receive !== false;
+  const heartbeatMs = options.heartbeatMs ?? 30_000;
 
   let state: ConnectionState = { status: "connecting", text: "connecting" };
   /** Position of the last frame received: where a reconnect resumes (queued items stay queued). */
@@ -132,9 +139,28 @@ export function subscribe(url: string, options: SubscribeOptions = {}): Subscrip
     const ws = new makeSocket(target.ws, Object.keys(target.headers).length ? { headers: target.headers } : undefined);
     socket = ws;
     let opened = false;
-    ws.onopen = () => (opened = true);
+    let heard = 0;
+    let pinged = false;
+    /** Runs every heartbeatMs while the socket lives: counts frames instead of re-arming a timer per frame. */
+    const listen = () => {
+      if (socket !== ws) return;
+      if (heard > 0) [heard, pinged] = [0, false];
+      else if (!pinged) {
+        pinged = true;
+        ws.send(JSON.stringify({ kind: "ping" }));
+      } else {
+        onEnd({ code: 1006, reason: "" }, `no answer to a ping for ${(heartbeatMs / 1000).toFixed(1)} s`);
+        return ws.close();
+      }
+      timers.setTimeout(listen, heartbeatMs);
+    };
+    ws.onopen = () => {
+      opened = true;
+      if (heartbeatMs > 0) timers.setTimeout(listen, heartbeatMs);
+    };
     ws.onmessage = (e) => {
       if (socket !== ws) return;
+      heard++;
       let frame: ServerFrame;
       try {
         frame = JSON.parse(String(e.data));
@@ -143,15 +169,15 @@ export function subscribe(url: string, options: SubscribeOptions = {}): Subscrip
       }
       onFrame(frame);
     };
-    const onEnd = (e: { code: number; reason: string }) => {
+    const onEnd = (e: { code: number; reason: string }, why = "connection lost") => {
       if (socket !== ws) return; // already handled (an error, then its close), or replaced
       socket = undefined;
       live = false;
       if (ended) return;
-      if (opened) return retry(e.code === 1006 ? "connection lost" : `closed ${e.code}${e.reason ? `: ${e.reason}` : ""}`);
+      if (opened) return retry(e.code === 1006 ? why : `closed ${e.code}${e.reason ? `: ${e.reason}` : ""}`);
       void probe(target);
     };
-    ws.onclose = onEnd;
+    ws.onclose = (e) => onEnd(e);
     // Node 20's WebSocket reports a failed connect with an error and no close: either one ends the attempt.
     ws.onerror = () => {
       if (socket !== ws) return; // closing it below may report another error

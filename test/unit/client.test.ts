@@ -10,7 +10,7 @@ function start(options: SubscribeOptions = {}, probe = fakeFetch({ status: 426 }
   const clock = fakeTimers();
   const states: ConnectionState[] = [];
   const sub = subscribe("http://stream.test:8000", {
-    WebSocket: FakeSocket, fetch: probe.fetch, timers: clock.timers, random: () => 0, tokenIn: "query",
+    WebSocket: FakeSocket, fetch: probe.fetch, timers: clock.timers, random: () => 0, tokenIn: "query", heartbeatMs: 0,
     onState: (s) => states.push(s), ...options,
   });
   const it = sub[Symbol.asyncIterator]();
@@ -108,6 +108,26 @@ describe("client: connect, resume, reset", () => {
     await settle();
     expect(seen).toEqual(["start 1", "end 1", "start 2", "end 2"]);
     expect(sub.position).toEqual({ epoch: "E", seq: 2 });
+  });
+
+  test("a silent connection gets a ping, and without an answer it is replaced; a busy one gets none", async () => {
+    const { clock, states } = start({ heartbeatMs: 30_000 });
+    FakeSocket.last.readyState = 1;
+    FakeSocket.last.onopen?.({});
+    FakeSocket.last.frame({ kind: "hello", channel: "events", path: "/ws", version: "t", epoch: "E", seq: 0 });
+    clock.fire(); // frames came in this interval: nothing to ask
+    expect(FakeSocket.last.sent).toEqual([]);
+    clock.fire(); // silence: ask
+    expect(FakeSocket.last.sent).toEqual([{ kind: "ping" }]);
+    FakeSocket.last.frame({ kind: "pong" });
+    clock.fire(); // the pong counts as an answer
+    clock.fire(); // silence again: ask again
+    expect(FakeSocket.last.sent).toEqual([{ kind: "ping" }, { kind: "ping" }]);
+    clock.fire(); // no answer: dead
+    expect(states.at(-1)?.text).toBe("reconnecting in 0.5 s (no answer to a ping for 30.0 s)");
+    clock.fire();
+    expect(FakeSocket.made).toHaveLength(2);
+    expect(FakeSocket.last.query.get("since")).toBe("0");
   });
 
   test("since_time is asked for once; after the hello, resumes go by seq", async () => {
