@@ -133,6 +133,10 @@ describe("stream-server tail", () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain("refused");
     expect(refused.stderr).toContain("401 unauthorized");
+    const withToken = await startCli(["tail", srv.url], { env: { STREAM_TOKEN: "tail-sub-secret-1" } }); // sent as a header
+    await withToken.waitForStderr(/connected to /);
+    withToken.proc.kill("SIGTERM");
+    expect(await withToken.exited).toBe(0);
     const badLevel = await runCli(["tail", srv.url, "--logs", "--level", "loud"]);
     expect(badLevel.code).toBe(2);
     expect(badLevel.stderr).toContain("--level must be one of debug, info, warn, error");
