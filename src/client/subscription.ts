@@ -100,6 +100,10 @@ export function subscribe(url: string, options: SubscribeOptions = {}): Subscrip
   let live = false;
   let attempt = 0;
   let timer: unknown;
+  /** The heartbeat's timer: cleared with its socket, so a closed subscription keeps no process alive. */
+  let beat: unknown;
+  /** Publishes waiting to be sent again (rate_limited, unavailable). */
+  const waits = new Set<unknown>();
   let ended = false;
   let failure: Error | undefined;
   const queue: Entry[] = [];
@@ -115,7 +119,13 @@ export function subscribe(url: string, options: SubscribeOptions = {}): Subscrip
       socket.send(text);
       return true;
     },
-    later: (n, fn) => timers.setTimeout(fn, backoffDelay(n, options.backoff, random)),
+    later: (n, fn) => {
+      const handle = timers.setTimeout(() => {
+        waits.delete(handle);
+        fn();
+      }, backoffDelay(n, options.backoff, random));
+      waits.add(handle);
+    },
   });
 
   const setState = (next: ConnectionState) => {
@@ -130,6 +140,16 @@ export function subscribe(url: string, options: SubscribeOptions = {}): Subscrip
     queue.push(entry);
     wake?.();
   };
+
+  /** Forgets the current socket (its handlers then ignore it) and its heartbeat; returns it to close. */
+  function dropSocket(): SocketLike | undefined {
+    const old = socket;
+    socket = undefined;
+    live = false;
+    if (beat !== undefined) timers.clearTimeout(beat);
+    beat = undefined;
+    return old;
+  }
 
   function connect() {
     timer = undefined;
@@ -152,11 +172,11 @@ export function subscribe(url: string, options: SubscribeOptions = {}): Subscrip
         onEnd({ code: 1006, reason: "" }, `no answer to a ping for ${(heartbeatMs / 1000).toFixed(1)} s`);
         return ws.close();
       }
-      timers.setTimeout(listen, heartbeatMs);
+      beat = timers.setTimeout(listen, heartbeatMs);
     };
     ws.onopen = () => {
       opened = true;
-      if (heartbeatMs > 0) timers.setTimeout(listen, heartbeatMs);
+      if (heartbeatMs > 0) beat = timers.setTimeout(listen, heartbeatMs);
     };
     ws.onmessage = (e) => {
       if (socket !== ws) return;
@@ -171,8 +191,7 @@ export function subscribe(url: string, options: SubscribeOptions = {}): Subscrip
     };
     const onEnd = (e: { code: number; reason: string }, why = "connection lost") => {
       if (socket !== ws) return; // already handled (an error, then its close), or replaced
-      socket = undefined;
-      live = false;
+      dropSocket();
       if (ended) return;
       if (opened) return retry(e.code === 1006 ? why : `closed ${e.code}${e.reason ? `: ${e.reason}` : ""}`);
       void probe(target);
@@ -252,9 +271,7 @@ export function subscribe(url: string, options: SubscribeOptions = {}): Subscrip
     if (ended) return;
     failure = err;
     finish();
-    const old = socket;
-    socket = undefined;
-    old?.close(1000, "closed by the client");
+    dropSocket()?.close(1000, "closed by the client");
     setState({ status: "closed", text: err ? `closed: ${err.message}` : "closed" });
     if (err) settle.reject(err);
     else settle.resolve();
@@ -264,6 +281,7 @@ export function subscribe(url: string, options: SubscribeOptions = {}): Subscrip
     ended = true;
     live = false;
     if (timer !== undefined) timers.clearTimeout(timer);
+    for (const handle of waits) timers.clearTimeout(handle);
     outbox.failAll(failure ?? new Error("the subscription was closed before the server acknowledged this publish"));
     wake?.();
   }
@@ -310,10 +328,7 @@ export function subscribe(url: string, options: SubscribeOptions = {}): Subscrip
     reconnect() {
       if (ended) return;
       if (timer !== undefined) timers.clearTimeout(timer);
-      const old = socket;
-      socket = undefined;
-      live = false;
-      old?.close(1000, "reconnecting");
+      dropSocket()?.close(1000, "reconnecting");
       setState({ status: "connecting", text: "reconnecting" });
       connect();
     },

@@ -237,4 +237,15 @@ describe("client: publishing", () => {
     await sub.done;
     expect(sub.state.status).toBe("closed");
   });
+
+  test("close leaves no timer behind (a closed client must not keep a process alive)", async () => {
+    const { sub, clock } = start({ heartbeatMs: 30_000 });
+    FakeSocket.last.open({ epoch: "E", seq: 0 });
+    const slow = sub.publish({ type: "a" });
+    FakeSocket.last.frame({ kind: "error", code: "rate_limited", message: "slow down", id: FakeSocket.last.sent[0].ack });
+    expect(clock.pending).toBe(2); // the heartbeat and the publish's second try
+    sub.close();
+    expect(clock.pending).toBe(0);
+    await slow.catch(() => {});
+  });
 });
