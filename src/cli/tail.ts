@@ -97,6 +97,7 @@ export async function runTail(argv: string[], env: Record<string, string | undef
       else if (state.status === "reconnecting" && state.text !== shown) say(NAME, state.text);
       shown = state.text;
     },
+    onError: (frame) => say(NAME, `the server says: ${frame.code}: ${frame.message}`),
     onPosition(p: Position) {
       cursor?.write(p); // a connect or a checkpoint; after an item, the same position again: no write
       if (stopping) finish(0);
