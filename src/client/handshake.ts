@@ -18,21 +18,24 @@ export class StreamRefusedError extends Error {
 export type Verdict = { refused: StreamRefusedError } | { retry: string; afterMs?: number };
 
 /** The part of the standard fetch the probe uses. */
-export type FetchLike = (url: string, init: { headers: Record<string, string> }) => Promise<Response>;
+export type FetchLike = (url: string, init: { headers: Record<string, string>; signal: AbortSignal }) => Promise<Response>;
 
 /** Statuses no retry can fix: a bad query, no or a wrong token, no such endpoint. */
 const FINAL = new Set([400, 401, 403, 404]);
 
 /**
- * Asks why a WebSocket did not open. No runtime's WebSocket shows the handshake's status, so the
- * client sends the same URL (same query, same token) as a plain GET: the server checks the token and
- * the query for it exactly as for the upgrade, and answers `426` when the upgrade would have been
- * accepted — then the failure was the network's, a connection limit or a browser origin, and retrying helps.
+ * Asks why a WebSocket did not open. No runtime's WebSocket shows the handshake's status, so the client
+ * asks for the same stream (same URL, query and token) as Server-Sent Events, which the server decides
+ * by the same checks as the upgrade (token and what it may read, query, connection limits), and hangs
+ * up as soon as the answer's status is in. 200 (or a `426` from a server without Server-Sent Events)
+ * means the stream would have been accepted: the failure was the network's, or a browser origin the
+ * server does not allow, and retrying helps.
  */
 export async function probeHandshake(target: Target, fetchFn: FetchLike): Promise<Verdict> {
+  const abort = new AbortController();
   let res: Response;
   try {
-    res = await fetchFn(target.http, { headers: target.headers });
+    res = await fetchFn(target.http, { headers: { ...target.headers, accept: "text/event-stream" }, signal: abort.signal });
   } catch {
     return { retry: "server unreachable" };
   }
@@ -40,8 +43,8 @@ export async function probeHandshake(target: Target, fetchFn: FetchLike): Promis
     const body = (await res.json().catch(() => ({}))) as { error?: string; message?: string };
     return { refused: new StreamRefusedError(res.status, body.error ?? "refused", body.message ?? res.statusText) };
   }
-  await res.body?.cancel().catch(() => {});
-  if (res.status === 426) return { retry: "the server accepts this stream but the connection failed" };
+  abort.abort(); // a stream that would have been accepted never ends: only its status was wanted
+  if (res.ok || res.status === 426) return { retry: "the server accepts this stream but the connection failed" };
   const seconds = Number(res.headers.get("retry-after"));
   return { retry: `the server answered ${res.status}`, afterMs: seconds > 0 ? seconds * 1000 : undefined };
 }

@@ -82,7 +82,7 @@ export function fakeTimers() {
 /** A fetch that answers every probe with `status` and a JSON body (or fails, for `"down"`). */
 export function fakeFetch(answer: { status: number; body?: unknown; headers?: Record<string, string> } | "down") {
   const calls: Array<{ url: string; headers: Record<string, string> }> = [];
-  const fetch = async (url: string, init: { headers: Record<string, string> }) => {
+  const fetch = async (url: string, init: { headers: Record<string, string>; signal: AbortSignal }) => {
     calls.push({ url, headers: init.headers });
     if (answer === "down") throw new TypeError("fetch failed");
     return new Response(JSON.stringify(answer.body ?? {}), { status: answer.status, headers: answer.headers });

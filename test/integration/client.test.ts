@@ -2,7 +2,11 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { postJson, useServer } from "../helpers/server.ts";
+import { probeHandshake } from "../../src/client/handshake.ts";
+import { subscribe } from "../../src/client/index.ts";
+import { eventually } from "../helpers/eventually.ts";
+import { targetOf } from "../../src/client/address.ts";
+import { health, postJson, useServer } from "../helpers/server.ts";
 
 /**
  * The client as users get it: the module the server serves at /client.js, imported from the file it was
@@ -73,4 +77,26 @@ test("a refused handshake (no token, bad query) ends the subscription with the s
     if (item.kind === "log" && item.message === "client test line") break;
   }
   expect(good.state.status).toBe("closed"); // leaving the loop closes it
+});
+
+test("the handshake probe asks for the stream as Server-Sent Events and hangs up at the status: accepted, refused, or busy", async () => {
+  const srv = start(["--subscribe-token", "probe-sub-secret-1", "--max-connections", "1"]);
+  const probe = (token?: string, query: Record<string, string> = {}) =>
+    probeHandshake(targetOf({ url: `${srv.url}/ws/logs?${new URLSearchParams(query)}`, token, tokenIn: "query" }, {}), (url, init) => fetch(url, init));
+  expect(await probe("probe-sub-secret-1")).toEqual({ retry: "the server accepts this stream but the connection failed" });
+  const refused = await probe("wrong-token-1");
+  expect("refused" in refused && refused.refused).toMatchObject({ status: 403, code: "forbidden" });
+  const badQuery = await probe("probe-sub-secret-1", { level: "loud" });
+  expect("refused" in badQuery && badQuery.refused).toMatchObject({ status: 400, code: "invalid_query" });
+  // The accepted probe's stream was hung up: the one connection allowed is free again, for a subscriber.
+  await eventually(async () => (await health(srv)).connections["/ws/logs"] === 0, "the probe's stream to close");
+  const states: string[] = [];
+  let live!: () => void;
+  const isLive = new Promise<void>((resolve) => (live = resolve));
+  const holder = subscribe(srv.url, { channel: "logs", token: "probe-sub-secret-1", onState: (st) => (states.push(st.text), st.status === "live" && live()) });
+  await isLive;
+  const busy = await probe("probe-sub-secret-1");
+  expect(busy).toMatchObject({ retry: "the server answered 503" });
+  expect("afterMs" in busy && busy.afterMs).toBeGreaterThan(0);
+  holder.close();
 });

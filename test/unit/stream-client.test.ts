@@ -6,7 +6,7 @@ import { fakeFetch, fakeTimers, FakeSocket, settle } from "../helpers/fake-socke
 
 const ev = (seq: number, extra: Record<string, unknown> = {}) => ({ kind: "event", seq, id: `e${seq}`, type: "t", source: "s", time: "2026-12-03T10:00:00Z", data: null, ...extra });
 
-function start(options: SubscribeOptions = {}, probe = fakeFetch({ status: 426 })) {
+function start(options: SubscribeOptions = {}, probe = fakeFetch({ status: 200 })) {
   const clock = fakeTimers();
   const states: ConnectionState[] = [];
   const sub = subscribe("http://stream.test:8000", {
@@ -45,7 +45,7 @@ describe("client: connect, resume, reset", () => {
     const { clock, states } = start({ backoff: { initialMs: 100, maxMs: 1000, jitter: 0.5 }, random: () => r });
     for (let i = 0; i < 6; i++) {
       FakeSocket.last.drop();
-      await settle(); // the probe (426: the server accepts this stream) says to retry
+      await settle(); // the probe (200: the server accepts this stream) says to retry
       clock.fire();
     }
     // base 100, 200, 400, 800, 1000, 1000, each times (1 - 0.5 * 0.5)
@@ -148,7 +148,7 @@ describe("client: refused handshakes", () => {
       const { sub, it, clock, states, probe } = start({ token: "t0k" }, fakeFetch({ status, body }));
       FakeSocket.last.drop(); // never opened
       await settle();
-      expect(probe.calls[0]!.url).toBe("http://stream.test:8000/ws?token=t0k");
+      expect(probe.calls[0]).toEqual({ url: "http://stream.test:8000/ws?token=t0k", headers: { accept: "text/event-stream" } });
       expect(states.at(-1)?.text).toBe(`refused: ${status} ${body.error}: the server says why`);
       expect(clock.pending).toBe(0);
       const err = await it.next().catch((e) => e);
