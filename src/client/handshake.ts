@@ -44,7 +44,11 @@ export async function probeHandshake(target: Target, fetchFn: FetchLike): Promis
     return { refused: new StreamRefusedError(res.status, body.error ?? "refused", body.message ?? res.statusText) };
   }
   abort.abort(); // a stream that would have been accepted never ends: only its status was wanted
-  if (res.ok || res.status === 426) return { retry: "the server accepts this stream but the connection failed" };
+  if (res.ok || res.status === 426) {
+    // In a page, the likely cause is the one check the probe cannot make: the page's origin.
+    const page = typeof (globalThis as { document?: unknown }).document !== "undefined";
+    return { retry: `the server accepts this stream but the connection failed${page ? "; is this page's origin allowed (--cors-origin)?" : ""}` };
+  }
   const seconds = Number(res.headers.get("retry-after"));
   return { retry: `the server answered ${res.status}`, afterMs: seconds > 0 ? seconds * 1000 : undefined };
 }
