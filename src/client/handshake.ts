@@ -28,8 +28,7 @@ const FINAL = new Set([400, 401, 403, 404]);
  * asks for the same stream (same URL, query and token) as Server-Sent Events, which the server decides
  * by the same checks as the upgrade (token and what it may read, query, connection limits), and hangs
  * up as soon as the answer's status is in. 200 (or a `426` from a server without Server-Sent Events)
- * means the stream would have been accepted: the failure was the network's, or a browser origin the
- * server does not allow, and retrying helps.
+ * means the stream would have been accepted: the failure was the network's, and retrying helps.
  */
 export async function probeHandshake(target: Target, fetchFn: FetchLike): Promise<Verdict> {
   const abort = new AbortController();
@@ -37,18 +36,17 @@ export async function probeHandshake(target: Target, fetchFn: FetchLike): Promis
   try {
     res = await fetchFn(target.http, { headers: { ...target.headers, accept: "text/event-stream" }, signal: abort.signal });
   } catch {
-    return { retry: "server unreachable" };
+    // In a page, a server that does not allow the page's origin fails the probe just like a dead one
+    // (the browser hides its answer), and refuses the upgrade too.
+    const page = typeof (globalThis as { document?: unknown }).document !== "undefined";
+    return { retry: page ? "server unreachable, or it does not allow this page's origin (--cors-origin)" : "server unreachable" };
   }
   if (FINAL.has(res.status)) {
     const body = (await res.json().catch(() => ({}))) as { error?: string; message?: string };
     return { refused: new StreamRefusedError(res.status, body.error ?? "refused", body.message ?? res.statusText) };
   }
   abort.abort(); // a stream that would have been accepted never ends: only its status was wanted
-  if (res.ok || res.status === 426) {
-    // In a page, the likely cause is the one check the probe cannot make: the page's origin.
-    const page = typeof (globalThis as { document?: unknown }).document !== "undefined";
-    return { retry: `the server accepts this stream but the connection failed${page ? "; is this page's origin allowed (--cors-origin)?" : ""}` };
-  }
+  if (res.ok || res.status === 426) return { retry: "the server accepts this stream but the connection failed" };
   const seconds = Number(res.headers.get("retry-after"));
   return { retry: `the server answered ${res.status}`, afterMs: seconds > 0 ? seconds * 1000 : undefined };
 }

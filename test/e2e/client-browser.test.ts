@@ -68,4 +68,36 @@ describeBrowser("the client in a browser page", () => {
     expect(await page.evaluate(() => window.seen)).toEqual(Array.from({ length: 101 }, (_, i) => i + 1));
     expect(errors).toEqual([]);
   }, 120_000);
+
+  test("from another origin: a bad token stops the client with the server's words; an origin the server does not allow is named as a likely cause", async () => {
+    const open = await startBinary(["--subscribe-token", "browser-sub-secret-1"]);
+    const strict = await startBinary(["--cors-origin", "https://app.example.com"]);
+    try {
+      // The page serves the client itself: a server that does not allow its origin does not let it load /client.js either (CORS).
+      const client = await (await fetch(`${open.url}/client.js`)).text();
+      const html = `<!doctype html><meta charset="utf-8"><script type="module">
+        import { subscribe } from "/client.js";
+        window.token_states = []; window.origin_states = [];
+        subscribe("${open.url}", { token: "wrong-token-1", onState: (s) => window.token_states.push(s.text) });
+        subscribe("${strict.url}", { onState: (s) => window.origin_states.push(s.text) });
+      </script>`;
+      const site = Bun.serve({
+        port: 0, hostname: "127.0.0.1",
+        fetch: (req) => new URL(req.url).pathname === "/client.js"
+          ? new Response(client, { headers: { "content-type": "text/javascript" } })
+          : new Response(html, { headers: { "content-type": "text/html; charset=utf-8" } }),
+      });
+      const page = await browser.newPage();
+      try {
+        await page.goto(`http://127.0.0.1:${site.port}/`);
+        await page.waitForFunction(() => window.token_states?.some((s: string) => s.startsWith("refused: 403 forbidden: ")));
+        await page.waitForFunction(() => window.origin_states?.some((s: string) => s.includes("or it does not allow this page's origin (--cors-origin)")));
+      } finally {
+        await page.close();
+        site.stop(true);
+      }
+    } finally {
+      await Promise.all([open.kill(), strict.kill()]);
+    }
+  }, 120_000);
 });
