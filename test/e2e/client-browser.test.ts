@@ -15,6 +15,16 @@ declare const window: any;
  * a dashboard would be), while the compiled server is killed and restarted under it.
  */
 const STEP_MS = 60_000;
+
+/** Another site: serves `html` at every path, and `client` (when given) at /client.js. */
+function servePage(html: string, client?: string) {
+  return Bun.serve({
+    port: 0, hostname: "127.0.0.1",
+    fetch: (req) => client !== undefined && new URL(req.url).pathname === "/client.js"
+      ? new Response(client, { headers: { "content-type": "text/javascript" } })
+      : new Response(html, { headers: { "content-type": "text/html; charset=utf-8" } }),
+  });
+}
 const dir = mkdtempSync(join(tmpdir(), "stream-client-browser-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -45,7 +55,7 @@ describeBrowser("the client in a browser page", () => {
         onItem: (item) => window.seen.push(item.kind === "reset" ? "reset" : item.seq),
         onState: (s) => window.states.push(s.text) });
     </script>`;
-    site = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response(html, { headers: { "content-type": "text/html; charset=utf-8" } }) });
+    site = servePage(html);
     page = await browser.newPage();
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(e.message));
@@ -81,12 +91,7 @@ describeBrowser("the client in a browser page", () => {
         subscribe("${open.url}", { token: "wrong-token-1", onState: (s) => window.token_states.push(s.text) });
         subscribe("${strict.url}", { onState: (s) => window.origin_states.push(s.text) });
       </script>`;
-      const site = Bun.serve({
-        port: 0, hostname: "127.0.0.1",
-        fetch: (req) => new URL(req.url).pathname === "/client.js"
-          ? new Response(client, { headers: { "content-type": "text/javascript" } })
-          : new Response(html, { headers: { "content-type": "text/html; charset=utf-8" } }),
-      });
+      const site = servePage(html, client);
       const page = await browser.newPage();
       try {
         await page.goto(`http://127.0.0.1:${site.port}/`);
