@@ -75,6 +75,18 @@ describe("client: connect, resume, reset", () => {
     expect(FakeSocket.last.query.get("since")).toBe("1");
   });
 
+  test("a long replay comes out whole and in order, read while it arrives", async () => {
+    const { take } = start();
+    FakeSocket.last.open({ epoch: "E", seq: 0 });
+    const seqs: number[] = [];
+    for (let round = 0; round < 5; round++) {
+      for (let i = 1; i <= 1000; i++) FakeSocket.last.frame(ev(round * 1000 + i));
+      seqs.push(...(await take(700)).map((item) => (item as any).seq));
+    }
+    seqs.push(...(await take(1500)).map((item) => (item as any).seq));
+    expect(seqs).toEqual(Array.from({ length: 5000 }, (_, i) => i + 1));
+  });
+
   test("a checkpoint moves the position without being an item", async () => {
     const positions: unknown[] = [];
     const { it } = start({ types: "order.*", onPosition: (p) => positions.push(p) });
