@@ -25,9 +25,10 @@ export function readCursor(path: string): Position | undefined {
 /**
  * Replaces the file's content in one step, in two calls: `stage` writes the new position to
  * `<path>.tmp`, `commit` renames it over `path`. A process killed at any moment (even SIGKILL) leaves the
- * old position or the new one, never half a file. Staging before printing a frame and committing right
- * after leaves one system call between the two, so a kill between "printed" and "saved" is all but
- * impossible. No fsync: a kill loses nothing the kernel has; a power cut at worst brings back an older
+ * old position or the new one, never half a file. Staged before a frame is printed and committed right
+ * after, the print and the rename are adjacent system calls; still, a SIGKILL that arrives while the
+ * print's write is in the kernel takes effect as it returns, before the rename: that frame is printed
+ * again on restart. No order avoids it (rename first, and the same kill skips the frame). No fsync: a kill loses nothing the kernel has; a power cut at worst brings back an older
  * position (frames repeated, never skipped).
  */
 export function createCursorFile(path: string) {
