@@ -17,9 +17,9 @@ const publish = (url: string, n: number, type = "tail.test") => postJson(`${url}
 
 describe("stream-server tail", () => {
   // Printing a line and renaming the cursor past it are two system calls, one after the other: a kill that
-  // lands between them (a few microseconds per frame) prints that one frame again on restart. No order
-  // avoids it (the other order skips the frame instead), so the test holds the tail to exactly that: no
-  // skip ever, and a repeat only of the last line the killed tail printed. Kills come at random times.
+  // arrives during the print's write takes effect as it returns, and that frame is printed again on
+  // restart. No order avoids it (the other order skips the frame instead), so the test holds the tail to
+  // exactly that: no skip ever, and a repeat only of the last line the killed tail printed.
   test("--cursor-file: killed with SIGKILL at random moments and started again, it never skips; it repeats at most the line printed at the kill", async () => {
     const srv = start();
     const cursor = join(dir, "kill9.cursor");
