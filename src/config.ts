@@ -289,6 +289,8 @@ export function helpText(): string {
     "Usage:",
     "  stream-server [options]          run the server",
     "  stream-server healthcheck        exit 0 if the server on --port answers /api/health (for Docker)",
+    "  stream-server tail [URL]         follow a stream, resuming across restarts (tail --help)",
+    "  stream-server publish [URL] …    publish events or a log line, acknowledged (publish --help)",
     "  stream-server token --help       mint a JSON Web Token for development and tests",
     "",
     "Options:",

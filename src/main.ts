@@ -7,10 +7,12 @@ import { VERSION } from "./version.ts";
 import { runHealthcheck } from "./healthcheck.ts";
 import { runToken } from "./cli/token.ts";
 import { messageOf } from "./error-text.ts";
+import { isClientCommand, runClientCommand } from "./cli/commands.ts";
 
 /** Entry point: parse the command line, start, stop on signals. No logic of its own. */
 async function main(argv: string[]): Promise<number | undefined> {
   if (argv[0] === "token") return runToken(argv.slice(1), process.env);
+  if (isClientCommand(argv[0])) return runClientCommand(argv[0], argv.slice(1), process.env);
   if (argv.includes("--help") || argv.includes("-h")) {
     console.log(helpText());
     return 0;

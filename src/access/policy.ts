@@ -5,10 +5,11 @@
 export type Role = "open" | "publisher" | "subscriber";
 
 /**
- * Paths anyone may read, with or without tokens: liveness, the API description, the console page, and
- * /metrics, which has its own --metrics-token (a scraper holds that token, not a subscriber's).
+ * Paths anyone may read, with or without tokens: liveness, the API description, the console page, the
+ * client's code (a page loads it before it has a token to send), and /metrics, which has its own
+ * --metrics-token (a scraper holds that token, not a subscriber's).
  */
-const OPEN_PATHS = new Set(["/", "/api/health", "/openapi.json", "/docs", "/favicon.ico", "/metrics"]);
+const OPEN_PATHS = new Set(["/", "/api/health", "/openapi.json", "/docs", "/favicon.ico", "/metrics", "/client.js", "/client.d.ts"]);
 const OPEN_PREFIXES = ["/docs/", "/console/"];
 
 /** The role a request of `method` on `path` needs. */

@@ -1,7 +1,8 @@
 // stream-server console: live events and logs over WebSocket, with resume, filters, health and publishing.
-// Plain browser JavaScript, no dependencies; served by the executable itself. Server text is only ever
-// put into the page with textContent, never as HTML.
-"use strict";
+// Plain browser JavaScript (an ES module); its streams are the server's own client (/client.js), which
+// reconnects and resumes. Served by the executable itself. Server text is only ever put into the page
+// with textContent, never as HTML.
+import { subscribe } from "/client.js";
 
 /** Rows kept in the DOM per pane: enough to read, few enough to stay smooth at 1,000 events/s. */
 const ROW_CAP = 400;
@@ -19,8 +20,8 @@ const RENDER_EVERY_MS = 100;
 /** Items kept in memory per stream, so that changing a filter (or pausing) can show earlier ones. */
 const KEEP = 5000;
 const HEALTH_EVERY_MS = 2000;
-const RETRY_MIN_MS = 500;
-const RETRY_MAX_MS = 5000;
+/** Reconnect waits: short, since a person is watching. */
+const BACKOFF = { initialMs: 500, maxMs: 5000 };
 const LEVELS = ["debug", "info", "warn", "error"];
 
 /** `/?token=…` is passed on to the WebSocket paths, for a server that runs with --subscribe-token. */
@@ -36,8 +37,7 @@ function createStream(name, path, render, matches) {
     /** The data rows in the pane (a live collection: no query per update). */
     shown: $(`${name}-rows`).getElementsByClassName(name === "events" ? "ev" : "log"),
     items: [], pending: [], received: 0, waiting: 0,
-    epoch: undefined, lastSeq: undefined, retryMs: RETRY_MIN_MS,
-    note: undefined, ws: undefined, refusedNoted: false,
+    lastSeq: undefined, sub: undefined,
   };
 }
 
@@ -45,101 +45,58 @@ const streams = {
   events: createStream("events", "/ws", eventRow, eventMatches),
   logs: createStream("logs", "/ws/logs", logRow, logMatches),
 };
+globalThis.streams = streams; // for the devtools console (and the e2e tests): streams.events.sub.reconnect()
 const view = { paused: false, types: [], level: 0, text: "" };
 let frameRequested = false;
 let lastFlush = 0;
 
 // ---------------------------------------------------------------- connection, resume and gaps
 
-/** Opens the stream's socket, resuming after the last seq seen (the server replays what was missed). */
+/**
+ * Subscribes to the stream through the client, which reconnects with backoff and resumes from the last
+ * frame, so the page shows every seq once; what the server could not replay arrives as a `reset`.
+ */
 function connect(stream) {
-  const params = new URLSearchParams();
-  if (stream.lastSeq !== undefined && stream.epoch !== undefined) {
-    params.set("since", String(stream.lastSeq));
-    params.set("epoch", stream.epoch);
-  }
-  if (SUBSCRIBE_TOKEN) params.set("token", SUBSCRIBE_TOKEN);
-  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-  const query = params.toString();
-  const ws = new WebSocket(`${scheme}//${location.host}${stream.path}${query ? `?${query}` : ""}`);
-  stream.ws = ws;
-  let opened = false;
-  ws.onopen = () => (opened = true);
-  setState(stream, stream.epoch === undefined ? "connecting" : "reconnecting", stream.epoch === undefined ? "connecting" : "resuming");
-  ws.onmessage = (e) => {
-    let frame;
-    try {
-      frame = JSON.parse(e.data);
-    } catch {
-      return addNote(stream, `the server sent a frame that is not JSON: ${String(e.data).slice(0, 200)}`);
-    }
-    onFrame(stream, frame);
-  };
-  ws.onclose = async (e) => {
-    if (stream.ws !== ws) return;
-    const wait = stream.retryMs;
-    stream.retryMs = Math.min(RETRY_MAX_MS, stream.retryMs * 2);
-    setTimeout(() => connect(stream), wait);
-    const retry = `retrying in ${(wait / 1000).toFixed(1)} s`;
-    if (opened || !(await serverAnswers())) {
-      const why = e.code === 1006 ? (opened ? "connection lost" : "server unreachable") : `closed ${e.code}${e.reason ? `: ${e.reason}` : ""}`;
-      return setState(stream, "reconnecting", `${why}; ${retry}`);
-    }
-    // The server is up but refused the upgrade; browsers do not show why, so say what usually causes it.
-    const hint = SUBSCRIBE_TOKEN
-      ? "the server refused the connection: is ?token= the subscribe token?"
-      : "the server refused the connection: if it runs with --subscribe-token, open this page as /?token=<token>";
-    setState(stream, "refused", `refused; ${retry}`, hint);
-    if (!stream.refusedNoted) addNote(stream, `${hint} (or check --cors-origin). Details in the server's log.`, "reset");
-    stream.refusedNoted = true;
-  };
+  stream.sub = subscribe(location.origin, {
+    channel: stream.name,
+    token: SUBSCRIBE_TOKEN ?? undefined,
+    backoff: BACKOFF,
+    onState: (state) => onState(stream, state),
+    onItem: (item) => onItem(stream, item),
+    onPosition: (position) => (stream.lastSeq = position.seq), // checkpoints move it too: no row, no gap
+    onError: (frame) => addNote(stream, `Server: ${frame.message ?? frame.code}`),
+  });
 }
 
-function onFrame(stream, frame) {
-  switch (frame.kind) {
-    case "hello": {
-      stream.retryMs = RETRY_MIN_MS;
-      stream.refusedNoted = false;
-      if (stream.epoch !== undefined && frame.epoch !== stream.epoch) {
-        // The server's history was recreated (a restart without --data). If it does not say so with a
-        // `reset` frame, we say it before the next frame.
-        stream.note = `The server restarted and its ${stream.name} history started over (epoch ${stream.epoch} → ${frame.epoch}); anything published while disconnected is lost.`;
-        stream.lastSeq = undefined;
-      }
-      stream.epoch = frame.epoch;
-      if (stream.lastSeq === undefined) stream.lastSeq = frame.seq;
-      setState(stream, "live", "live", `${frame.path ?? stream.path} · server ${frame.version ?? "?"} · epoch ${frame.epoch}`);
-      refreshEmptyHint(stream);
-      return;
+function onState(stream, state) {
+  switch (state.status) {
+    case "connecting":
+      return setState(stream, stream.lastSeq === undefined ? "connecting" : "reconnecting", stream.lastSeq === undefined ? "connecting" : "resuming");
+    case "live": {
+      const { hello } = state;
+      if (stream.lastSeq === undefined) stream.lastSeq = hello.seq;
+      setState(stream, "live", "live", `${hello.path ?? stream.path} · server ${hello.version ?? "?"} · epoch ${hello.epoch}`);
+      return refreshEmptyHint(stream);
     }
-    case "reset": {
-      stream.note = undefined;
-      stream.lastSeq = undefined;
-      const detail = frame.message || `the server could not replay everything after seq ${frame.since ?? "?"}`;
-      return addNote(stream, `Gap: ${detail}`, "reset");
+    case "reconnecting":
+      return setState(stream, "reconnecting", `${state.reason}; retrying in ${(state.delayMs / 1000).toFixed(1)} s`);
+    case "refused": {
+      // The server said no (a token, usually); browsers hide why, the client asked and stopped retrying.
+      const hint = SUBSCRIBE_TOKEN
+        ? "the server refused the connection: is ?token= the subscribe token?"
+        : "the server refused the connection: if it runs with --subscribe-token, open this page as /?token=<token>";
+      setState(stream, "refused", "refused", state.text);
+      return addNote(stream, `${hint} (server: ${state.error.message}). Reload the page to try again.`, "reset");
     }
-    case "event":
-    case "log": {
-      if (stream.lastSeq !== undefined && frame.seq <= stream.lastSeq) return; // already shown (resume overlap)
-      if (stream.note) {
-        addNote(stream, stream.note, "reset");
-        stream.note = undefined;
-      } else if (stream.lastSeq !== undefined && frame.seq > stream.lastSeq + 1) {
-        addNote(stream, `Gap: seq ${stream.lastSeq + 1}–${frame.seq - 1} never arrived.`, "reset");
-      }
-      stream.lastSeq = frame.seq;
-      stream.received++;
-      return addItem(stream, frame);
-    }
-    case "checkpoint":
-      // A position, not an event: where to resume from, with no row and no gap note for the seqs it skips.
-      if (stream.lastSeq === undefined || frame.seq > stream.lastSeq) stream.lastSeq = frame.seq;
-      return updateCount(stream);
-    case "error":
-      return addNote(stream, `Server: ${frame.message ?? frame.code}`);
     default:
-      return; // pong and kinds this page does not know
+      return setState(stream, "closed", state.text);
   }
+}
+
+function onItem(stream, item) {
+  if (item.kind === "reset") return addNote(stream, `Gap: ${item.message || `the server could not replay everything after seq ${item.since}`}`, "reset");
+  stream.received++;
+  addItem(stream, item);
 }
 
 function setState(stream, state, text, detail = text) {
@@ -386,15 +343,6 @@ function clearAll() {
 // ---------------------------------------------------------------- health
 
 let lastHealth;
-
-async function serverAnswers() {
-  try {
-    await fetch("/api/health", { cache: "no-store" });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function pollHealth() {
   try {

@@ -14,6 +14,7 @@ import { bodyTooLarge } from "./body.ts";
 import { sendProblem } from "./problem.ts";
 import { createPublishEndpoint } from "./publish-endpoint.ts";
 import { registerConsole } from "./routes/console.ts";
+import { registerClient } from "./routes/client.ts";
 import { registerDocs } from "./routes/docs.ts";
 import { registerHealth } from "./routes/health.ts";
 import { registerMetrics } from "./routes/metrics.ts";
@@ -60,6 +61,7 @@ export function createApp(deps: AppDeps): App {
   registerDocs(app);
   registerMetrics(app, deps);
   registerConsole(app);
+  registerClient(app);
 
   app.notFound((c) => {
     const allowed = allowedMethods(app, c.req.path);

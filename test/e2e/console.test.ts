@@ -169,7 +169,7 @@ describeBrowser("web console at /", () => {
     await showThree();
     const marks = await page.locator("#events-rows .row.marker").count();
     // Drop the page's events socket (as a network blip would) and publish while it is away.
-    await page.evaluate("streams.events.ws.close()");
+    await page.evaluate("streams.events.sub.reconnect()");
     await publish([{ type: "while.away", data: { n: 1 } }, { type: "while.away", data: { n: 2 } }]);
     await page.waitForFunction(() => document.querySelector("#events-rows .row.ev")?.getAttribute("data-seq") === "5");
     expect((await seqsShown()).slice(0, 4)).toEqual([5, 4, 3, 2]);
@@ -346,7 +346,7 @@ test("the compiled executable serves the console page and its assets", async () 
     expect(page.status).toBe(200);
     expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
     const html = await page.text();
-    expect(html).toContain('<script src="/console/console.js"');
+    expect(html).toContain('<script type="module" src="/console/console.js"');
     for (const [path, type, marker] of [
       ["/console/console.js", "text/javascript", "function connect("],
       ["/console/console.css", "text/css", ".row.marker"],
