@@ -63,11 +63,11 @@ describe("the Dockerfile", () => {
     }
   });
 
-  test("its build stage runs bun test with STREAM_REQUIRE_ALL=1 and skips only Chromium's tests, by name", () => {
+  test("its build stage runs bun test with STREAM_REQUIRE_ALL=1 and skips only the tests of Chromium and of the client under Node, by name", () => {
     const env = testEnvironment(build);
     expect(env).toBeDefined();
     expect(env!.STREAM_REQUIRE_ALL).toBe("1");
-    expect(skippedOnPurpose(env!)).toEqual(["chromium"]);
+    expect(skippedOnPurpose(env!)).toEqual(["chromium", "node"]);
   });
 
   test("declares no VOLUME (each docker run would create an anonymous one); /data exists, owned by the image's user, for -v name:/data", () => {
