@@ -4,6 +4,7 @@ import type { ErrorFrame, EventInput, HelloFrame, Item, Position, Published, Ser
 import { probeHandshake, type FetchLike, StreamRefusedError } from "./handshake.ts";
 import { createOutbox } from "./publishing.ts";
 import { reconnecting, type ConnectionState } from "./state.ts";
+import { expiryOf, refreshDelay, type TokenSource } from "./token.ts";
 
 /** The part of the standard WebSocket this client uses (tests hand in a fake one). */
 export interface SocketLike {
@@ -23,7 +24,12 @@ export interface Timers {
 }
 
 /** Everything `subscribe` takes besides the URL. */
-export interface SubscribeOptions extends Omit<StreamAddress, "url">, Start {
+export interface SubscribeOptions extends Omit<StreamAddress, "url" | "token">, Start {
+  /**
+   * The token, or a function that returns a fresh one: called before every connection and, for a JSON
+   * Web Token, again before it expires, sending it in a `refresh` frame so the connection is not closed.
+   */
+  token?: TokenSource;
   backoff?: Backoff;
   /**
    * Called with each item in order, and the position the subscription moves to once it is handled; the
@@ -49,6 +55,8 @@ export interface SubscribeOptions extends Omit<StreamAddress, "url">, Start {
   fetch?: FetchLike;
   timers?: Timers;
   random?: () => number;
+  /** The clock (ms since 1970) token refreshes are planned by; injected for tests. */
+  now?: () => number;
 }
 
 /** A live, resuming subscription: an async iterable of items, plus its position, state and a publish method. */
@@ -82,13 +90,15 @@ const defaultTimers: Timers = { setTimeout: (fn, ms) => setTimeout(fn, ms), clea
  * a StreamRefusedError instead of retrying.
  */
 export function subscribe(url: string, options: SubscribeOptions = {}): Subscription {
-  const address: StreamAddress = { ...options, url };
+  const { token: _source, ...rest } = options; // the token is got per connection (withToken)
+  const address: StreamAddress = { ...rest, url };
   const timers = options.timers ?? defaultTimers;
   const makeSocket = options.WebSocket ?? (globalThis.WebSocket as unknown as NonNullable<SubscribeOptions["WebSocket"]>);
   const fetchFn: FetchLike = options.fetch ?? ((url, init) => fetch(url, init));
   const random = options.random ?? Math.random;
   const receive = options.receive !== false;
   const heartbeatMs = options.heartbeatMs ?? 30_000;
+  const now = options.now ?? Date.now;
 
   let state: ConnectionState = { status: "connecting", text: "connecting" };
   /** Position of the last frame received: where a reconnect resumes (queued items stay queued). */
@@ -102,6 +112,8 @@ export function subscribe(url: string, options: SubscribeOptions = {}): Subscrip
   let timer: unknown;
   /** The heartbeat's timer: cleared with its socket, so a closed subscription keeps no process alive. */
   let beat: unknown;
+  /** The token refresh's timer, cleared with its socket like the heartbeat. */
+  let renewal: unknown;
   /** Publishes waiting to be sent again (rate_limited, unavailable). */
   const waits = new Set<unknown>();
   let ended = false;
@@ -149,15 +161,56 @@ export function subscribe(url: string, options: SubscribeOptions = {}): Subscrip
     socket = undefined;
     live = false;
     if (beat !== undefined) timers.clearTimeout(beat);
-    beat = undefined;
+    if (renewal !== undefined) timers.clearTimeout(renewal);
+    beat = renewal = undefined;
     return old;
+  }
+
+  /** Gets a token (a fresh one, when the caller gave a function); `use` runs with it unless the subscription moved on. */
+  function withToken(use: (token: string | undefined) => void, onFailure: (reason: string) => void) {
+    const source = options.token;
+    if (typeof source !== "function") return use(source);
+    const failed = (err: unknown) => onFailure(`getting a token failed: ${err instanceof Error ? err.message : String(err)}`);
+    try {
+      const got = source();
+      if (got instanceof Promise) got.then(use, failed);
+      else use(got);
+    } catch (err) {
+      failed(err);
+    }
   }
 
   function connect() {
     timer = undefined;
     if (ended) return;
+    withToken(
+      (token) => !ended && !socket && timer === undefined && open(token),
+      (reason) => !ended && !socket && timer === undefined && retry(reason),
+    );
+  }
+
+  /** Before `token` expires, sends the next one in a refresh frame (only when the caller can get fresh ones). */
+  function planRefresh(ws: SocketLike, token: string | undefined) {
+    const expiresAt = typeof options.token === "function" ? expiryOf(token) : undefined;
+    if (expiresAt === undefined) return;
+    renewal = timers.setTimeout(() => {
+      renewal = undefined;
+      // A token that cannot be had, or is refused, leaves the old one to expire: the server closes with
+      // 4001 and the reconnect gets a token again. Nothing is lost either way: it resumes.
+      withToken(
+        (next) => {
+          if (socket !== ws || !live || !next) return;
+          ws.send(JSON.stringify({ kind: "refresh", token: next }));
+          planRefresh(ws, next);
+        },
+        () => {},
+      );
+    }, refreshDelay(expiresAt, now()));
+  }
+
+  function open(token: string | undefined) {
     const start: Start = received ? { position: received } : options;
-    const target = targetOf(address, start);
+    const target = targetOf({ ...address, token }, start);
     const ws = new makeSocket(target.ws, Object.keys(target.headers).length ? { headers: target.headers } : undefined);
     socket = ws;
     let opened = false;
@@ -189,7 +242,8 @@ export function subscribe(url: string, options: SubscribeOptions = {}): Subscrip
       } catch {
         return;
       }
-      onFrame(frame);
+      if (frame.kind === "hello") onHello(frame, ws, token);
+      else onFrame(frame);
     };
     const onEnd = (e: { code: number; reason: string }, why = "connection lost") => {
       if (socket !== ws) return; // already handled (an error, then its close), or replaced
@@ -223,10 +277,8 @@ export function subscribe(url: string, options: SubscribeOptions = {}): Subscrip
     }, delay);
   }
 
-  function onFrame(frame: ServerFrame) {
+  function onFrame(frame: Exclude<ServerFrame, HelloFrame>) {
     switch (frame.kind) {
-      case "hello":
-        return onHello(frame);
       case "reset":
         epoch = frame.epoch;
         received = { epoch, seq: frame.next - 1 };
@@ -249,10 +301,11 @@ export function subscribe(url: string, options: SubscribeOptions = {}): Subscrip
     }
   }
 
-  function onHello(hello: HelloFrame) {
+  function onHello(hello: HelloFrame, ws: SocketLike, token: string | undefined) {
     epoch = hello.epoch;
     attempt = 0;
     live = true;
+    if (renewal === undefined) planRefresh(ws, token);
     if (!received) {
       received = { epoch, seq: hello.resume?.since ?? hello.seq };
       push({ position: received });

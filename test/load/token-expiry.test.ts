@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { connectPastHello } from "../helpers/client.ts";
 import { mint, ORDERS, SECRET } from "../helpers/jwt.ts";
-import { useServer } from "../helpers/server.ts";
+import { postJson, useServer } from "../helpers/server.ts";
+import { subscribe } from "../../src/client/index.ts";
 import { openEventStream } from "../helpers/sse.ts";
 import { TOKEN_EXPIRED } from "../../src/protocol/close-codes.ts";
 
@@ -76,5 +77,24 @@ describe("refresh", () => {
     ws.send({ kind: "refresh" });
     expect(await ws.next()).toMatchObject({ kind: "error", code: "bad_frame" });
     expect((await ws.closed).code).toBe(TOKEN_EXPIRED);
+  });
+});
+
+describe("the client's token refresh", () => {
+  test("given a function for fresh tokens, the client keeps one connection past each token's expiry and reads on", async () => {
+    const s = start(["--jwt-secret", SECRET]);
+    const states: string[] = [];
+    const sub = subscribe(s.url, { token: () => mint({ sub: "dana", stream: ORDERS, expiresIn: SOON }), onState: (st) => states.push(st.text) });
+    const it = sub[Symbol.asyncIterator]();
+    await s.waitForLog((l) => l.msg === "client connected");
+    // Two refreshes, each at 80 % of a token's life of at most two seconds: the first token has expired by the second.
+    await s.waitForLog(() => s.logs.filter((l) => l.msg === "client refreshed its token" && l.sub === "dana").length >= 2);
+    const token = await mint({ sub: "dana", stream: ORDERS });
+    expect((await postJson(`${s.url}/api/events`, { type: "order.placed", id: "after-expiry" }, { authorization: `Bearer ${token}` })).status).toBe(200);
+    expect((await it.next()).value).toMatchObject({ kind: "event", id: "after-expiry" });
+    expect(s.logs.filter((l) => l.msg === "client connected")).toHaveLength(1);
+    expect(states).toEqual(["connecting", "live"]);
+    expect(s.server.refusals.expiredTokens).toBe(0);
+    sub.close();
   });
 });

@@ -261,3 +261,54 @@ describe("client: publishing", () => {
     await slow.catch(() => {});
   });
 });
+
+describe("client: tokens that expire", () => {
+  /** A JWT-shaped token expiring at `exp` (seconds): the client reads exp only, the server verifies. */
+  const jwtExpiring = (exp: number, n: number) => `eyJhbGciOiJIUzI1NiJ9.${Buffer.from(JSON.stringify({ exp, n })).toString("base64url")}.sig${n}`;
+
+  test("a token function is asked before every connection, and before expiry its next token goes out in a refresh frame", async () => {
+    let now = 1_000_000_000_000;
+    let minted = 0;
+    const token = () => jwtExpiring(now / 1000 + 300, ++minted); // five minutes each
+    const { clock } = start({ token, now: () => now });
+    expect(FakeSocket.last.query.get("token")).toBe(jwtExpiring(now / 1000 + 300, 1));
+    FakeSocket.last.open({ epoch: "E", seq: 0 });
+    // Planned a minute before the first token's expiry.
+    expect(clock.delays.at(-1)).toBe(240_000);
+    now += 240_000;
+    clock.fire();
+    const refresh = FakeSocket.last.sent.at(-1);
+    expect(refresh).toEqual({ kind: "refresh", token: jwtExpiring(now / 1000 + 300, 2) });
+    expect(clock.delays.at(-1)).toBe(240_000); // and the next one from the fresh token
+    FakeSocket.last.drop(4001); // had the refresh been refused: closed at expiry, reconnect with a fresh token
+    clock.fire();
+    expect(FakeSocket.made).toHaveLength(2);
+    expect(FakeSocket.last.query.get("token")).toBe(jwtExpiring(now / 1000 + 300, 3));
+  });
+
+  test("a short-lived token is refreshed at 80 % of its life; a fixed token is never refreshed", async () => {
+    const now = 2_000_000_000_000;
+    const short = start({ token: async () => jwtExpiring(now / 1000 + 10, 1), now: () => now });
+    await settle();
+    FakeSocket.last.open({ epoch: "E", seq: 0 });
+    expect(short.clock.delays.at(-1)).toBe(8_000);
+    short.sub.close();
+    const fixed = start({ token: jwtExpiring(now / 1000 + 10, 1), now: () => now });
+    FakeSocket.last.open({ epoch: "E", seq: 0 });
+    expect(fixed.clock.pending).toBe(0);
+  });
+
+  test("a token function that fails is retried with backoff, saying why", async () => {
+    let calls = 0;
+    const { clock, states } = start({
+      token: () => {
+        if (++calls === 1) throw new Error("the login service is down");
+        return "t2";
+      },
+    });
+    expect(states.at(-1)?.text).toBe("reconnecting in 0.5 s (getting a token failed: the login service is down)");
+    expect(FakeSocket.made).toHaveLength(0);
+    clock.fire();
+    expect(FakeSocket.last.query.get("token")).toBe("t2");
+  });
+});
