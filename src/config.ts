@@ -132,6 +132,11 @@ export const SETTINGS = {
     expects: "a number of seconds from 1 to 3600",
     help: "a WebSocket client may send this many seconds' worth of --max-inbound-frames and --max-inbound-bytes at once",
   }),
+  compression: define({
+    flag: "compression", env: "STREAM_COMPRESSION", schema: oneOf(["off", "on"]), default: "off",
+    expects: "off or on",
+    help: "permessage-deflate for WebSocket clients that offer it (browsers do): about 4× fewer bytes on the wire for more server CPU per frame sent",
+  }),
   idleTimeout: define({
     flag: "idle-timeout", env: "STREAM_IDLE_TIMEOUT", schema: int(0, 960), default: "60",
     expects: "seconds from 0 to 960 (0 = never; 1 to 7 count as 8)",
