@@ -11,6 +11,7 @@ import { ratios, table } from "./lib/report.ts";
 import type { BenchContext, Row, Scenario } from "./lib/scenario.ts";
 import { addEnvelopeBaseline, buildStreamServer, compareAgainst, profileStreamServer, RESULTS_DIR } from "./lib/targets.ts";
 import { churn } from "./scenarios/churn.ts";
+import { compression } from "./scenarios/compression.ts";
 import { consoleScenario } from "./scenarios/console.ts";
 import { fanout } from "./scenarios/fanout.ts";
 import { flood } from "./scenarios/flood.ts";
@@ -21,7 +22,7 @@ import { latency } from "./scenarios/latency.ts";
 import { redis } from "./scenarios/redis.ts";
 
 /** The registry: add a scenario here (one import, one entry) and it runs by name or in the default set. */
-const SCENARIOS: Scenario[] = [fanout, latency, idle, httpPublish, history, consoleScenario, redis, churn, flood];
+const SCENARIOS: Scenario[] = [fanout, latency, idle, httpPublish, history, consoleScenario, redis, churn, flood, compression];
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({

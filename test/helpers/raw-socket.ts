@@ -170,16 +170,22 @@ const DEFLATE_TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff]);
 /**
  * Inflates a connection's compressed messages in order. The server may keep its compression window
  * across messages (context takeover), so each message is inflated with the text before it as the dictionary.
+ * Also the bench's (bench/lib/raw-ws.ts).
  */
-export function createInflater() {
+export function createPayloadInflater(): (payload: Uint8Array) => Buffer {
   let window = Buffer.alloc(0);
-  return (frame: RawFrame): string => {
-    if (!frame.compressed) return frame.payload.toString("utf8");
+  return (payload) => {
     const options = { finishFlush: constants.Z_SYNC_FLUSH, ...(window.length > 0 ? { dictionary: window } : {}) };
-    const out = inflateRawSync(Buffer.concat([frame.payload, DEFLATE_TAIL]), options);
+    const out = inflateRawSync(Buffer.concat([payload, DEFLATE_TAIL]), options);
     window = Buffer.concat([window, out]).subarray(-32 * 1024);
-    return out.toString("utf8");
+    return out;
   };
+}
+
+/** A connection's frames as text, inflated when compressed (see `createPayloadInflater`). */
+export function createInflater(): (frame: RawFrame) => string {
+  const inflate = createPayloadInflater();
+  return (frame) => (frame.compressed ? inflate(frame.payload) : frame.payload).toString("utf8");
 }
 
 /** Compresses one client message on its own (no context kept), as a client offering client_no_context_takeover does. */
