@@ -107,7 +107,7 @@ async function publishToCrowd(p: GeneratorParams) {
 async function idle(p: GeneratorParams): Promise<GeneratorResult> {
   const t0 = performance.now();
   const rssBeforeKb = rssKb(p.serverPid);
-  const crowd = await openCrowd({ host: p.host, port: p.port, path: p.path, size: p.subscribers, concurrency: 250 });
+  const crowd = await openCrowd({ host: p.host, port: p.port, path: p.path, size: p.subscribers, concurrency: 250, deflate: p.deflate });
   await crowd.ready;
   const openMs = performance.now() - t0;
   // Let the server settle (lazy buffers, GC) before reading its memory.

@@ -10,14 +10,15 @@ const streamServers: ServerSpec[] = [
 ];
 
 /**
- * Bare Bun with each of its compressors, to tell Bun's cost from stream-server's and to see whether any
- * mode compresses a published frame once for all its subscribers (the server µs per delivery would then
+ * Bare Bun (with stream-server's frame size: `--envelope`) with its shared compressor and with the
+ * dedicated one stream-server uses, to tell Bun's cost from stream-server's and to see whether a mode
+ * compresses a published frame once for all its subscribers (the server µs per delivery would then
  * shrink as subscribers grow) or once per subscriber.
  */
 const bareBun: ServerSpec[] = [
-  { label: "bare-bun", start: () => startTarget("bare-bun") },
-  { label: "bare-bun shared", start: () => startTarget("bare-bun", ["--deflate", "shared"]) },
-  { label: "bare-bun 3KB", start: () => startTarget("bare-bun", ["--deflate", "3KB"]) },
+  { label: "bare-bun-envelope", start: () => startTarget("bare-bun", ["--envelope"]) },
+  { label: "bare-bun-envelope shared", start: () => startTarget("bare-bun", ["--envelope", "--deflate", "shared"]) },
+  { label: "bare-bun-envelope 16KB", start: () => startTarget("bare-bun", ["--envelope", "--deflate", "16KB"]) },
 ];
 
 /**
@@ -62,6 +63,17 @@ export const compression: Scenario = {
         })));
       }
     }
+    // What a client that negotiated compression holds on the server (its compressor), idle.
+    rows.push(...(await runCase<GeneratorResult>(ctx, {
+      scenario: "compression",
+      case: "2000 idle connections",
+      servers: [...streamServers, ...bareBun],
+      measure: (target) => runGenerator(target, { mode: "idle", path: "/ws", subscribers: 2000, durationMs: 0, deflate: true }),
+      headline: (r) => ({
+        value: r.kbPerConnection as number, unit: "KB RSS/connection", higherIsBetter: false,
+        details: { connections: r.connections, "open ms": fmt(r.openMs as number) },
+      }),
+    })));
     return rows;
   },
 };

@@ -1,6 +1,7 @@
 import { expect, test } from "bun:test";
 import { connect } from "../helpers/client.ts";
-import { OP, rawConnect, type RawFrame, type RawSocket } from "../helpers/raw-socket.ts";
+import { randomBytes } from "node:crypto";
+import { createInflater, OP, rawConnect, type RawFrame, type RawSocket } from "../helpers/raw-socket.ts";
 import { postJson, useServer, type TestServer } from "../helpers/server.ts";
 
 const start = useServer();
@@ -174,6 +175,46 @@ test(
     const { last, close } = await readContiguous(slow);
     expect(close).toBeUndefined();
     expect(last).toBeGreaterThan(0);
+    await resumeRecoversAll(s, last, published);
+  },
+  60_000,
+);
+
+test(
+  "with --compression on, a slow client that negotiated it is closed the same way: its limit counts the (compressed) bytes queued",
+  async () => {
+    const s = start(["--compression", "on", "--max-buffered-bytes", String(LIMIT), "--log-level", "info"]);
+    const slow = await rawConnect(s.server.port, "/ws", { "Sec-WebSocket-Extensions": "permessage-deflate; client_max_window_bits" });
+    const inflate = createInflater();
+    expect(JSON.parse(inflate(await slow.next())).kind).toBe("hello");
+    slow.pause();
+    // Random data compresses little, so the queue grows about as fast as without compression.
+    const noisy = (i: number) => ({ type: "book.snapshot", data: { i, levels: randomBytes(12 * 1024).toString("base64") } });
+    const isSlowLog = (l: Record<string, unknown>) => String(l.msg).startsWith("slow client closed");
+    let published = 0;
+    while (!s.logs.some(isSlowLog)) {
+      expect(published).toBeLessThan(4000);
+      const res = await postJson(`${s.url}/api/events`, Array.from({ length: 16 }, (_, i) => noisy(published + i)));
+      expect(res.status).toBe(200);
+      published = res.body.items.at(-1).seq;
+    }
+    const found = s.logs.find(isSlowLog)!;
+    expect(found.bufferedBytes as number).toBeGreaterThan(LIMIT);
+    expect(found.bufferedBytes as number).toBeLessThan(LIMIT + LIMIT / 2 + 20 * 1024);
+
+    slow.resume();
+    let last = 0;
+    for (;;) {
+      const frame = await slow.next();
+      if (frame.opcode === OP.close) {
+        expect(frame.code).toBe(1013);
+        break;
+      }
+      expect(frame.compressed).toBe(true);
+      const seq = JSON.parse(inflate(frame)).seq;
+      expect(seq).toBe(last + 1);
+      last = seq;
+    }
     await resumeRecoversAll(s, last, published);
   },
   60_000,
