@@ -26,6 +26,9 @@ export function addEnvelopeBaseline() {
   envelopeBaseline = true;
 }
 
+/** Whether `--against` gave another build to measure (the target "previous"). */
+export const hasPrevious = () => previousBinary !== undefined;
+
 /** The targets every standard case measures: stream-server first, then the baselines (and the optional ones, if set). */
 export function standardTargets(): TargetName[] {
   return [

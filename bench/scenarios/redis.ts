@@ -5,7 +5,7 @@ import { openPacedPublisher } from "../lib/paced-publisher.ts";
 import { openPublisher, windowGate, type Gate } from "../lib/publisher.ts";
 import { fmt, type BenchContext, type Row, type Scenario } from "../lib/scenario.ts";
 import { openCrowd, type Crowd } from "../lib/subscribers.ts";
-import { startTarget, type Target } from "../lib/targets.ts";
+import { hasPrevious, startTarget, type Target } from "../lib/targets.ts";
 
 /**
  * What --redis costs: the same fan-out and latency runs against single node (in memory), --redis with one
@@ -21,11 +21,14 @@ const LATENCY_RATE = 200;
 interface Mode {
   label: string;
   instances: number;
+  /** Runs the build given with --against (the target "previous"), for before/after figures in one run. */
+  previous?: boolean;
 }
-const MODES: Mode[] = [
+const modes = (): Mode[] => [
   { label: "single node", instances: 1 },
   { label: "--redis, 1 instance", instances: 1 },
   { label: "--redis, 2 instances", instances: 2 },
+  ...(hasPrevious() ? [{ label: "--redis, 1 instance, previous build", instances: 1, previous: true }] : []),
 ];
 
 interface Figures {
@@ -44,7 +47,7 @@ interface Figures {
 async function startMode(mode: Mode, redis: RedisServer): Promise<Target[]> {
   if (mode.label === "single node") return [await startTarget("stream-server")];
   const flags = ["--redis", redis.url, "--redis-prefix", uniquePrefix()];
-  return Promise.all(Array.from({ length: mode.instances }, () => startTarget("stream-server", flags)));
+  return Promise.all(Array.from({ length: mode.instances }, () => startTarget(mode.previous ? "previous" : "stream-server", flags)));
 }
 
 /** Fan-out (bounded window, WebSocket publisher on the first instance), then latency at a fixed rate. */
@@ -127,11 +130,13 @@ function rows(results: Map<string, Figures | Error>): Row[] {
         }
       : { scenario: "redis", case: caseName, server: label, value: r.p99, unit: "ms p99", higherIsBetter: false, details: { p50: r.p50, max: r.max }, raw: { ...r } };
   };
-  for (const mode of MODES.slice(1)) {
+  for (const mode of modes().slice(1)) {
     const fan = `fan-out, ${SUBSCRIBERS} subs${mode.instances > 1 ? " split over 2" : ""}, ws publisher`;
     const lat = `latency, ${LATENCY_RATE} events/s to ${SUBSCRIBERS} subs${mode.instances > 1 ? " on 2" : ""}`;
-    out.push(row(mode.label, "fan-out", fan), row("single node", "fan-out", fan));
-    out.push(row(mode.label, "latency", lat), row("single node", "latency", lat));
+    // The previous build joins its own case after single node, so the case reads: this build ÷ single node, ÷ previous.
+    const against = mode.previous ? [] : ["single node"];
+    out.push(row(mode.label, "fan-out", fan), ...against.map((l) => row(l, "fan-out", fan)));
+    out.push(row(mode.label, "latency", lat), ...against.map((l) => row(l, "latency", lat)));
   }
   return out;
 }
@@ -146,7 +151,7 @@ export const redis: Scenario = {
     const failures = new Map<string, Error>();
     try {
       for (let i = 0; i < ctx.repeat; i++) {
-        for (const mode of MODES) {
+        for (const mode of modes()) {
           ctx.progress(`redis · ${mode.label}${ctx.repeat > 1 ? ` (run ${i + 1}/${ctx.repeat})` : ""}`);
           let instances: Target[] = [];
           try {
@@ -164,7 +169,7 @@ export const redis: Scenario = {
       await server.stop();
     }
     const results = new Map<string, Figures | Error>();
-    for (const mode of MODES) {
+    for (const mode of modes()) {
       const all = (runs.get(mode.label) ?? []).sort((a, b) => a.deliveriesPerSec - b.deliveriesPerSec);
       results.set(mode.label, all[Math.floor((all.length - 1) / 2)] ?? failures.get(mode.label) ?? new Error("no run"));
     }
