@@ -28,7 +28,7 @@ export interface RedisBrokerOptions {
   logger: Logger;
   /** Redis lost a channel's stream (a new epoch): local subscribers must be told. */
   onRecreated?: (channel: Channel, epoch: string) => void;
-  /** One append per channel per turn of the event loop (see `groupAppends`); false only to measure without. */
+  /** Publishes that come while an append is in flight go to Redis together (see `groupAppends`); false only to measure without. */
   groupAppends?: boolean;
 }
 
