@@ -41,7 +41,7 @@ interface Source {
 async function gatedSource(p: GeneratorParams, gate: Gate): Promise<Source> {
   const pub = await openPublisher({
     host: p.host, port: p.port, path: p.path, via: p.publisher ?? "ws", gate,
-    httpConnections: p.httpConnections, batch: p.batch, payloadBytes: p.payloadBytes,
+    httpConnections: p.httpConnections, batch: p.batch, payloadBytes: p.payloadBytes, fields: p.fields, channel: p.channel,
   });
   return { run: pub.run, sent: gate.sent, stats: pub.stats };
 }
@@ -56,6 +56,7 @@ async function publishToCrowd(p: GeneratorParams) {
     // the sentinel acks every K-th event
     onCounter: p.mode === "fanout" ? (n, index) => index === 0 && n % ackEvery === 0 && gate!.wake() : undefined,
     onLatency: latency?.record,
+    deflate: p.deflate,
   });
   await crowd.ready;
   const rate = p.rate ?? 100;
@@ -67,6 +68,7 @@ async function publishToCrowd(p: GeneratorParams) {
   const warmError = await drain(crowd, source.sent());
   if (warmError) throw new Error(`during warm-up: ${warmError}`);
   const deliveredBefore = crowd.deliveries();
+  const bytesBefore = crowd.bytes();
   const sentBefore = source.sent();
   const sendsBefore = source.stats().sends;
   latency?.measure(sentBefore, eventsIn(p.durationMs, rate), p.subscribers);
@@ -78,6 +80,7 @@ async function publishToCrowd(p: GeneratorParams) {
   crowds.push(crowd);
 
   const deliveries = crowd.deliveries() - deliveredBefore;
+  const wireBytes = crowd.bytes() - bytesBefore;
   const events = source.sent() - sentBefore;
   const sends = source.stats().sends - sendsBefore;
   const result: GeneratorResult = {
@@ -86,6 +89,9 @@ async function publishToCrowd(p: GeneratorParams) {
     deliveries,
     deliveriesPerSec: (deliveries / m.elapsedMs) * 1000,
     eventsPerSec: (events / m.elapsedMs) * 1000,
+    wireBytes,
+    bytesPerDelivery: wireBytes / deliveries,
+    extensions: crowd.subs[0]!.ws.extensions,
     requestsPerSec: (sends / m.elapsedMs) * 1000,
     failures: source.stats().failures,
     lost: crowd.lost(source.sent()),
@@ -101,7 +107,7 @@ async function publishToCrowd(p: GeneratorParams) {
 async function idle(p: GeneratorParams): Promise<GeneratorResult> {
   const t0 = performance.now();
   const rssBeforeKb = rssKb(p.serverPid);
-  const crowd = await openCrowd({ host: p.host, port: p.port, path: p.path, size: p.subscribers, concurrency: 250 });
+  const crowd = await openCrowd({ host: p.host, port: p.port, path: p.path, size: p.subscribers, concurrency: 250, deflate: p.deflate });
   await crowd.ready;
   const openMs = performance.now() - t0;
   // Let the server settle (lazy buffers, GC) before reading its memory.

@@ -11,6 +11,7 @@ import { ratios, table } from "./lib/report.ts";
 import type { BenchContext, Row, Scenario } from "./lib/scenario.ts";
 import { addEnvelopeBaseline, buildStreamServer, compareAgainst, profileStreamServer, RESULTS_DIR } from "./lib/targets.ts";
 import { churn } from "./scenarios/churn.ts";
+import { compression } from "./scenarios/compression.ts";
 import { consoleScenario } from "./scenarios/console.ts";
 import { fanout } from "./scenarios/fanout.ts";
 import { flood } from "./scenarios/flood.ts";
@@ -22,7 +23,7 @@ import { redis } from "./scenarios/redis.ts";
 import { tokens } from "./scenarios/tokens.ts";
 
 /** The registry: add a scenario here (one import, one entry) and it runs by name or in the default set. */
-const SCENARIOS: Scenario[] = [fanout, latency, idle, httpPublish, history, consoleScenario, redis, churn, flood, tokens];
+const SCENARIOS: Scenario[] = [fanout, latency, idle, httpPublish, history, consoleScenario, redis, churn, flood, tokens, compression];
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({

@@ -133,6 +133,11 @@ export const SETTINGS = {
     expects: "a number of seconds from 1 to 3600",
     help: "a WebSocket client may send this many seconds' worth of --max-inbound-frames and --max-inbound-bytes at once",
   }),
+  compression: define({
+    flag: "compression", env: "STREAM_COMPRESSION", schema: oneOf(["off", "on"]), default: "off",
+    expects: "off or on",
+    help: "permessage-deflate for WebSocket clients that offer it (browsers do): 4–10× fewer bytes on the wire, for ~15× the server CPU per frame sent and ~150 KB of memory per such client",
+  }),
   idleTimeout: define({
     flag: "idle-timeout", env: "STREAM_IDLE_TIMEOUT", schema: int(0, 960), default: "60",
     expects: "seconds from 0 to 960 (0 = never; 1 to 7 count as 8)",

@@ -13,6 +13,10 @@ const frameOf = (e: Ev) =>
       : { kind: "event", seq: ++seq, type: e.type, data: e.data },
   );
 
+// --deflate shared|3KB|…|dedicated: permessage-deflate with that compressor (Bun's WebSocketCompressor), to measure Bun's modes.
+const deflate = process.argv[process.argv.indexOf("--deflate") + 1];
+const perMessageDeflate = process.argv.includes("--deflate") ? ({ compress: deflate, decompress: "shared" } as const) : false;
+
 const server = Bun.serve({
   port,
   hostname: "127.0.0.1",
@@ -28,6 +32,7 @@ const server = Bun.serve({
     return new Response("not found", { status: 404 });
   },
   websocket: {
+    perMessageDeflate: perMessageDeflate as Bun.WebSocketHandler<undefined>["perMessageDeflate"],
     open(ws) {
       ws.subscribe("events");
       ws.send('{"kind":"hello"}');

@@ -27,6 +27,12 @@ export interface GeneratorParams {
   batch?: number;
   /** Extra bytes of padding in each event's data. */
   payloadBytes?: number;
+  /** Members at the start of each event's data instead of padding (see `TICK_FIELDS`). */
+  fields?: string;
+  /** "logs": subscribers on `path` get log lines, published with POST /api/logs. */
+  channel?: "events" | "logs";
+  /** Subscribers offer permessage-deflate (see `openCrowd`); the result then counts bytes on the wire. */
+  deflate?: boolean;
   /** idle: wait before reading memory. */
   settleMs?: number;
 }

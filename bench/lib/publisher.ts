@@ -16,6 +16,14 @@ export const EVENT_TYPE = "bench.tick";
 export const eventJson = (n: number, pad: string, sentUs?: number) =>
   `{"type":"${EVENT_TYPE}","data":{${pad ? `"pad":"${pad}",` : ""}${sentUs === undefined ? "" : `"t":${sentUs},`}"n":${n}}}`;
 
+/**
+ * What the `compression` scenario publishes: an order fill of ~230 bytes as stream-server frames it, and a
+ * log line of ~190, both with the fields a trading platform's feed repeats in every item.
+ */
+export const TICK_FIELDS = '"symbol":"ETH-USD","side":"buy","price":3521.17,"qty":0.25,"strategy":"alpha"';
+export const logJson = (n: number) =>
+  `{"level":"info","message":"order ${n} filled at 3521.17 for strategy alpha","source":"strategy/alpha","fields":{"orderId":${90000 + n},"n":${n}}}`;
+
 /** Hands out event numbers while there is room, and wakes publishers when room appears. */
 export interface Gate {
   /** The first of `count` consecutive event numbers, or undefined when the publisher must wait. */
@@ -95,6 +103,10 @@ export interface PublisherOptions {
   /** Events per WebSocket frame or HTTP request. */
   batch?: number;
   payloadBytes?: number;
+  /** Members put at the start of each event's data, instead of padding (e.g. `TICK_FIELDS`). */
+  fields?: string;
+  /** "logs": publish log lines (`logJson`) with POST /api/logs; only over HTTP (log lines have no publish frame). */
+  channel?: "events" | "logs";
   gate: Gate;
 }
 
@@ -110,15 +122,18 @@ export interface Publisher {
 export async function openPublisher(o: PublisherOptions): Promise<Publisher> {
   const pad = "x".repeat(o.payloadBytes ?? 0);
   const batch = o.batch ?? 1;
+  const logs = o.channel === "logs";
+  if (logs && o.via !== "http") throw new Error("log lines are published over HTTP only (POST /api/logs)");
+  const item = logs ? logJson : o.fields ? (n: number) => eventJson(n, "").replace('"data":{', `"data":{${o.fields},`) : (n: number) => eventJson(n, pad);
   let running = false;
   let sends = 0;
   let failures = 0;
 
   /** The JSON of the next batch (first event number `n`). */
   const nextBody = (n: number) => {
-    if (batch === 1) return eventJson(n, pad);
+    if (batch === 1) return item(n);
     const events: string[] = [];
-    for (let i = 0; i < batch; i++) events.push(eventJson(n + i, pad));
+    for (let i = 0; i < batch; i++) events.push(item(n + i));
     return `[${events.join(",")}]`;
   };
 
@@ -149,7 +164,7 @@ export async function openPublisher(o: PublisherOptions): Promise<Publisher> {
           await o.gate.wait();
           continue;
         }
-        const status = await conn.request(jsonPost(o.host, o.port, "/api/events", nextBody(n)));
+        const status = await conn.request(jsonPost(o.host, o.port, logs ? "/api/logs" : "/api/events", nextBody(n)));
         sends++;
         if (status !== 200) failures++;
       }

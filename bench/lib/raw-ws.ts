@@ -1,4 +1,5 @@
 import type { Socket } from "bun";
+import { createPayloadInflater } from "../../test/helpers/raw-socket.ts";
 import { sharedNow } from "./clock.ts";
 
 /**
@@ -12,13 +13,17 @@ import { sharedNow } from "./clock.ts";
  * holding the frame's last byte was handed to the client, on the shared clock (`sharedNow`), taken once
  * per read before any parsing: the frames of one read all arrived by then.
  */
-export type OnFrame = (buf: Uint8Array, start: number, end: number, arrivedMs: number) => void;
+export type OnFrame = (buf: Uint8Array, start: number, end: number, arrivedMs: number, compressed: boolean) => void;
 
 export interface RawWs {
   /** Sends a prebuilt client frame (see `clientFrame`). */
   send(frame: Uint8Array): void;
   close(): void;
   closed: Promise<void>;
+  /** Bytes received after the handshake: what came over the wire, frame headers included. */
+  bytes(): number;
+  /** The server's Sec-WebSocket-Extensions answer ("" when none). */
+  extensions: string;
 }
 
 export interface RawWsOptions {
@@ -28,6 +33,13 @@ export interface RawWsOptions {
   onFrame: OnFrame;
   /** Called when the server closes the connection or it fails. */
   onClose?: (reason: string) => void;
+  /**
+   * Offer permessage-deflate, as browsers do. Compressed frames reach `onFrame` as they came (flagged
+   * `compressed`), unless `inflate` is set: then inflated, at a cost of several µs per frame, so only
+   * a client that must read every frame (the sentinel) sets it.
+   */
+  deflate?: boolean;
+  inflate?: boolean;
 }
 
 const encoder = new TextEncoder();
@@ -54,9 +66,11 @@ export function clientFrame(text: string | Uint8Array): Uint8Array {
 }
 
 /** Opens a WebSocket; resolves once the server answered 101. */
-export function openRawWs({ host, port, path, onFrame, onClose }: RawWsOptions): Promise<RawWs> {
+export function openRawWs({ host, port, path, onFrame, onClose, deflate, inflate }: RawWsOptions): Promise<RawWs> {
   return new Promise((resolve, reject) => {
     let upgraded = false;
+    let received = 0;
+    const inflateNext = inflate ? createPayloadInflater() : undefined;
     let pending: Uint8Array | undefined; // bytes of an incomplete frame (or of the handshake answer)
     const out: Uint8Array[] = [];
     let sock: Socket<undefined> | undefined;
@@ -89,6 +103,8 @@ export function openRawWs({ host, port, path, onFrame, onClose }: RawWsOptions):
         sock?.end();
       },
       closed,
+      bytes: () => received,
+      extensions: "",
     };
 
     const parse = (s: Socket<undefined>, buf: Uint8Array, arrivedMs: number) => {
@@ -111,7 +127,11 @@ export function openRawWs({ host, port, path, onFrame, onClose }: RawWsOptions):
         const opcode = b0 & 0x0f;
         if (opcode === 0x1) {
           if ((b0 & 0x80) === 0) throw new Error("fragmented frames are not expected from the server under test");
-          onFrame(buf, p, p + n, arrivedMs);
+          const compressed = (b0 & 0x40) !== 0;
+          if (compressed && inflateNext) {
+            const text = inflateNext(buf.subarray(p, p + n));
+            onFrame(text, 0, text.length, arrivedMs, false);
+          } else onFrame(buf, p, p + n, arrivedMs, compressed);
         } else if (opcode === 0x9) {
           const pong = new Uint8Array(6 + n);
           pong[0] = 0x8a;
@@ -135,11 +155,13 @@ export function openRawWs({ host, port, path, onFrame, onClose }: RawWsOptions):
           s.setNoDelay(true); // a publisher's small frames must not wait for Nagle's algorithm
           s.write(
             `GET ${path} HTTP/1.1\r\nHost: ${host}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-              `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+              `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n` +
+              (deflate ? "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n" : "") + "\r\n",
           );
         },
         data(s, chunk) {
           const arrivedMs = sharedNow();
+          if (upgraded) received += chunk.length;
           let buf: Uint8Array = chunk;
           if (pending) {
             const joined = new Uint8Array(pending.length + chunk.length);
@@ -161,8 +183,10 @@ export function openRawWs({ host, port, path, onFrame, onClose }: RawWsOptions):
               return;
             }
             upgraded = true;
+            ws.extensions = /\r\nsec-websocket-extensions: *([^\r]*)/i.exec(head)?.[1] ?? "";
             resolve(ws);
             buf = buf.subarray(end + 4);
+            received += buf.length;
           }
           parse(s, buf, arrivedMs);
         },
@@ -237,13 +261,14 @@ export function trailingSendTime(buf: Uint8Array, start: number, end: number): n
 }
 
 const SEQ_PREFIX = new TextEncoder().encode('{"kind":"event","seq":');
+const LOG_SEQ_PREFIX = new TextEncoder().encode('{"kind":"log","seq":');
 
 /**
- * Reads the server's `seq` from an event frame: every server under test starts its event frames with
- * `{"kind":"event","seq":N`. Returns -1 for any other frame.
+ * Reads the server's `seq` from an event or log frame: every server under test starts its event frames with
+ * `{"kind":"event","seq":N` (log frames: `{"kind":"log","seq":N`). Returns -1 for any other frame.
  */
 export function leadingSeq(buf: Uint8Array, start: number, end: number): number {
-  const p = SEQ_PREFIX;
+  const p = buf[start + 9] === 0x6c /* l of "log" */ ? LOG_SEQ_PREFIX : SEQ_PREFIX;
   if (end - start <= p.length) return -1;
   for (let j = 0; j < p.length; j++) if (buf[start + j] !== p[j]) return -1;
   let n = 0;

@@ -31,6 +31,13 @@ export interface CrowdOptions {
    * time in ms: from the send time in the frame to the arrival of the TCP read holding it (see `OnFrame`).
    */
   onLatency?: (ms: number, n: number, index: number) => void;
+  /**
+   * Offer permessage-deflate, as browsers do. Only the first subscriber (the sentinel, which acks)
+   * inflates what it gets and checks every seq; the others count compressed frames as they come (after the
+   * hello, every frame on an unfiltered stream is an event), so that the generator's inflating does not
+   * become what is measured. Missing events still show: each must end with every event published.
+   */
+  deflate?: boolean;
 }
 
 export interface Crowd {
@@ -38,6 +45,8 @@ export interface Crowd {
   /** Resolves once every subscriber received its first frame (the server's hello): all are subscribed. */
   ready: Promise<void>;
   deliveries(): number;
+  /** Bytes received by all subscribers after their handshakes (frame headers included). */
+  bytes(): number;
   /** Events missing: jumps in seq, plus events not received out of `expected` per subscriber. */
   lost(expected: number): number;
   reordered(): number;
@@ -49,7 +58,7 @@ export interface Crowd {
 }
 
 /** Opens `size` subscribers, `concurrency` handshakes at a time. */
-export async function openCrowd({ host, port, path, size, concurrency = 200, onCounter, onLatency }: CrowdOptions): Promise<Crowd> {
+export async function openCrowd({ host, port, path, size, concurrency = 200, onCounter, onLatency, deflate }: CrowdOptions): Promise<Crowd> {
   const subs: Subscriber[] = [];
   let greeted = 0;
   let onGreeted: (() => void) | undefined;
@@ -60,11 +69,15 @@ export async function openCrowd({ host, port, path, size, concurrency = 200, onC
     const sub: Subscriber = { ws: undefined as unknown as RawWs, count: 0, lastSeq: -1, gaps: 0, reordered: 0 };
     let greetedThis = false;
     sub.ws = await openRawWs({
-      host, port, path,
-      onFrame(buf, start, end, arrivedMs) {
+      host, port, path, deflate, inflate: deflate && index === 0,
+      onFrame(buf, start, end, arrivedMs, compressed) {
         if (!greetedThis) {
           greetedThis = true;
           if (++greeted === size) onGreeted?.();
+          return;
+        }
+        if (compressed) {
+          if (++sub.count === waiter?.count && --behind === 0) waiter.resolve();
           return;
         }
         const seq = leadingSeq(buf, start, end);
@@ -94,6 +107,7 @@ export async function openCrowd({ host, port, path, size, concurrency = 200, onC
     subs,
     ready,
     deliveries: () => subs.reduce((a, s) => a + s.count, 0),
+    bytes: () => subs.reduce((a, s) => a + s.ws.bytes(), 0),
     lost: (expected) => subs.reduce((a, s) => a + s.gaps + Math.max(0, expected - s.count), 0),
     reordered: () => subs.reduce((a, s) => a + s.reordered, 0),
     allReceived(count, timeoutMs) {

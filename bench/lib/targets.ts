@@ -26,6 +26,9 @@ export function addEnvelopeBaseline() {
   envelopeBaseline = true;
 }
 
+/** Whether `--against` gave another build to measure (the target "previous"). */
+export const hasPrevious = () => previousBinary !== undefined;
+
 /** The targets every standard case measures: stream-server first, then the baselines (and the optional ones, if set). */
 export function standardTargets(): TargetName[] {
   return [
@@ -72,7 +75,7 @@ export function profileStreamServer(dir: string) {
   profileDir = dir;
 }
 
-/** The command line that starts each target on a free port. `flags` go to stream-server only. */
+/** The command line that starts each target on a free port. `flags` go to stream-server and bare Bun (e.g. `--deflate 3KB`). */
 async function command(name: TargetName, flags: string[]): Promise<string[]> {
   switch (name) {
     case "stream-server":
@@ -81,7 +84,7 @@ async function command(name: TargetName, flags: string[]): Promise<string[]> {
     case "previous":
       return [previousBinary!, "--port", "0", "--host", "127.0.0.1", ...UNGUARDED, ...flags];
     case "bare-bun":
-      return ["bun", join(ROOT, "bench/baselines/bun-pubsub.ts"), "0"];
+      return ["bun", join(ROOT, "bench/baselines/bun-pubsub.ts"), "0", ...flags];
     case "bare-bun-envelope":
       return ["bun", join(ROOT, "bench/baselines/bun-pubsub.ts"), "0", "--envelope"];
     case "node-ws":

@@ -5,7 +5,7 @@ import { openPacedPublisher } from "../lib/paced-publisher.ts";
 import { openPublisher, windowGate, type Gate } from "../lib/publisher.ts";
 import { fmt, type BenchContext, type Row, type Scenario } from "../lib/scenario.ts";
 import { openCrowd, type Crowd } from "../lib/subscribers.ts";
-import { standardTargets, startTarget, type Target } from "../lib/targets.ts";
+import { hasPrevious, startTarget, type Target } from "../lib/targets.ts";
 
 /**
  * What --redis costs: the same fan-out and latency runs against single node (in memory), --redis with one
@@ -21,17 +21,15 @@ const LATENCY_RATE = 200;
 interface Mode {
   label: string;
   instances: number;
-  /** The build to run (`previous`: the `--against` one); stream-server when absent. */
-  target?: "previous";
+  /** Runs the build given with --against (the target "previous"), for before/after figures in one run. */
+  previous?: boolean;
 }
-const MODES: Mode[] = [
+const modes = (): Mode[] => [
   { label: "single node", instances: 1 },
   { label: "--redis, 1 instance", instances: 1 },
   { label: "--redis, 2 instances", instances: 2 },
+  ...(hasPrevious() ? [{ label: "--redis, 1 instance, previous build", instances: 1, previous: true }] : []),
 ];
-/** With `--against`, the other build on Redis too, for before/after figures (Redis's own CPU included). */
-const PREVIOUS: Mode = { label: "previous --redis, 1 instance", instances: 1, target: "previous" };
-const modes = (): Mode[] => (standardTargets().includes("previous") ? [...MODES, PREVIOUS] : MODES);
 
 interface Figures {
   deliveriesPerSec: number;
@@ -49,7 +47,7 @@ interface Figures {
 async function startMode(mode: Mode, redis: RedisServer): Promise<Target[]> {
   if (mode.label === "single node") return [await startTarget("stream-server")];
   const flags = ["--redis", redis.url, "--redis-prefix", uniquePrefix()];
-  return Promise.all(Array.from({ length: mode.instances }, () => startTarget(mode.target ?? "stream-server", flags)));
+  return Promise.all(Array.from({ length: mode.instances }, () => startTarget(mode.previous ? "previous" : "stream-server", flags)));
 }
 
 /** Fan-out (bounded window, WebSocket publisher on the first instance), then latency at a fixed rate. */
@@ -132,15 +130,13 @@ function rows(results: Map<string, Figures | Error>): Row[] {
         }
       : { scenario: "redis", case: caseName, server: label, value: r.p99, unit: "ms p99", higherIsBetter: false, details: { p50: r.p50, max: r.max }, raw: { ...r } };
   };
-  for (const mode of MODES.slice(1)) {
+  for (const mode of modes().slice(1)) {
     const fan = `fan-out, ${SUBSCRIBERS} subs${mode.instances > 1 ? " split over 2" : ""}, ws publisher`;
     const lat = `latency, ${LATENCY_RATE} events/s to ${SUBSCRIBERS} subs${mode.instances > 1 ? " on 2" : ""}`;
-    out.push(row(mode.label, "fan-out", fan), row("single node", "fan-out", fan));
-    out.push(row(mode.label, "latency", lat), row("single node", "latency", lat));
-  }
-  if (results.has(PREVIOUS.label)) {
-    const fan = `fan-out, ${SUBSCRIBERS} subs, ws publisher, this build vs the previous`;
-    out.push(row(MODES[1]!.label, "fan-out", fan), row(PREVIOUS.label, "fan-out", fan));
+    // The previous build joins its own case after single node, so the case reads: this build ÷ single node, ÷ previous.
+    const against = mode.previous ? [] : ["single node"];
+    out.push(row(mode.label, "fan-out", fan), ...against.map((l) => row(l, "fan-out", fan)));
+    out.push(row(mode.label, "latency", lat), ...against.map((l) => row(l, "latency", lat)));
   }
   return out;
 }

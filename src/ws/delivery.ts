@@ -38,9 +38,12 @@ export function startDelivery(ws: ServerWebSocket<SocketData>, { hub, checkpoint
   let stopped = false;
   let stop: () => void = () => void (stopped = true);
 
-  /** Sends one frame; true while Bun's queue for the socket has room for more. */
+  /**
+   * Sends one frame (compressed if the client negotiated permessage-deflate, as live frames are); true while
+   * Bun's queue for the socket has room for more. That queue holds what goes on the wire, compressed or not.
+   */
   const send = (frame: string) => {
-    const status = ws.send(frame);
+    const status = ws.send(frame, true);
     return status > 0 || (status === -1 && ws.getBufferedAmount() < window);
   };
   const live = () => {
@@ -69,7 +72,7 @@ export function startDelivery(ws: ServerWebSocket<SocketData>, { hub, checkpoint
       const frames = openingFrames(channel, path, position, resumed, subscription.resume?.since);
       if (!resuming) {
         ws.cork(() => {
-          ws.send(frames[0]!.text);
+          ws.send(frames[0]!.text, true);
           live();
         });
         return;

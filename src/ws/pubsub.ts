@@ -12,13 +12,16 @@ import type { SocketData } from "./socket-data.ts";
  * subscriber from Bun's subscriber count, and its size is handed to the slow-consumer watchdog, which
  * checks the queues every half limit of published bytes. Checkpoints go out the same way, to their
  * filter's topic; they are positions, not delivered frames, so the metrics do not count them.
+ * Frames are compressed for the sockets that negotiated permessage-deflate (`--compression on`), by Bun,
+ * once per such socket; the watchdog still counts uncompressed bytes, so it sweeps at least as often as
+ * the queues (which hold compressed bytes) can grow.
  */
 export function attachPubSub(fanout: Fanout, checkpoints: Checkpoints, server: Server<SocketData>, metrics: Recorder, watchdog: SlowConsumerWatchdog<SocketData>): void {
   fanout.attach({
     // Read before publishing: Bun's publish result reports bytes for one subscriber, not a count.
     subscribers: (topic) => server.subscriberCount(topic),
     publish(topic, frame, channel, subscribers) {
-      server.publish(topic, frame);
+      server.publish(topic, frame, true);
       watchdog.published(frame.length);
       metrics.delivered(channel, subscribers, Buffer.byteLength(frame));
     },
@@ -27,7 +30,7 @@ export function attachPubSub(fanout: Fanout, checkpoints: Checkpoints, server: S
     subscribers: (topic) => server.subscriberCount(topic),
     publish(topic, _channel, seq) {
       const frame = controlFrame({ kind: "checkpoint", seq });
-      server.publish(topic, frame);
+      server.publish(topic, frame, true);
       watchdog.published(frame.length);
     },
   });

@@ -44,6 +44,7 @@ describe("the compiled executable", () => {
     [["--bogus"], "unknown option --bogus"],
     [["--log-level", "loud"], "--log-level expects one of debug, info, warn, error"],
     [["--log-format", "xml"], "--log-format expects pretty or json"],
+    [["--compression", "gzip"], "--compression expects off or on"],
     [["--port"], "--port needs a value"],
   ])("bad command line %p exits 2 with one line naming the flag", async (args, message) => {
     const res = await runBinary(args as string[]);
@@ -74,6 +75,24 @@ describe("the compiled executable", () => {
     }
   });
 
+  test("STREAM_COMPRESSION=on: a browser-like client negotiates permessage-deflate and reads the same frames", async () => {
+    const compressed = await startBinary([], { STREAM_COMPRESSION: "on" });
+    try {
+      const ws = await connect(`ws://127.0.0.1:${compressed.port}/ws`); // Bun's client offers it, as browsers do
+      expect(ws.ws.extensions).toStartWith("permessage-deflate");
+      expect((await ws.next()).kind).toBe("hello");
+      expect((await postJson(`${compressed.url}/api/events`, { type: "order.placed", data: { qty: 2 } })).status).toBe(200);
+      expect(await ws.next()).toMatchObject({ kind: "event", seq: 1, type: "order.placed", data: { qty: 2 } });
+      ws.close();
+      // The default server answers the same offer with plain frames.
+      const plain = await connect(`ws://127.0.0.1:${srv.port}/ws`);
+      expect(plain.ws.extensions).toBe("");
+      plain.close();
+    } finally {
+      expect(await compressed.kill()).toBe(0);
+    }
+  });
+
   test("healthcheck reads PORT from the environment, as in the Docker image", async () => {
     const res = await runBinary(["healthcheck"], { PORT: String(srv.port), HOST: "127.0.0.1" });
     expect(res.code).toBe(0);
@@ -82,7 +101,7 @@ describe("the compiled executable", () => {
   test("--help and --version", async () => {
     const help = await runBinary(["--help"]);
     expect(help.code).toBe(0);
-    for (const flag of ["--port", "--host", "--cors-origin", "--log-level", "--log-format", "healthcheck"]) expect(help.stdout).toContain(flag);
+    for (const flag of ["--port", "--host", "--cors-origin", "--log-level", "--log-format", "--compression", "healthcheck"]) expect(help.stdout).toContain(flag);
     const version = await runBinary(["--version"]);
     expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
   });

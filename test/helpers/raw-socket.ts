@@ -1,9 +1,12 @@
 import type { Socket } from "bun";
+import { constants, deflateRawSync, inflateRawSync } from "node:zlib";
 
 /** One frame as it came off the wire. */
 export interface RawFrame {
   opcode: number;
   payload: Buffer;
+  /** RSV1: the payload is compressed (permessage-deflate); see `createInflater`. */
+  compressed: boolean;
   /** For close frames: the code and reason. */
   code?: number;
   reason?: string;
@@ -34,6 +37,9 @@ export interface RawSocket {
 }
 
 export const OP = { text: 1, binary: 2, close: 8, ping: 9, pong: 10 } as const;
+
+/** Or-ed into an opcode for `send`: RSV1, the frame's payload is compressed (`deflateMessage`). */
+export const COMPRESSED = 0x40;
 
 /** Opens a TCP connection to 127.0.0.1:`port` and sends a WebSocket handshake for `path`. */
 export async function rawConnect(port: number, path: string, headers: Record<string, string> = {}): Promise<RawSocket> {
@@ -108,9 +114,10 @@ export async function rawConnect(port: number, path: string, headers: Record<str
       offset = 10;
     }
     if (buf.length < offset + length) return undefined;
+    const compressed = (buf[0]! & 0x40) !== 0;
     const payload = Buffer.from(buf.subarray(offset, offset + length));
     buf = buf.subarray(offset + length);
-    const frame: RawFrame = { opcode, payload };
+    const frame: RawFrame = { opcode, payload, compressed };
     if (opcode === OP.close && payload.length >= 2) {
       frame.code = payload.readUInt16BE(0);
       frame.reason = payload.subarray(2).toString("utf8");
@@ -155,4 +162,34 @@ export async function rawConnect(port: number, path: string, headers: Record<str
     ended,
     end: () => socket.end(),
   };
+}
+
+/** The bytes permessage-deflate strips from the end of every compressed message (RFC 7692, 7.2.1). */
+const DEFLATE_TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff]);
+
+/**
+ * Inflates a connection's compressed messages in order. The server may keep its compression window
+ * across messages (context takeover), so each message is inflated with the text before it as the dictionary.
+ * Also the bench's (bench/lib/raw-ws.ts).
+ */
+export function createPayloadInflater(): (payload: Uint8Array) => Buffer {
+  let window = Buffer.alloc(0);
+  return (payload) => {
+    const options = { finishFlush: constants.Z_SYNC_FLUSH, ...(window.length > 0 ? { dictionary: window } : {}) };
+    const out = inflateRawSync(Buffer.concat([payload, DEFLATE_TAIL]), options);
+    window = Buffer.concat([window, out]).subarray(-32 * 1024);
+    return out;
+  };
+}
+
+/** A connection's frames as text, inflated when compressed (see `createPayloadInflater`). */
+export function createInflater(): (frame: RawFrame) => string {
+  const inflate = createPayloadInflater();
+  return (frame) => (frame.compressed ? inflate(frame.payload) : frame.payload).toString("utf8");
+}
+
+/** Compresses one client message on its own (no context kept), as a client offering client_no_context_takeover does. */
+export function deflateMessage(text: string | Buffer): Buffer {
+  const out = deflateRawSync(text, { finishFlush: constants.Z_SYNC_FLUSH });
+  return out.subarray(0, out.length - DEFLATE_TAIL.length);
 }

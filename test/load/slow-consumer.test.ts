@@ -1,6 +1,7 @@
 import { expect, test } from "bun:test";
 import { connect } from "../helpers/client.ts";
-import { OP, rawConnect, type RawFrame, type RawSocket } from "../helpers/raw-socket.ts";
+import { randomBytes } from "node:crypto";
+import { createInflater, OP, rawConnect, type RawFrame, type RawSocket } from "../helpers/raw-socket.ts";
 import { postJson, useServer, type TestServer } from "../helpers/server.ts";
 
 const start = useServer();
@@ -75,19 +76,23 @@ test(
   120_000,
 );
 
+/** How a test reads a frame's text: as it came, or inflated (`createInflater`) for a client that negotiated compression. */
+type Decode = (frame: RawFrame) => string;
+const plainText: Decode = (frame) => frame.payload.toString();
+
 /**
  * A client that stops reading right after its hello, fed 16 KB events until the server finds it too slow.
  * In batches, so the few MB that fill the kernel's buffers and then the limit take well under a second.
  */
-async function stallUntilSlow(s: TestServer) {
-  const slow = await rawConnect(s.server.port, "/ws");
-  expect(JSON.parse((await slow.next()).payload.toString()).kind).toBe("hello");
+async function stallUntilSlow(s: TestServer, { headers = {}, decode = plainText, item = payload } = {}) {
+  const slow = await rawConnect(s.server.port, "/ws", headers);
+  expect(JSON.parse(decode(await slow.next())).kind).toBe("hello");
   slow.pause();
   let published = 0;
   const isSlowLog = (l: Record<string, unknown>) => String(l.msg).startsWith("slow client closed");
   while (!s.logs.some(isSlowLog)) {
     expect(published).toBeLessThan(4000); // 64 MB: the kernel and the limit together never hold that much
-    const res = await postJson(`${s.url}/api/events`, Array.from({ length: 32 }, (_, i) => payload(published + i)));
+    const res = await postJson(`${s.url}/api/events`, Array.from({ length: 32 }, (_, i) => item(published + i)));
     expect(res.status).toBe(200);
     published = res.body.items.at(-1).seq;
   }
@@ -95,7 +100,7 @@ async function stallUntilSlow(s: TestServer) {
 }
 
 /** Reads until the close frame or the end of the connection; checks the seqs run 1, 2, 3… with no gap. */
-async function readContiguous(slow: RawSocket) {
+async function readContiguous(slow: RawSocket, decode: Decode = plainText) {
   let last = 0;
   let bytes = 0;
   for (;;) {
@@ -107,7 +112,7 @@ async function readContiguous(slow: RawSocket) {
     }
     if (frame.opcode === OP.close) return { last, bytes, close: frame };
     if (frame.opcode !== OP.text) continue; // a heartbeat ping, if Bun queued one before the stall
-    const seq = JSON.parse(frame.payload.toString()).seq;
+    const seq = JSON.parse(decode(frame)).seq;
     expect(seq).toBe(last + 1);
     last = seq;
     bytes += frame.payload.length;
@@ -174,6 +179,27 @@ test(
     const { last, close } = await readContiguous(slow);
     expect(close).toBeUndefined();
     expect(last).toBeGreaterThan(0);
+    await resumeRecoversAll(s, last, published);
+  },
+  60_000,
+);
+
+test(
+  "with --compression on, a slow client that negotiated it is closed the same way: its limit counts the (compressed) bytes queued",
+  async () => {
+    const s = start(["--compression", "on", "--max-buffered-bytes", String(LIMIT), "--log-level", "info"]);
+    const inflate = createInflater();
+    // Random data compresses little, so the queue grows about as fast as without compression.
+    const noisy = (i: number) => ({ type: "book.snapshot", data: { i, levels: randomBytes(12 * 1024).toString("base64") } });
+    const headers = { "Sec-WebSocket-Extensions": "permessage-deflate; client_max_window_bits" };
+    const { slow, published, found } = await stallUntilSlow(s, { headers, decode: inflate, item: noisy });
+    expect(slow.headers["sec-websocket-extensions"]).toStartWith("permessage-deflate");
+    expect(found.bufferedBytes as number).toBeGreaterThan(LIMIT);
+    expect(found.bufferedBytes as number).toBeLessThan(LIMIT + LIMIT / 2 + 20 * 1024);
+
+    slow.resume();
+    const { last, close } = await readContiguous(slow, inflate);
+    expect(close?.code).toBe(1013);
     await resumeRecoversAll(s, last, published);
   },
   60_000,

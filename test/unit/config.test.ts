@@ -14,6 +14,14 @@ describe("config", () => {
     expect(() => loadConfig(["--checkpoint-ms", "1.5"], {})).toThrow("--checkpoint-ms expects milliseconds from 0 to 3600000 (0 = off)");
   });
 
+  test("--compression: off by default, on from the flag or STREAM_COMPRESSION, anything else refused; listed in --help", () => {
+    expect(loadConfig([], {}).compression).toBe("off");
+    expect(loadConfig(["--compression", "on"], {}).compression).toBe("on");
+    expect(loadConfig([], { STREAM_COMPRESSION: "on" }).compression).toBe("on");
+    expect(() => loadConfig(["--compression", "yes"], {})).toThrow('--compression expects off or on, got "yes"');
+    expect(helpText()).toContain("--compression");
+  });
+
   test("flags override the environment, which overrides defaults", () => {
     const env = { PORT: "9000", HOST: "127.0.0.1", STREAM_LOG_LEVEL: "warn" };
     expect(loadConfig([], env)).toMatchObject({ port: 9000, host: "127.0.0.1", logLevel: "warn" });

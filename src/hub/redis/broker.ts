@@ -2,6 +2,7 @@ import type { Logger } from "../../log/logger.ts";
 import { newEpoch, type Broker, type Deliver } from "../broker.ts";
 import type { Channel } from "../channels.ts";
 import { redisKeys } from "./keys.ts";
+import { groupAppends, type Append } from "./append-group.ts";
 import { createRedisLink } from "./link.ts";
 import { createStreamReader } from "./reader.ts";
 import { appendDrafts, readById, readPage, seekTime } from "./scripts.ts";
@@ -27,10 +28,14 @@ export interface RedisBrokerOptions {
   logger: Logger;
   /** Redis lost a channel's stream (a new epoch): local subscribers must be told. */
   onRecreated?: (channel: Channel, epoch: string) => void;
+  /** Publishes that come while an append is in flight go to Redis together (see `groupAppends`); false only to measure without. */
+  groupAppends?: boolean;
 }
 
 /** Most entries one history read asks Redis for. */
 const MAX_PAGE = 10_000;
+/** Most drafts one grouped append carries (a single publish larger than this still goes in one). */
+const MAX_GROUP = 1000;
 
 /**
  * The multi-instance broker: each channel is a Redis Stream whose entry ids are the seqs, so every
@@ -39,16 +44,18 @@ const MAX_PAGE = 10_000;
  * every instance delivers the same entries in the same order.
  */
 export function createRedisBroker(options: RedisBrokerOptions): Broker {
-  const { url, prefix, timeoutMs, historySize, historyMaxAgeMs, readerSlack = 10_000, deliver, logger, onRecreated } = options;
+  const { url, prefix, timeoutMs, historySize, historyMaxAgeMs, readerSlack = 10_000, deliver, logger, onRecreated, groupAppends: grouped = true } = options;
   const keys = (channel: Channel) => redisKeys(prefix, channel);
   const cutoff = () => (historyMaxAgeMs ? Date.now() - historyMaxAgeMs : 0);
   const commands = createRedisLink({ url, role: "publish", logger, timeoutMs });
   // XREAD BLOCK holds its connection, so the reader gets one of its own.
   const readerLink = createRedisLink({ url, role: "stream reader", logger });
   const reader = createStreamReader({ link: readerLink, keys, deliver, logger, onRecreated });
+  const append: Append = (channel, drafts) => appendDrafts(commands, keys(channel), drafts, historySize + readerSlack, newEpoch(), cutoff());
+  const publish = grouped ? groupAppends(append, MAX_GROUP) : append;
 
   return {
-    publish: (channel, drafts) => appendDrafts(commands, keys(channel), drafts, historySize + readerSlack, newEpoch(), cutoff()),
+    publish,
     byId: (channel, id) => readById(commands, keys(channel), id, cutoff()),
     async read(channel, since, limit) {
       const page = await readPage(commands, keys(channel), since, Math.max(1, Math.min(limit, MAX_PAGE)), cutoff());
