@@ -20,7 +20,8 @@ missed while the server restarts. URL defaults to $STREAM_URL or ${DEFAULT_URL}.
   --since-time T       start at a time: -15m, -2h, -7d or 2026-12-03T10:00:00Z
   --json               NDJSON, one frame per line (the default when stdout is not a terminal)
   --cursor-file F      start from the position saved in F and save it after each frame (write + rename):
-                       killed at any moment and run again, it neither skips nor repeats a frame.
+                       killed at any moment and run again, it skips nothing; only the line being
+                       printed at the kill can be printed again (dedupe by seq if that matters).
                        F wins over --since and --since-time once it exists
   --exec CMD           run CMD (with sh -c) once per frame: the frame's JSON on its stdin, STREAM_SEQ and
                        STREAM_TYPE (STREAM_LEVEL for logs) in its environment; the cursor moves only after
