@@ -1,4 +1,4 @@
-import { PublishError, StreamRefusedError, subscribe, type EventInput, type Published, type Subscription } from "../client/index.ts";
+import { PublishError, StreamRefusedError, subscribe, type EventInput, type Published } from "../client/index.ts";
 import { DEFAULT_URL, isUrl, jsonFlag, parseCommandLine, say, UsageError, wholeNumber } from "./args.ts";
 import { writeNow } from "./output.ts";
 
@@ -20,12 +20,15 @@ $STREAM_URL or ${DEFAULT_URL}.
   --logs               publish a log line (POST /api/logs): LEVEL is debug, info, warn or error
   --fields JSON        the log line's fields (an object)
   --max-batch N        events per frame from standard input (default 100; the server takes up to its --max-batch)
+  --timeout S          give up when a frame has no acknowledgement after S seconds, e.g. while the server is
+                       down (default 30; 0 waits for ever, reconnecting)
   --json               print the server's answer as JSON
   --token T            the publish token (or $STREAM_TOKEN)
   -h, --help           this text
 
 Exit status: 0 published, 1 refused (the server's message is printed; for standard input, the line), 2 bad
-command line. Lines before a refused batch stay published.
+command line, 4 gave up after --timeout (what was not acknowledged may or may not be stored: sending it
+again with the same ids stores it once). Lines before a refused batch stay published.
 
 Examples:
   stream-server publish order.filled --data '{"qty":5}' --source strategy/alpha
@@ -40,6 +43,7 @@ const OPTIONS = {
   logs: { type: "boolean" },
   fields: { type: "string" },
   "max-batch": { type: "string" },
+  timeout: { type: "string" },
   json: { type: "boolean" },
   token: { type: "string" },
   help: { type: "boolean", short: "h" },
@@ -59,21 +63,35 @@ export async function runPublish(argv: string[], env: Record<string, string | un
   if (o.logs) return publishLog(url, token, positionals, o);
   if (positionals.length > 1) throw new UsageError(`${NAME} takes one TYPE, not ${positionals.join(" ")} (quote --data's JSON)`);
   const maxBatch = wholeNumber("--max-batch", o["max-batch"], 1) ?? 100;
+  const timeout = wholeNumber("--timeout", o.timeout) ?? 30;
   const sub = subscribe(url, {
     token, receive: false,
     onState: (s) => s.status === "reconnecting" && say(NAME, s.text),
   });
+  const send = (events: EventInput[]) => acknowledged(sub.publish(events), timeout, () => sub.state.text);
   try {
     if (positionals[0] !== undefined) {
       const event: EventInput = { type: positionals[0], source: o.source, id: o.id, data: jsonFlag("--data", o.data) };
-      return report(await sub.publish([event]), o.json);
+      return report(await send([event]), o.json);
     }
-    return await publishLines(sub, maxBatch, o.json);
+    return await publishLines(send, maxBatch, o.json);
   } catch (err) {
     return refused(err);
   } finally {
     sub.close();
   }
+}
+
+/** No acknowledgement within --timeout. */
+class GaveUp extends Error {}
+
+/** Waits for `published` at most `seconds` (0: for ever), so a publish to a server that stays down ends. */
+function acknowledged<T>(published: Promise<T>, seconds: number, state: () => string): Promise<T> {
+  if (seconds === 0) return published;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new GaveUp(`no acknowledgement within ${seconds} s (${state()})`)), seconds * 1000);
+    published.then(resolve, reject).finally(() => clearTimeout(timer));
+  });
 }
 
 /** Prints each event's seq (or the answer as JSON, as POST /api/events gives it). */
@@ -94,6 +112,10 @@ function refused(err: unknown, where?: (issuePath: string) => string): number {
     say(NAME, `the server refused the connection: ${err.message}`);
     return 1;
   }
+  if (err instanceof GaveUp) {
+    say(NAME, `gave up: ${err.message}; it may or may not be stored: send it again with the same ids (--id, or "id" per line) and it is stored once; --timeout 0 waits for ever`);
+    return 4;
+  }
   throw err;
 }
 
@@ -101,7 +123,7 @@ function refused(err: unknown, where?: (issuePath: string) => string): number {
  * Standard input, one event per line: lines are sent in frames of up to `maxBatch` (whatever has
  * arrived when the input pauses goes at once), each frame's ack awaited before the next.
  */
-async function publishLines(sub: Subscription, maxBatch: number, json?: boolean): Promise<number> {
+async function publishLines(send: (events: EventInput[]) => Promise<Published[]>, maxBatch: number, json?: boolean): Promise<number> {
   let lineNo = 0;
   let batch: EventInput[] = [];
   let lines: number[] = [];
@@ -111,14 +133,16 @@ async function publishLines(sub: Subscription, maxBatch: number, json?: boolean)
     const [sent, at] = [batch, lines];
     [batch, lines] = [[], []];
     try {
-      report(await sub.publish(sent), json);
+      report(await send(sent), json);
       return 0;
     } catch (err) {
       const code = refused(err, (path) => {
         const m = /^events\.(\d+)\.?(.*)$/.exec(path);
         return m ? `line ${at[Number(m[1])]}${m[2] ? `: ${m[2]}` : ""}` : path;
       });
-      say(NAME, `nothing from lines ${at[0]}–${at.at(-1)} was published (one batch)${at[0]! > 1 ? `; lines before ${at[0]} were` : ""}`);
+      const before = at[0]! > 1 ? `; lines before ${at[0]} were` : "";
+      if (err instanceof GaveUp) say(NAME, `lines ${at[0]}–${at.at(-1)} were not acknowledged (one batch)${before}`);
+      else say(NAME, `nothing from lines ${at[0]}–${at.at(-1)} was published (one batch)${before}`);
       return code;
     }
   };
@@ -142,9 +166,11 @@ async function publishLines(sub: Subscription, maxBatch: number, json?: boolean)
     for (const line of parts) {
       const bad = take(line);
       if (bad) return (await flush()) || (say(NAME, bad), 1);
-      if (batch.length >= maxBatch && (await flush())) return 1;
+      const failed = batch.length >= maxBatch ? await flush() : 0;
+      if (failed) return failed;
     }
-    if (await flush()) return 1;
+    const failed = await flush();
+    if (failed) return failed;
   }
   if (rest !== "") {
     const bad = take(rest);

@@ -93,4 +93,21 @@ describe("stream-server publish", () => {
       await srv.kill("SIGKILL");
     }
   }, 120_000);
+
+  test("a server that stays down: it gives up after --timeout with status 4, saying what to do, instead of retrying for ever", async () => {
+    // A port that was free a moment ago: nothing answers there.
+    const probe = Bun.serve({ port: 0, fetch: () => new Response() });
+    const url = `http://127.0.0.1:${probe.port}`;
+    probe.stop(true);
+    const one = await runCli(["publish", url, "order.filled", "--id", "fill-9", "--timeout", "1"]);
+    expect(one.code).toBe(4);
+    expect(one.stderr).toContain("gave up: no acknowledgement within 1 s");
+    expect(one.stderr).toContain("same ids");
+    const lines = await runCli(["publish", url, "--timeout", "1"], { stdin: '{"type":"a","id":"a-1"}\n{"type":"b","id":"b-1"}\n' });
+    expect(lines.code).toBe(4);
+    expect(lines.stderr).toContain("lines 1–2 were not acknowledged");
+    const bad = await runCli(["publish", url, "order.filled", "--timeout", "soon"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--timeout must be a whole number");
+  }, 60_000);
 });
