@@ -80,7 +80,7 @@ try {
     for (const groupAppends of [false, true]) {
       rows.push({
         broker: groupAppends ? "redis" : "redis, an append per publish", round,
-        ...(await measure((deliver) => createRedisBroker({ url: redis.url, prefix: uniquePrefix(), historySize: 10_000, deliver, logger, groupAppends }), redis.pid())),
+        ...(await measure((deliver) => createRedisBroker({ url: redis.url, prefix: uniquePrefix(), historySize: 10_000, timeoutMs: 5000, deliver, logger, groupAppends }), redis.pid())),
       });
     }
   }

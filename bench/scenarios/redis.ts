@@ -1,9 +1,10 @@
 import { startRedis, uniquePrefix, type RedisServer } from "../../test/helpers/redis.ts";
+import { cpuDetails, runGenerator, type GeneratorResult } from "../lib/generate.ts";
 import { quantile } from "../lib/latency-recorder.ts";
 import { cpuMs } from "../lib/proc.ts";
 import { openPacedPublisher } from "../lib/paced-publisher.ts";
 import { openPublisher, windowGate, type Gate } from "../lib/publisher.ts";
-import { fmt, type BenchContext, type Row, type Scenario } from "../lib/scenario.ts";
+import { fmt, runCase, type BenchContext, type Row, type Scenario, type ServerSpec } from "../lib/scenario.ts";
 import { openCrowd, type Crowd } from "../lib/subscribers.ts";
 import { hasPrevious, startTarget, type Target } from "../lib/targets.ts";
 
@@ -17,6 +18,9 @@ const SUBSCRIBERS = 100;
 const WINDOW = 100;
 const ACK_EVERY = 10;
 const LATENCY_RATE = 200;
+/** The issue's shape: 1,000 subscribers × 100 events/s (100k deliveries/s), every delivery timed, as in `latency`. */
+const CROWD = 1000;
+const CROWD_RATE = 100;
 
 interface Mode {
   label: string;
@@ -149,8 +153,11 @@ export const redis: Scenario = {
     const server = await startRedis();
     const runs = new Map<string, Figures[]>();
     const failures = new Map<string, Error>();
+    const out: Row[] = [];
     try {
-      for (let i = 0; i < ctx.repeat; i++) {
+      out.push(...(await crowdCases(ctx, server)));
+      // The cases above run only when --case names them; these (many cases per run) only without --case.
+      for (let i = 0; i < (ctx.caseFilter ? 0 : ctx.repeat); i++) {
         for (const mode of modes()) {
           ctx.progress(`redis · ${mode.label}${ctx.repeat > 1 ? ` (run ${i + 1}/${ctx.repeat})` : ""}`);
           let instances: Target[] = [];
@@ -168,11 +175,58 @@ export const redis: Scenario = {
     } finally {
       await server.stop();
     }
+    if (ctx.caseFilter) return out;
     const results = new Map<string, Figures | Error>();
     for (const mode of modes()) {
       const all = (runs.get(mode.label) ?? []).sort((a, b) => a.deliveriesPerSec - b.deliveriesPerSec);
       results.set(mode.label, all[Math.floor((all.length - 1) / 2)] ?? failures.get(mode.label) ?? new Error("no run"));
     }
-    return rows(results);
+    return [...rows(results), ...out];
   },
 };
+
+/**
+ * The issue's targets at 1,000 subscribers, as the `latency` and `fanout` scenarios measure them (one
+ * generator process, every delivery counted): --redis with one instance beside single node, and with
+ * --against the build before on Redis too. Runs only when `--case` names it (e.g. `--case "1000 subs"`):
+ * at 100k deliveries/s both processes are busy on 2 cores, so it takes a while and needs a quiet machine.
+ * **server µs/event** is stream-server's CPU only; Redis's is on top.
+ */
+async function crowdCases(ctx: BenchContext, redis: RedisServer): Promise<Row[]> {
+  if (!ctx.caseFilter) return [];
+  const onRedis = (label: string, target: "stream-server" | "previous"): ServerSpec => ({
+    label, start: () => startTarget(target, ["--redis", redis.url, "--redis-prefix", uniquePrefix()]),
+  });
+  const servers: ServerSpec[] = [
+    onRedis("--redis, 1 instance", "stream-server"),
+    { label: "single node", start: () => startTarget("stream-server") },
+    ...(hasPrevious() ? [onRedis("--redis, 1 instance, previous build", "previous")] : []),
+  ];
+  const rows = await runCase<GeneratorResult>(ctx, {
+    scenario: "redis",
+    case: `latency, ${CROWD} subs × ${CROWD_RATE} events/s`,
+    servers,
+    measure: (target) => runGenerator(target, {
+      mode: "latency", path: "/ws", subscribers: CROWD, publisher: "ws", rate: CROWD_RATE,
+      durationMs: 6000 * ctx.timeScale, warmupMs: 1000 * ctx.timeScale,
+    }),
+    headline: (r) => ({
+      value: r.p99Ms as number, unit: "ms p99", higherIsBetter: false,
+      details: cpuDetails(r, { p50: fmt(r.p50Ms as number), max: fmt(r.maxMs as number), "1st p50": fmt(r.firstP50Ms as number), lost: r.lost, reordered: r.reordered }),
+    }),
+  });
+  rows.push(...(await runCase<GeneratorResult>(ctx, {
+    scenario: "redis",
+    case: `fan-out, ${CROWD} subs, ws publisher`,
+    servers,
+    measure: (target) => runGenerator(target, {
+      mode: "fanout", path: "/ws", subscribers: CROWD, publisher: "ws",
+      durationMs: 5000 * ctx.timeScale, warmupMs: 1000 * ctx.timeScale, window: WINDOW, ackEvery: ACK_EVERY,
+    }),
+    headline: (r) => ({
+      value: r.deliveriesPerSec as number, unit: "deliveries/s", higherIsBetter: true,
+      details: cpuDetails(r, { lost: r.lost, reordered: r.reordered, "events/s": fmt(r.eventsPerSec as number) }),
+    }),
+  })));
+  return rows;
+}
