@@ -28,13 +28,13 @@ import urllib.parse
 import urllib.request
 import uuid
 from dataclasses import dataclass
-from typing import Any, AsyncIterator, Callable, Iterable, Mapping, Optional, Sequence, Union
+from typing import Any, AsyncIterator, Awaitable, Callable, Iterable, Mapping, Optional, Sequence, Union
 
 import websockets
 import websockets.exceptions
 
 __all__ = [
-    "subscribe", "publish", "Subscription", "Position", "Reset", "Checkpoint", "Backoff",
+    "subscribe", "publish", "Subscription", "Position", "Reset", "Checkpoint", "Backoff", "TokenSource",
     "StreamError", "Refused", "PublishError",
 ]
 
@@ -117,10 +117,33 @@ class Backoff:
 
 Item = Union[dict, Reset, Checkpoint]
 
+#: A token, or a function (plain or async) that returns a fresh one: asked before every connection and,
+#: for a JSON Web Token, again before it expires, so the connection is not closed at expiry (4001).
+TokenSource = Union[str, Callable[[], Union[str, Awaitable[str]]], None]
+
+
+def token_expiry(token: Optional[str]) -> Optional[float]:
+    """When a JSON Web Token expires (seconds since 1970), read from its payload; None for other tokens."""
+    parts = (token or "").split(".")
+    if len(parts) != 3:
+        return None
+    try:
+        # Read, not verified: only to plan when to ask for a fresh token; the server verifies.
+        exp = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4))).get("exp")
+    except (ValueError, AttributeError):
+        return None
+    return float(exp) if isinstance(exp, (int, float)) and not isinstance(exp, bool) else None
+
+
+def refresh_delay(expires_at: float, now: float) -> float:
+    """Seconds to wait before refreshing: a minute before expiry, or at 80 % of what is left for a short-lived token."""
+    left = expires_at - now
+    return max(0.0, left - 60, left * 0.8)
+
 
 def subscribe(url: str, *, logs: bool = False, types: Union[str, Sequence[str], None] = None, level: Optional[str] = None,
               source: Union[str, Sequence[str], None] = None, since: Optional[int] = None, epoch: Optional[str] = None,
-              since_time: Optional[str] = None, token: Optional[str] = None, backoff: Backoff = Backoff(),
+              since_time: Optional[str] = None, token: TokenSource = None, backoff: Backoff = Backoff(),
               checkpoints: bool = False, on_state: Optional[Callable[[str], None]] = None,
               open_timeout: float = 10.0) -> "Subscription":
     """Subscribes to the event stream (or, with logs=True, the log stream); iterate the result with `async for`."""
@@ -136,13 +159,14 @@ def subscribe(url: str, *, logs: bool = False, types: Union[str, Sequence[str], 
 class Subscription:
     """One subscription kept alive across drops: `async for` yields event/log frames (dicts), `Reset`s and, if asked, `Checkpoint`s."""
 
-    def __init__(self, url: str, query: Mapping[str, Optional[str]], start: Optional[Position], *, token: Optional[str],
+    def __init__(self, url: str, query: Mapping[str, Optional[str]], start: Optional[Position], *, token: TokenSource,
                  backoff: Backoff, checkpoints: bool, on_state: Optional[Callable[[str], None]], open_timeout: float):
         self.url, self._query, self._token = url, {k: v for k, v in query.items() if v is not None}, token
         self._backoff, self._checkpoints, self._on_state, self._open_timeout = backoff, checkpoints, on_state, open_timeout
         self._epoch: Optional[str] = start.epoch if start else None
         self._seq: Optional[int] = start.seq if start else None
         self._ws: Any = None
+        self._used_token: Optional[str] = None
         self._closed = False
         self._stop: Optional[asyncio.Event] = None  # made in the loop that iterates (Python 3.9 binds it at creation)
         self.state = "idle"
@@ -185,6 +209,7 @@ class Subscription:
                     attempt = await self._wait(attempt, later.reason, later.retry_after)
                     continue
                 opened, delivered, why = time.monotonic(), False, "closed"
+                refresher = asyncio.ensure_future(self._refresh(self._ws, self._used_token)) if callable(self._token) else None
                 try:
                     while True:
                         frame = json.loads(await self._ws.recv())
@@ -199,6 +224,8 @@ class Subscription:
                 except (OSError, asyncio.TimeoutError, ValueError) as broken:  # a reset socket, or a frame that is not JSON
                     why = f"connection broke: {broken!r}"
                 finally:
+                    if refresher is not None:
+                        refresher.cancel()
                     ws, self._ws = self._ws, None
                     if ws is not None:
                         await ws.close()
@@ -216,9 +243,34 @@ class Subscription:
             if not self.state.startswith("refused"):
                 self._set_state("closed")
 
+    async def _token_now(self) -> Optional[str]:
+        """The token to use now: the fixed one, or a fresh one from the caller's function."""
+        if not callable(self._token):
+            return self._token
+        try:
+            got = self._token()
+            return await got if inspect.isawaitable(got) else got
+        except Exception as failed:  # the caller's function: say why, and try again later
+            raise _RetryLater(f"getting a token failed: {failed!r}", 0) from None
+
+    async def _refresh(self, ws: Any, token: Optional[str]) -> None:
+        """Before `token` expires, sends the next one in a refresh frame; if that fails, the server closes at expiry and the reconnect gets a fresh one."""
+        while True:
+            expires_at = token_expiry(token)
+            if expires_at is None:
+                return
+            await asyncio.sleep(refresh_delay(expires_at, time.time()))
+            try:
+                token = await self._token_now()
+                await ws.send(json.dumps({"kind": "refresh", "token": token}))
+            except (_RetryLater, websockets.exceptions.ConnectionClosed) as failed:
+                log.warning("token refresh failed (%s): the server closes at expiry and the client reconnects", getattr(failed, "reason", failed))
+                return
+
     async def _open(self) -> Any:
         url = self._url_with_position()
-        headers = {"Authorization": f"Bearer {self._token}"} if self._token else {}
+        self._used_token = token = await self._token_now()
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
         try:
             return await websockets.connect(url, **{_HEADERS_ARG: headers}, open_timeout=self._open_timeout, max_size=None)
         except (OSError, asyncio.TimeoutError, EOFError) as unreachable:

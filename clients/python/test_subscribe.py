@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
 import urllib.request
 from typing import List
 
@@ -246,3 +247,29 @@ async def anext_or_none(sub):
     async for item in sub:
         return item
     return None
+
+
+def test_a_token_function_keeps_one_connection_past_each_tokens_expiry(start_server, binary):
+    secret = "python-jwt-secret-0123456789abcdef"
+
+    def mint(ttl: str, sub: str = "quant") -> str:
+        return subprocess.run([binary, "token", "--secret", secret, "--sub", sub, "--subscribe", "order.*", "--publish", "order.*", "--ttl", ttl],
+                              check=True, capture_output=True, text=True).stdout.strip()
+
+    async def fresh() -> str:  # an async function, as one fetching from a login service would be
+        return await asyncio.to_thread(mint, "2s")
+
+    async def scenario():
+        server = start_server(["--jwt-secret", secret])
+        client = reader(server.url, lambda items: len(items) == 1, token=fresh)
+        await client.live.wait()
+        # Two refreshes, each at 80 % of a token's life of at most two seconds: by the second, the first token has expired.
+        while sum("client refreshed its token" in line for line in server.lines) < 2:
+            await asyncio.sleep(0.05)
+        await publish(server.url, {"type": "order.placed", "id": "after-expiry"}, token=mint("1h"))
+        await client.task
+        assert client.items[0]["id"] == "after-expiry"
+        assert [s for s in client.states if s != "closed"] == ["connecting", "live"]
+        assert sum("client connected" in line for line in server.lines) == 1
+
+    run(scenario())

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import json
+
 import pytest
 
-from stream_server_client import Backoff, Checkpoint, Position, Reset, events_url, stream_url, subscribe
+from stream_server_client import Backoff, Checkpoint, Position, Reset, events_url, refresh_delay, stream_url, subscribe, token_expiry
 
 
 @pytest.mark.parametrize("given, logs, expected", [
@@ -83,3 +86,18 @@ def test_a_reset_is_an_item_and_moves_the_position_to_just_before_next_in_the_ne
     gap = sub._take({"kind": "reset", "reason": "history_exceeded", "message": "m", "epoch": "new", "since": 0, "next": 201,
                      "lost": {"from": 1, "to": 200}})
     assert gap.lost == (1, 200) and sub.position == Position("new", 200)
+
+
+def test_token_expiry_reads_a_jwts_exp_and_nothing_else():
+    payload = base64.urlsafe_b64encode(json.dumps({"exp": 1900000000, "sub": "a"}).encode()).decode().rstrip("=")
+    assert token_expiry(f"eyJhbGciOiJIUzI1NiJ9.{payload}.sig") == 1900000000
+    assert token_expiry("a-static-token-1") is None
+    assert token_expiry("a.b.c") is None
+    no_exp = base64.urlsafe_b64encode(b'{"sub":"a"}').decode().rstrip("=")
+    assert token_expiry(f"h.{no_exp}.s") is None
+
+
+def test_refresh_delay_is_a_minute_before_expiry_or_at_80_percent_of_a_short_life():
+    assert refresh_delay(1000 + 3600, 1000) == 3540
+    assert refresh_delay(1000 + 10, 1000) == 8
+    assert refresh_delay(1000 - 5, 1000) == 0
