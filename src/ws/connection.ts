@@ -11,7 +11,7 @@ import type { InboundBudget } from "../access/inbound-budget.ts";
 import type { Admission } from "../access/admission.ts";
 import type { Connections } from "../access/connections.ts";
 import type { Access } from "../access/access.ts";
-import { allowsSubscription, describe, holder } from "../access/grant.ts";
+import { allowsSubscription, describe, holder, MAX_TIMER_MS } from "../access/grant.ts";
 import { startDelivery } from "./delivery.ts";
 import { redactTokenField } from "../log/redact.ts";
 import type { SocketData } from "./socket-data.ts";
@@ -38,9 +38,6 @@ export interface ConnectionDeps {
   /** Checks the token of a refresh frame. */
   access: Access;
 }
-
-/** The longest delay a timer takes (about 24.8 days); a token that expires later re-arms it. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** A frame over maxPayloadLength: the client sees MESSAGE_TOO_BIG; Bun reports it here as 1006 with this reason. */
 const isTooBig = (code: number, reason: string) => code === MESSAGE_TOO_BIG || /too big/i.test(reason);

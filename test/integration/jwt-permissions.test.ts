@@ -84,6 +84,21 @@ describe("subscribing with a token for order.*", () => {
     expect((await fetch(`${s.url}/api/events/by-id/r-1`, { headers: bearer(token) })).status).toBe(404);
   });
 
+  test("a token valid for 30 days (past a timer's 24.8-day limit) keeps its WebSocket and Server-Sent Events streams open", async () => {
+    const s = start(["--jwt-secret", SECRET, "--publish-token", PUB]);
+    const token = await mint({ stream: ORDERS, expiresIn: 30 * 86_400 });
+    const sse = await openEventStream(`${s.url}/api/events/stream?token=${token}`);
+    expect((await sse.frame()).kind).toBe("hello");
+    const ws = await connectPastHello(`${s.ws("/ws")}?token=${token}`);
+    await publishAll(s);
+    // A stream ended at once as "expired" would end before these frames: the reader throws, naming the comment.
+    expect([(await sse.frame()).type, (await sse.frame()).type]).toEqual(["order.placed", "order.filled"]);
+    expect((await ws.take(2)).map((f) => f.type)).toEqual(["order.placed", "order.filled"]);
+    expect(s.logs.find((l) => String(l.msg).includes("token expired"))).toBeUndefined();
+    sse.close();
+    ws.close();
+  });
+
   test("log permissions: a level and sources narrow /ws/logs and GET /api/logs", async () => {
     const s = start(["--jwt-secret", SECRET, "--publish-token", PUB]);
     const token = await mint({ stream: { subscribe: { logs: { level: "warn", sources: ["risk"] } } } });
