@@ -118,6 +118,10 @@ export function createJwtVerifier(config: JwtSettings, { jwksCooldownMs = JWKS_C
           ...(config.jwtIssuer ? { issuer: config.jwtIssuer } : {}),
           ...(config.jwtAudience ? { audience: config.jwtAudience } : {}),
         });
+        // jose checks sub only against an expected value: any other kind would name no one in logs and share one rate key.
+        if (payload.sub !== undefined && typeof payload.sub !== "string") {
+          return { ok: false, reason: "bad_claims", message: "the token's sub claim is not valid: a subject is a string (RFC 7519)" };
+        }
         const permissions = StreamPermissions.safeParse(payload[PERMISSIONS_CLAIM] ?? {});
         if (!permissions.success) {
           const issue = permissions.error.issues[0]!;

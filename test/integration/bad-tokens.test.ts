@@ -1,5 +1,7 @@
 import { describe, expect, test } from "bun:test";
+import { SignJWT } from "jose";
 import { keyPair, mint, ORDERS, SECRET, unsigned } from "../helpers/jwt.ts";
+import { watchMinted } from "../helpers/token-leaks.ts";
 import { rawConnect } from "../helpers/raw-socket.ts";
 import { useServer, type TestServer } from "../helpers/server.ts";
 
@@ -26,6 +28,9 @@ const WAYS: Way[] = [
   },
 ];
 
+/** A token signed with SECRET whose payload is exactly `payload` (plus exp), for claims `mint` cannot spell. */
+const signed = async (payload: Record<string, unknown>) =>
+  watchMinted(await new SignJWT(payload).setProtectedHeader({ alg: "HS256" }).setExpirationTime("5m").sign(new TextEncoder().encode(SECRET)));
 const OTHER_SECRET = new TextEncoder().encode("another-secret-0123456789-abcdefghij");
 const everything = { subscribe: { events: ["*"], logs: {} }, publish: { events: ["*"] } };
 
@@ -36,6 +41,8 @@ const BAD: Array<[string, () => Promise<string> | string, string, string | undef
   ["wrongly signed", () => mint({ sub: "forger", stream: everything, key: OTHER_SECRET }), "bad_signature", "forger"],
   ["alg none", () => unsigned({ sub: "none-user", stream: everything }), "alg_not_allowed", "none-user"],
   ["malformed", () => "this.is.not-a-token", "malformed", undefined],
+  // RFC 7519: sub is a string. Another kind would key the publish rate as "sub [object Object]" for every such token.
+  ["a sub that is not a string", () => signed({ sub: { name: "alice" }, stream: everything }), "bad_claims", undefined],
 ];
 
 describe("a bad token is 401 with its reason, over HTTP, Server-Sent Events and the WebSocket upgrade", () => {
