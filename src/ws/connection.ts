@@ -105,7 +105,9 @@ export function createSocketHandlers(deps: ConnectionDeps): WebSocketHandler<Soc
       if (checked.refusal) return reply(ws, { kind: "error", code: checked.refusal.error, message: `refresh refused, the connection keeps its token: ${checked.refusal.message}` });
       const { grant, publisher } = checked;
       let refused: string | undefined;
-      if (current.sub !== undefined && grant.sub !== current.sub) refused = `the new token is for another sub than ${JSON.stringify(current.sub)}: connect anew with it`;
+      if (current.sub !== undefined && grant.sub === undefined) {
+        refused = `the new token names no sub (a static token, or a JSON Web Token without one), this connection's is ${JSON.stringify(current.sub)}: connect anew with it`;
+      } else if (current.sub !== undefined && grant.sub !== current.sub) refused = `the new token is for another sub than ${JSON.stringify(current.sub)}: connect anew with it`;
       else if (!allowsSubscription(grant, channel, subscription.filter)) {
         refused = `${holder(grant)} does not allow this connection's subscription (${describe(subscription.filter)}): connect anew with it`;
       }

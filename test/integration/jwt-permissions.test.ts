@@ -116,6 +116,31 @@ describe("subscribing with a token for order.*", () => {
   });
 });
 
+describe("refreshing a connection's token", () => {
+  test("a static token, another sub, an expired token or one allowing less than the subscription is refused, saying why; the connection keeps its token", async () => {
+    const s = start(["--jwt-secret", SECRET, "--publish-token", PUB]);
+    const ws = await connectPastHello(`${s.ws("/ws")}?token=${await mint({ sub: "alice", stream: ORDERS })}`);
+    const refresh = async (token: string) => {
+      ws.send(JSON.stringify({ kind: "refresh", token }));
+      const answer = await ws.next();
+      expect(answer.kind).toBe("error");
+      expect(answer.message).toStartWith("refresh refused, the connection keeps its token: ");
+      expect(answer.message).not.toContain(token);
+      return answer;
+    };
+    expect((await refresh(PUB)).message).toContain("the new token names no sub (a static token, or a JSON Web Token without one)");
+    expect((await refresh(await mint({ sub: "bob", stream: ORDERS }))).message).toContain('another sub than "alice"');
+    const expired = await refresh(await mint({ sub: "alice", stream: ORDERS, expiresIn: -10 }));
+    expect([expired.code, expired.message]).toEqual(["unauthorized", expect.stringContaining("the token has expired")]);
+    const narrower = await refresh(await mint({ sub: "alice", stream: { subscribe: { events: ["order.filled"] } } }));
+    expect([narrower.code, narrower.message]).toEqual(["forbidden", expect.stringContaining("does not allow this connection's subscription (order.*)")]);
+    // Still reading with its first token.
+    await publishAll(s);
+    expect((await ws.take(2)).map((f) => f.type)).toEqual(["order.placed", "order.filled"]);
+    ws.close();
+  });
+});
+
 describe("publishing with a token", () => {
   test("a batch with one type it may not publish is 403 naming 1.type, and nothing of it is stored", async () => {
     const s = start(["--jwt-secret", SECRET]);
