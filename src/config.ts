@@ -49,6 +49,9 @@ const tokenList = (flag: string, env: string, help: string) =>
     expects: `a token of ${TOKEN_RULE}`,
   });
 
+/** The rule for --jwt-secret, which the token subcommand applies too: it mints only tokens a server can be started to accept. */
+export const JWT_SECRET = { pattern: /^[\x21-\x7e]{32,4096}$/, expects: "a shared secret of 32 to 4096 visible ASCII characters (no spaces)" };
+
 const oneOf = <const T extends readonly [string, ...string[]]>(values: T) => z.enum(values);
 
 export const SETTINGS = {
@@ -152,8 +155,8 @@ export const SETTINGS = {
     "subscribe-token", "STREAM_SUBSCRIBE_TOKEN", "bearer token (or ?token=) required to subscribe and read history; repeat for several",
   ),
   jwtSecret: define({
-    flag: "jwt-secret", env: "STREAM_JWT_SECRET", schema: z.string().regex(/^([\x21-\x7e]{32,4096})?$/), default: "", secret: true,
-    expects: "a shared secret of 32 to 4096 visible ASCII characters (no spaces)",
+    flag: "jwt-secret", env: "STREAM_JWT_SECRET", schema: z.string().refine((v) => v === "" || JWT_SECRET.pattern.test(v)), default: "", secret: true,
+    expects: JWT_SECRET.expects,
     help: "accept JSON Web Tokens signed with this HS256 secret (their stream claim says what they may read and publish; see docs/access.md)",
   }),
   jwtPublicKey: define({

@@ -20,6 +20,12 @@ export interface Grant {
   permissions?: StreamPermissions;
 }
 
+/**
+ * The longest delay a timer takes (about 24.8 days): a longer one fires at once, so a connection whose
+ * token expires later arms a timer of this length and re-arms it when it fires early.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Everything on both channels, for ever: a static token, or no token configured. */
 export const EVERYTHING: Grant = {
   read: { events: everything("events"), logs: everything("logs") },

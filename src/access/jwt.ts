@@ -118,6 +118,14 @@ export function createJwtVerifier(config: JwtSettings, { jwksCooldownMs = JWKS_C
           ...(config.jwtIssuer ? { issuer: config.jwtIssuer } : {}),
           ...(config.jwtAudience ? { audience: config.jwtAudience } : {}),
         });
+        // jose checks sub only against an expected value: any other kind would name no one in logs and share one rate key.
+        if (payload.sub !== undefined && typeof payload.sub !== "string") {
+          return { ok: false, reason: "bad_claims", message: "the token's sub claim is not valid: a subject is a string (RFC 7519)" };
+        }
+        // Past the last time a Date holds (year 275760): no expiry could be written or timed for it.
+        if (payload.exp! * 1000 > MAX_DATE_MS) {
+          return { ok: false, reason: "bad_claims", message: "the token's exp claim is not valid: it is past any date (seconds since 1970 expected)", ...subOf(payload.sub) };
+        }
         const permissions = StreamPermissions.safeParse(payload[PERMISSIONS_CLAIM] ?? {});
         if (!permissions.success) {
           const issue = permissions.error.issues[0]!;
@@ -133,6 +141,9 @@ export function createJwtVerifier(config: JwtSettings, { jwksCooldownMs = JWKS_C
 }
 
 const KEYS_UNAVAILABLE = "KEYS_UNAVAILABLE";
+
+/** The latest time a Date can hold, in ms since the Unix epoch (ECMAScript: 10^8 days). */
+const MAX_DATE_MS = 8.64e15;
 
 const subOf = (sub: unknown) => (typeof sub === "string" ? { sub } : {});
 

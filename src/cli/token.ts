@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { SignJWT } from "jose";
-import { ConfigError } from "../config.ts";
+import { ConfigError, JWT_SECRET } from "../config.ts";
 import { messageOf } from "../error-text.ts";
 import { LOG_LEVELS } from "../log/level.ts";
 import { PERMISSIONS_CLAIM, StreamPermissions } from "../protocol/permissions.ts";
@@ -57,7 +57,7 @@ export async function mintToken(argv: string[], env: Record<string, string | und
     throw new ConfigError(`token: ${messageOf(err).split("\n")[0]}; run stream-server token --help`);
   }
   const secret = (values.secret as string | undefined) ?? env.STREAM_JWT_SECRET;
-  if (!secret || secret.length < 32) throw new ConfigError("token: --secret (or STREAM_JWT_SECRET) must be the server's --jwt-secret, at least 32 characters");
+  if (!secret || !JWT_SECRET.pattern.test(secret)) throw new ConfigError(`token: --secret (or STREAM_JWT_SECRET) must be the server's --jwt-secret, ${JWT_SECRET.expects}`);
   const sub = values.sub as string | undefined;
   if (!sub) throw new ConfigError("token: --sub NAME is required: it names the holder in the server's logs");
   const ttl = parseTtl((values.ttl as string | undefined) ?? "1h");

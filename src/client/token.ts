@@ -19,11 +19,15 @@ export function expiryOf(token: string | undefined): number | undefined {
   }
 }
 
+/** The longest delay a timer takes (about 24.8 days); a longer one fires at once, in browsers, Node and Bun alike. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /**
  * How long to wait before refreshing a token that expires at `expiresAt`: a minute before, or at 80 % of
  * what is left for a short-lived one, so the fresh token reaches the server well before the old one ends.
+ * A token valid for longer than a timer can wait is refreshed early, at the longest wait.
  */
 export function refreshDelay(expiresAt: number, now: number): number {
   const left = expiresAt - now;
-  return Math.max(0, left - 60_000, left * 0.8);
+  return Math.min(MAX_TIMER_MS, Math.max(0, left - 60_000, left * 0.8));
 }

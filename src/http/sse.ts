@@ -9,6 +9,7 @@ import { controlFrame } from "../protocol/frames.ts";
 import { openingFrames, type OutFrame } from "../protocol/opening.ts";
 import { createOutbox, type Outbox } from "../hub/outbox.ts";
 import type { Connections } from "../access/connections.ts";
+import { MAX_TIMER_MS } from "../access/grant.ts";
 
 export interface EventStreamOptions {
   hub: Hub;
@@ -133,12 +134,18 @@ export function eventStream(options: EventStreamOptions): Response {
           cleanup();
         };
         // One timer per stream, not a check per frame: the token was verified when the stream opened.
-        const expiry = expiresAt === undefined ? undefined : setTimeout(() => {
-          logger.info("Server-Sent Events stream ended: its token expired", { path, remote, sub });
-          write(": token expired; reconnect with a fresh token (Last-Event-ID resumes)\n\n");
-          controller.close();
-          cleanup();
-        }, Math.max(0, expiresAt - Date.now()));
+        // A token valid for longer than a timer can wait re-arms it when it fires early.
+        let expiry: ReturnType<typeof setTimeout> | undefined;
+        const armExpiry = (at: number) => {
+          expiry = setTimeout(() => {
+            if (Date.now() < at) return armExpiry(at);
+            logger.info("Server-Sent Events stream ended: its token expired", { path, remote, sub });
+            write(": token expired; reconnect with a fresh token (Last-Event-ID resumes)\n\n");
+            controller.close();
+            cleanup();
+          }, Math.min(MAX_TIMER_MS, Math.max(0, at - Date.now())));
+        };
+        if (expiresAt !== undefined) armExpiry(expiresAt);
         cleanup = () => {
           if (!open) return;
           open = false;

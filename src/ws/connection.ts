@@ -11,7 +11,7 @@ import type { InboundBudget } from "../access/inbound-budget.ts";
 import type { Admission } from "../access/admission.ts";
 import type { Connections } from "../access/connections.ts";
 import type { Access } from "../access/access.ts";
-import { allowsSubscription, describe, holder } from "../access/grant.ts";
+import { allowsSubscription, describe, holder, MAX_TIMER_MS } from "../access/grant.ts";
 import { startDelivery } from "./delivery.ts";
 import { redactTokenField } from "../log/redact.ts";
 import type { SocketData } from "./socket-data.ts";
@@ -38,9 +38,6 @@ export interface ConnectionDeps {
   /** Checks the token of a refresh frame. */
   access: Access;
 }
-
-/** The longest delay a timer takes (about 24.8 days); a token that expires later re-arms it. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** A frame over maxPayloadLength: the client sees MESSAGE_TOO_BIG; Bun reports it here as 1006 with this reason. */
 const isTooBig = (code: number, reason: string) => code === MESSAGE_TOO_BIG || /too big/i.test(reason);
@@ -108,7 +105,9 @@ export function createSocketHandlers(deps: ConnectionDeps): WebSocketHandler<Soc
       if (checked.refusal) return reply(ws, { kind: "error", code: checked.refusal.error, message: `refresh refused, the connection keeps its token: ${checked.refusal.message}` });
       const { grant, publisher } = checked;
       let refused: string | undefined;
-      if (current.sub !== undefined && grant.sub !== current.sub) refused = `the new token is for another sub than ${JSON.stringify(current.sub)}: connect anew with it`;
+      if (current.sub !== undefined && grant.sub === undefined) {
+        refused = `the new token names no sub (a static token, or a JSON Web Token without one), this connection's is ${JSON.stringify(current.sub)}: connect anew with it`;
+      } else if (current.sub !== undefined && grant.sub !== current.sub) refused = `the new token is for another sub than ${JSON.stringify(current.sub)}: connect anew with it`;
       else if (!allowsSubscription(grant, channel, subscription.filter)) {
         refused = `${holder(grant)} does not allow this connection's subscription (${describe(subscription.filter)}): connect anew with it`;
       }

@@ -1,5 +1,7 @@
 import { describe, expect, test } from "bun:test";
+import { SignJWT } from "jose";
 import { keyPair, mint, ORDERS, SECRET, unsigned } from "../helpers/jwt.ts";
+import { watchMinted } from "../helpers/token-leaks.ts";
 import { rawConnect } from "../helpers/raw-socket.ts";
 import { useServer, type TestServer } from "../helpers/server.ts";
 
@@ -26,6 +28,9 @@ const WAYS: Way[] = [
   },
 ];
 
+/** A token signed with SECRET whose payload is `payload` (with an exp five minutes ahead unless it has one), for claims `mint` cannot spell. */
+const signed = async (payload: Record<string, unknown>) =>
+  watchMinted(await new SignJWT({ exp: Math.floor(Date.now() / 1000) + 300, ...payload }).setProtectedHeader({ alg: "HS256" }).sign(new TextEncoder().encode(SECRET)));
 const OTHER_SECRET = new TextEncoder().encode("another-secret-0123456789-abcdefghij");
 const everything = { subscribe: { events: ["*"], logs: {} }, publish: { events: ["*"] } };
 
@@ -36,6 +41,10 @@ const BAD: Array<[string, () => Promise<string> | string, string, string | undef
   ["wrongly signed", () => mint({ sub: "forger", stream: everything, key: OTHER_SECRET }), "bad_signature", "forger"],
   ["alg none", () => unsigned({ sub: "none-user", stream: everything }), "alg_not_allowed", "none-user"],
   ["malformed", () => "this.is.not-a-token", "malformed", undefined],
+  // RFC 7519: sub is a string. Another kind would key the publish rate as "sub [object Object]" for every such token.
+  ["a sub that is not a string", () => signed({ sub: { name: "alice" }, stream: everything }), "bad_claims", undefined],
+  // Past the last date a clock can name (year 275760): a refresh to it once threw while writing its expiry.
+  ["an exp past any date", () => signed({ sub: "far-user", stream: everything, exp: 1e13 }), "bad_claims", "far-user"],
 ];
 
 describe("a bad token is 401 with its reason, over HTTP, Server-Sent Events and the WebSocket upgrade", () => {

@@ -84,6 +84,21 @@ describe("subscribing with a token for order.*", () => {
     expect((await fetch(`${s.url}/api/events/by-id/r-1`, { headers: bearer(token) })).status).toBe(404);
   });
 
+  test("a token valid for 30 days (past a timer's 24.8-day limit) keeps its WebSocket and Server-Sent Events streams open", async () => {
+    const s = start(["--jwt-secret", SECRET, "--publish-token", PUB]);
+    const token = await mint({ stream: ORDERS, expiresIn: 30 * 86_400 });
+    const sse = await openEventStream(`${s.url}/api/events/stream?token=${token}`);
+    expect((await sse.frame()).kind).toBe("hello");
+    const ws = await connectPastHello(`${s.ws("/ws")}?token=${token}`);
+    await publishAll(s);
+    // A stream ended at once as "expired" would end before these frames: the reader throws, naming the comment.
+    expect([(await sse.frame()).type, (await sse.frame()).type]).toEqual(["order.placed", "order.filled"]);
+    expect((await ws.take(2)).map((f) => f.type)).toEqual(["order.placed", "order.filled"]);
+    expect(s.logs.find((l) => String(l.msg).includes("token expired"))).toBeUndefined();
+    sse.close();
+    ws.close();
+  });
+
   test("log permissions: a level and sources narrow /ws/logs and GET /api/logs", async () => {
     const s = start(["--jwt-secret", SECRET, "--publish-token", PUB]);
     const token = await mint({ stream: { subscribe: { logs: { level: "warn", sources: ["risk"] } } } });
@@ -97,6 +112,33 @@ describe("subscribing with a token for order.*", () => {
     expect((await ws.next()).message).toBe("c");
     const page = (await (await fetch(`${s.url}/api/logs?source=risk,api`, { headers: bearer(token) })).json()) as any;
     expect(page.items.map((l: any) => l.message)).toEqual(["c"]);
+    ws.close();
+  });
+});
+
+describe("refreshing a connection's token", () => {
+  test("a static token, another sub, an expired token, an exp past any date or one allowing less than the subscription is refused, saying why; the connection keeps its token", async () => {
+    const s = start(["--jwt-secret", SECRET, "--publish-token", PUB]);
+    const ws = await connectPastHello(`${s.ws("/ws")}?token=${await mint({ sub: "alice", stream: ORDERS })}`);
+    const refresh = async (token: string) => {
+      ws.send(JSON.stringify({ kind: "refresh", token }));
+      const answer = await ws.next();
+      expect(answer.kind).toBe("error");
+      expect(answer.message).toStartWith("refresh refused, the connection keeps its token: ");
+      expect(answer.message).not.toContain(token);
+      return answer;
+    };
+    expect((await refresh(PUB)).message).toContain("the new token names no sub (a static token, or a JSON Web Token without one)");
+    expect((await refresh(await mint({ sub: "bob", stream: ORDERS }))).message).toContain('another sub than "alice"');
+    const expired = await refresh(await mint({ sub: "alice", stream: ORDERS, expiresIn: -10 }));
+    expect([expired.code, expired.message]).toEqual(["unauthorized", expect.stringContaining("the token has expired")]);
+    const farOff = await refresh(await mint({ sub: "alice", stream: ORDERS, expiresIn: 1e13 }));
+    expect([farOff.code, farOff.message]).toEqual(["unauthorized", expect.stringContaining("exp")]);
+    const narrower = await refresh(await mint({ sub: "alice", stream: { subscribe: { events: ["order.filled"] } } }));
+    expect([narrower.code, narrower.message]).toEqual(["forbidden", expect.stringContaining("does not allow this connection's subscription (order.*)")]);
+    // Still reading with its first token.
+    await publishAll(s);
+    expect((await ws.take(2)).map((f) => f.type)).toEqual(["order.placed", "order.filled"]);
     ws.close();
   });
 });

@@ -298,6 +298,13 @@ describe("client: tokens that expire", () => {
     expect(fixed.clock.pending).toBe(0);
   });
 
+  test("a token valid for 30 days plans its refresh within a timer's reach (a longer delay fires at once: a refresh storm)", async () => {
+    const now = 2_000_000_000_000;
+    const { clock } = start({ token: () => jwtExpiring(now / 1000 + 30 * 86_400, 1), now: () => now });
+    FakeSocket.last.open({ epoch: "E", seq: 0 });
+    expect(clock.delays.at(-1)).toBe(2 ** 31 - 1);
+  });
+
   test("a token function that fails is retried with backoff, saying why", async () => {
     let calls = 0;
     const { clock, states } = start({

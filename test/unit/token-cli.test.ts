@@ -40,6 +40,11 @@ describe("stream-server token", () => {
       return (err as Error).message;
     };
     expect(await refused(["--secret", "too-short", "--sub", "x"])).not.toContain("too-short");
+    // A secret the server refuses at start (a space, over 4096 characters) mints no token it could never accept.
+    const spaced = `${SECRET} with spaces`;
+    expect(await refused(["--secret", spaced, "--sub", "x"])).toContain("visible ASCII");
+    expect(await refused(["--secret", spaced, "--sub", "x"])).not.toContain(spaced);
+    expect(await refused(["--secret", "s".repeat(4097), "--sub", "x"])).toContain("32 to 4096");
     expect(await refused(["--secret", SECRET])).toContain("--sub NAME is required");
     expect(await refused(["--secret", SECRET, "--sub", "x", "--ttl", "1y"])).toContain("--ttl expects a duration");
     expect(await refused(["--secret", SECRET, "--sub", "x", "--subscribe", "order.**"])).toContain("subscribe.events.0");
