@@ -165,6 +165,7 @@ class Subscription:
         self._backoff, self._checkpoints, self._on_state, self._open_timeout = backoff, checkpoints, on_state, open_timeout
         self._epoch: Optional[str] = start.epoch if start else None
         self._seq: Optional[int] = start.seq if start else None
+        self._stream_epoch: Optional[str] = self._epoch  # the epoch of the connection's frames, from its hello or a reset
         self._ws: Any = None
         self._used_token: Optional[str] = None
         self._closed = False
@@ -300,23 +301,28 @@ class Subscription:
         """Moves the position by one frame; returns what the caller gets of it, if anything."""
         kind = frame.get("kind")
         if kind == "hello":
-            self._epoch = frame.get("epoch", self._epoch)
-            if self._seq is None:  # a live or a by-time start: from here on, resume by seq
+            self._stream_epoch = frame.get("epoch", self._epoch)
+            if self._seq is None or self._epoch is None:  # a live or a by-time start, or a bare since: from here on, resume by seq
+                self._epoch = self._stream_epoch
+            if self._seq is None:
                 self._seq = (frame.get("resume") or {}).get("since", frame.get("seq", 0))
+            # Else the position keeps its own epoch until a frame moves it: a drop between a hello in a new
+            # epoch and its reset resumes with the old one (and gets the reset again), not the old seq in the new.
         elif kind in ("event", "log"):
-            if self._seq is not None and frame["seq"] <= self._seq:
+            if self._seq is not None and self._epoch == self._stream_epoch and frame["seq"] <= self._seq:
                 return None  # already handed out (a resume never repeats; this is a guard, not a path)
-            self._seq = frame["seq"]
+            self._epoch, self._seq = self._stream_epoch, frame["seq"]
             return frame
         elif kind == "reset":
-            self._epoch, self._seq = frame["epoch"], frame["next"] - 1
+            self._epoch = self._stream_epoch = frame["epoch"]
+            self._seq = frame["next"] - 1
             lost = frame.get("lost")
             log.warning("stream reset (%s): %s", frame.get("reason"), frame.get("message"))
             return Reset(frame.get("reason", ""), frame.get("message", ""), frame["epoch"], frame.get("since", 0), frame["next"],
                          (lost["from"], lost["to"]) if lost else None)
         elif kind == "checkpoint":
-            if self._seq is None or frame["seq"] > self._seq:
-                self._seq = frame["seq"]
+            if self._seq is None or self._epoch != self._stream_epoch or frame["seq"] > self._seq:
+                self._epoch, self._seq = self._stream_epoch, frame["seq"]
                 if self._checkpoints:
                     return Checkpoint(frame["seq"])
         elif kind == "error":
