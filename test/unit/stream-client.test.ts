@@ -223,6 +223,24 @@ describe("client: publishing", () => {
     expect(await batch).toEqual([{ seq: 1, id: "fill-1", duplicate: true }, { seq: 2, id: first.events[1].id }]);
   });
 
+  test("a close with 1009 (a frame over the server's --max-frame-bytes) rejects the largest waiting publish instead of re-sending it for ever", async () => {
+    const { sub, clock } = start();
+    FakeSocket.last.open({ epoch: "E", seq: 0 });
+    const small = sub.publish({ type: "a" });
+    const big = sub.publish([{ type: "b", data: "x".repeat(5000) }, { type: "c" }]);
+    const [smallFrame] = FakeSocket.last.sent;
+    FakeSocket.last.drop(1009);
+    const err = await big.catch((e) => e);
+    expect(err).toBeInstanceOf(PublishError);
+    expect(err.code).toBe("frame_too_big");
+    expect(err.message).toContain("--max-frame-bytes");
+    clock.fire();
+    FakeSocket.last.open({ epoch: "E", seq: 0 });
+    expect(FakeSocket.last.sent).toEqual([smallFrame]); // the other one may be fine: sent again
+    FakeSocket.last.frame({ kind: "ack", id: smallFrame.ack, seqs: [1] });
+    expect((await small).seq).toBe(1);
+  });
+
   test("a refused publish rejects with the server's code and issues; rate_limited is sent again after a wait", async () => {
     const { sub, clock } = start();
     FakeSocket.last.open({ epoch: "E", seq: 0 });
