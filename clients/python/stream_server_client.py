@@ -68,6 +68,7 @@ class PublishError(StreamError):
     def __init__(self, message: str, status: Optional[int] = None, body: Optional[dict] = None):
         self.status, self.body = status, body or {}
         self.code = self.body.get("error")
+        self.published: list = []  # with several requests (max_batch): the items of the events stored before this one failed
         super().__init__(message)
 
 
@@ -364,7 +365,15 @@ async def publish(url: str, events: Union[Mapping[str, Any], Iterable[Mapping[st
     endpoint = events_url(url)
     items: list = []
     for start in range(0, len(prepared), max_batch):
-        answer = await _post_with_retries(endpoint, prepared[start:start + max_batch], token, retries, backoff, timeout)
+        chunk = prepared[start:start + max_batch]
+        try:
+            answer = await _post_with_retries(endpoint, chunk, token, retries, backoff, timeout)
+        except PublishError as failed:
+            if start > 0:  # the ids of the stored ones were made here: the caller needs their items to not send them again
+                failed.published = items
+                failed.args = (f"{failed} (events 0-{start - 1} were published, see .published; this request held events "
+                               f"{start}-{start + len(chunk) - 1}, which its issue paths number from 0)",)
+            raise
         items.extend(answer["items"])
     return items
 
