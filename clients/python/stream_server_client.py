@@ -68,6 +68,7 @@ class PublishError(StreamError):
     def __init__(self, message: str, status: Optional[int] = None, body: Optional[dict] = None):
         self.status, self.body = status, body or {}
         self.code = self.body.get("error")
+        self.published: list = []  # with several requests (max_batch): the items of the events stored before this one failed
         super().__init__(message)
 
 
@@ -165,6 +166,7 @@ class Subscription:
         self._backoff, self._checkpoints, self._on_state, self._open_timeout = backoff, checkpoints, on_state, open_timeout
         self._epoch: Optional[str] = start.epoch if start else None
         self._seq: Optional[int] = start.seq if start else None
+        self._stream_epoch: Optional[str] = self._epoch  # the epoch of the connection's frames, from its hello or a reset
         self._ws: Any = None
         self._used_token: Optional[str] = None
         self._closed = False
@@ -300,23 +302,28 @@ class Subscription:
         """Moves the position by one frame; returns what the caller gets of it, if anything."""
         kind = frame.get("kind")
         if kind == "hello":
-            self._epoch = frame.get("epoch", self._epoch)
-            if self._seq is None:  # a live or a by-time start: from here on, resume by seq
+            self._stream_epoch = frame.get("epoch", self._epoch)
+            if self._seq is None or self._epoch is None:  # a live or a by-time start, or a bare since: from here on, resume by seq
+                self._epoch = self._stream_epoch
+            if self._seq is None:
                 self._seq = (frame.get("resume") or {}).get("since", frame.get("seq", 0))
+            # Else the position keeps its own epoch until a frame moves it: a drop between a hello in a new
+            # epoch and its reset resumes with the old one (and gets the reset again), not the old seq in the new.
         elif kind in ("event", "log"):
-            if self._seq is not None and frame["seq"] <= self._seq:
+            if self._seq is not None and self._epoch == self._stream_epoch and frame["seq"] <= self._seq:
                 return None  # already handed out (a resume never repeats; this is a guard, not a path)
-            self._seq = frame["seq"]
+            self._epoch, self._seq = self._stream_epoch, frame["seq"]
             return frame
         elif kind == "reset":
-            self._epoch, self._seq = frame["epoch"], frame["next"] - 1
+            self._epoch = self._stream_epoch = frame["epoch"]
+            self._seq = frame["next"] - 1
             lost = frame.get("lost")
             log.warning("stream reset (%s): %s", frame.get("reason"), frame.get("message"))
             return Reset(frame.get("reason", ""), frame.get("message", ""), frame["epoch"], frame.get("since", 0), frame["next"],
                          (lost["from"], lost["to"]) if lost else None)
         elif kind == "checkpoint":
-            if self._seq is None or frame["seq"] > self._seq:
-                self._seq = frame["seq"]
+            if self._seq is None or self._epoch != self._stream_epoch or frame["seq"] > self._seq:
+                self._epoch, self._seq = self._stream_epoch, frame["seq"]
                 if self._checkpoints:
                     return Checkpoint(frame["seq"])
         elif kind == "error":
@@ -358,7 +365,15 @@ async def publish(url: str, events: Union[Mapping[str, Any], Iterable[Mapping[st
     endpoint = events_url(url)
     items: list = []
     for start in range(0, len(prepared), max_batch):
-        answer = await _post_with_retries(endpoint, prepared[start:start + max_batch], token, retries, backoff, timeout)
+        chunk = prepared[start:start + max_batch]
+        try:
+            answer = await _post_with_retries(endpoint, chunk, token, retries, backoff, timeout)
+        except PublishError as failed:
+            if start > 0:  # the ids of the stored ones were made here: the caller needs their items to not send them again
+                failed.published = items
+                failed.args = (f"{failed} (events 0-{start - 1} were published, see .published; this request held events "
+                               f"{start}-{start + len(chunk) - 1}, which its issue paths number from 0)",)
+            raise
         items.extend(answer["items"])
     return items
 

@@ -75,6 +75,21 @@ def test_ids_are_kept_when_given_made_when_missing_and_a_large_list_goes_in_batc
     run(scenario())
 
 
+def test_a_refusal_in_a_later_batch_says_which_events_were_already_stored_and_gives_their_items(start_server):
+    async def scenario():
+        server = start_server()
+        events = [{"type": "t"}, {"type": "t"}, {"type": "t"}, {"data": 1}, {"type": "t"}]
+        with pytest.raises(PublishError) as refused:
+            await publish(server.url, events, max_batch=2, backoff=FAST)
+        # Their ids were made here: without the items, sending the list again would store them twice.
+        assert [i["seq"] for i in refused.value.published] == [1, 2]
+        assert "events 0-1 were published" in str(refused.value) and "events 2-3" in str(refused.value)
+        stored = await asyncio.to_thread(history, server.url)
+        assert [e["id"] for e in stored] == [i["id"] for i in refused.value.published]
+
+    run(scenario())
+
+
 @pytest.mark.parametrize("token, event, status, code", [
     ("not-the-token", {"type": "t"}, 403, "forbidden"),
     (None, {"type": "t"}, 401, "unauthorized"),

@@ -88,6 +88,18 @@ def test_a_reset_is_an_item_and_moves_the_position_to_just_before_next_in_the_ne
     assert gap.lost == (1, 200) and sub.position == Position("new", 200)
 
 
+def test_a_hello_in_another_epoch_leaves_the_position_in_its_own_until_a_reset_moves_it():
+    # The reset follows the hello; a drop between them must resume with the old epoch (the server then
+    # says what was lost), never with the old seq under the new epoch, which would skip the new history.
+    sub = subscribe("http://x", since=41, epoch="old")
+    assert sub._take({"kind": "hello", "epoch": "new", "seq": 50, "resume": {"since": 41, "complete": False}}) is None
+    assert sub.position == Position("old", 41)
+    assert "epoch=old" in sub._url_with_position()
+    sub._take({"kind": "reset", "reason": "epoch_changed", "message": "m", "epoch": "new", "since": 41, "next": 1})
+    first = {"kind": "event", "seq": 1, "type": "t"}
+    assert sub._take(first) is first and sub.position == Position("new", 1)
+
+
 def test_token_expiry_reads_a_jwts_exp_and_nothing_else():
     payload = base64.urlsafe_b64encode(json.dumps({"exp": 1900000000, "sub": "a"}).encode()).decode().rstrip("=")
     assert token_expiry(f"eyJhbGciOiJIUzI1NiJ9.{payload}.sig") == 1900000000

@@ -48,6 +48,8 @@ export interface Outbox {
   onAck(frame: AckFrame): void;
   /** Handles an error frame answering one of our publishes; false when it answers none. */
   onError(frame: ErrorFrame): boolean;
+  /** The server closed with 1009: rejects the largest waiting frame, which is too big for it (the rest are sent again). */
+  onTooBig(): void;
   /** Rejects everything still waiting (the client was closed or refused). */
   failAll(err: Error): void;
 }
@@ -93,6 +95,18 @@ export function createOutbox(link: OutboxLink): Outbox {
       pending.delete(p.ack);
       p.reject(new PublishError(frame));
       return true;
+    },
+    onTooBig() {
+      // Whichever frame the server could not take, the largest waiting one is at least as big: sending it
+      // again would close every connection the same way, for ever.
+      let largest: Pending | undefined;
+      for (const p of pending.values()) if (!largest || frameOf(p).length > frameOf(largest).length) largest = p;
+      if (!largest) return;
+      pending.delete(largest.ack);
+      largest.reject(new PublishError({
+        code: "frame_too_big",
+        message: "the server closed the connection with 1009: this publish frame is larger than its --max-frame-bytes; nothing of it was stored; publish fewer or smaller events at once",
+      }));
     },
     failAll(err: Error) {
       for (const p of pending.values()) p.reject(err);

@@ -249,6 +249,7 @@ export function subscribe(url: string, options: SubscribeOptions = {}): Subscrip
       if (socket !== ws) return; // already handled (an error, then its close), or replaced
       dropSocket();
       if (ended) return;
+      if (e.code === 1009) outbox.onTooBig();
       if (opened) return retry(e.code === 1006 ? why : `closed ${e.code}${e.reason ? `: ${e.reason}` : ""}`);
       void probe(target);
     };

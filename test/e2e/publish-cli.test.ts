@@ -57,6 +57,22 @@ describe("stream-server publish", () => {
     expect((await history(srv.url)).map((e) => e.type)).toEqual(["a", "b", "c", "d"]);
   }, 60_000);
 
+  test("batches the server cannot take end with its words, not retries: over its --max-frame-bytes (1009) or its --max-batch", async () => {
+    const srv = start(["--max-frame-bytes", "4096", "--max-batch", "5"]);
+    const long = (i: number) => JSON.stringify({ type: "long.line", id: `long-${i}`, data: "x".repeat(1500) });
+    const tooBig = await runCli(["publish", srv.url, "--max-batch", "4", "--timeout", "0"], { stdin: `{"type":"a"}\n{"type":"b"}\n${[1, 2, 3, 4, 5].map(long).join("\n")}\n` });
+    expect(tooBig.code).toBe(1);
+    expect(tooBig.stderr).toContain("refused: frame_too_big");
+    expect(tooBig.stderr).toContain("--max-frame-bytes");
+    expect(tooBig.stderr).toContain("nothing from lines 5–7 was published (one batch); lines before 5 were");
+    expect((await history(srv.url)).map((e) => e.type)).toEqual(["a", "b", "long.line", "long.line"]);
+
+    const tooMany = await runCli(["publish", srv.url], { stdin: Array.from({ length: 8 }, (_, i) => `${JSON.stringify({ type: "many", id: `m-${i}` })}\n`).join("") });
+    expect(tooMany.code).toBe(1);
+    expect(tooMany.stderr).toContain("nothing from lines 1–8 was published (one batch)");
+    expect(tooMany.stderr).toContain("a batch holds at most 5 events");
+  }, 60_000);
+
   test("refusals print the server's words and exit 1; bad command lines exit 2", async () => {
     const srv = start(["--publish-token", "cli-pub-secret-1"]);
     const noToken = await runCli(["publish", srv.url, "order.filled"]);

@@ -142,6 +142,29 @@ describe("client: connect, resume, reset", () => {
     expect(FakeSocket.last.query.get("since")).toBe("0");
   });
 
+  test("a hello in a new epoch does not move the position: a drop before its reset resumes with the old epoch and gets the reset again", async () => {
+    const { sub, clock } = start({ position: { epoch: "old", seq: 41 } });
+    FakeSocket.last.open({ epoch: "new", seq: 50, resume: { since: 41, complete: false } });
+    expect(sub.position).toEqual({ epoch: "old", seq: 41 });
+    FakeSocket.last.drop();
+    clock.fire();
+    expect(FakeSocket.last.query.get("epoch")).toBe("old");
+    expect(FakeSocket.last.query.get("since")).toBe("41");
+  });
+
+  test("closes for a slow consumer (1013), an expired token (4001) and a shutdown (1001) each resume from the last frame", async () => {
+    const { clock, states } = start();
+    FakeSocket.last.open({ epoch: "E", seq: 5 });
+    FakeSocket.last.frame(ev(6));
+    for (const code of [1013, 4001, 1001]) {
+      FakeSocket.last.drop(code);
+      expect(states.at(-1)?.text).toContain(`closed ${code}`);
+      clock.fire();
+      expect(FakeSocket.last.query.get("since")).toBe("6");
+      FakeSocket.last.open({ epoch: "E", seq: 6, resume: { since: 6, complete: true } });
+    }
+  });
+
   test("since_time is asked for once; after the hello, resumes go by seq", async () => {
     const { clock } = start({ sinceTime: "-15m" });
     expect(FakeSocket.last.query.get("since_time")).toBe("-15m");
@@ -221,6 +244,24 @@ describe("client: publishing", () => {
     expect(FakeSocket.last.sent).toEqual([first]);
     FakeSocket.last.frame({ kind: "ack", id: first.ack, seqs: [1, 2], duplicates: [0] });
     expect(await batch).toEqual([{ seq: 1, id: "fill-1", duplicate: true }, { seq: 2, id: first.events[1].id }]);
+  });
+
+  test("a close with 1009 (a frame over the server's --max-frame-bytes) rejects the largest waiting publish instead of re-sending it for ever", async () => {
+    const { sub, clock } = start();
+    FakeSocket.last.open({ epoch: "E", seq: 0 });
+    const small = sub.publish({ type: "a" });
+    const big = sub.publish([{ type: "b", data: "x".repeat(5000) }, { type: "c" }]);
+    const [smallFrame] = FakeSocket.last.sent;
+    FakeSocket.last.drop(1009);
+    const err = await big.catch((e) => e);
+    expect(err).toBeInstanceOf(PublishError);
+    expect(err.code).toBe("frame_too_big");
+    expect(err.message).toContain("--max-frame-bytes");
+    clock.fire();
+    FakeSocket.last.open({ epoch: "E", seq: 0 });
+    expect(FakeSocket.last.sent).toEqual([smallFrame]); // the other one may be fine: sent again
+    FakeSocket.last.frame({ kind: "ack", id: smallFrame.ack, seqs: [1] });
+    expect((await small).seq).toBe(1);
   });
 
   test("a refused publish rejects with the server's code and issues; rate_limited is sent again after a wait", async () => {
