@@ -1,3 +1,4 @@
+import { afterEach } from "bun:test";
 import { spawn, type Subprocess } from "bun";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -105,6 +106,15 @@ export async function freePort(): Promise<number> {
 /** A key prefix of its own for each test, so tests sharing one redis-server never see each other's streams. */
 export function uniquePrefix(): string {
   return `test-${crypto.randomUUID().slice(0, 8)}:`;
+}
+
+/** Cleanup steps for the tests of the describe block that calls it: each test pushes stops, its afterEach runs them in reverse. */
+export function useCleanup(): Array<() => Promise<void>> {
+  const cleanup: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const fn of cleanup.splice(0).reverse()) await fn();
+  });
+  return cleanup;
 }
 
 /**

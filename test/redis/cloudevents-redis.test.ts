@@ -1,13 +1,10 @@
-import { afterEach, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { connectPastHello } from "../helpers/client.ts";
-import { describeRedis, twoInstancesOnRedis } from "../helpers/redis.ts";
+import { describeRedis, useCleanup, twoInstancesOnRedis } from "../helpers/redis.ts";
 
 /** CloudEvents through Redis: the attributes ride in the stored frame, so every instance delivers them. */
 describeRedis("CloudEvents with --redis", () => {
-  const cleanup: Array<() => Promise<void>> = [];
-  afterEach(async () => {
-    for (const fn of cleanup.splice(0).reverse()) await fn();
-  });
+  const cleanup = useCleanup();
 
   test("a CloudEvent published on one instance reaches the other's subscribers, history and by-id with its attributes; its id is idempotent", async () => {
     const [a, b] = await twoInstancesOnRedis(cleanup);

@@ -1,11 +1,11 @@
-import { afterEach, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { redisKeys } from "../../src/hub/redis/keys.ts";
 import { ID_TRIM_BATCH } from "../../src/hub/redis/scripts.ts";
 import { createRedisBroker } from "../../src/hub/redis/broker.ts";
 import { clockNow, eventDraft } from "../../src/hub/envelope.ts";
 import { createLogger } from "../../src/log/logger.ts";
 import { connect } from "../helpers/client.ts";
-import { describeRedis, startRedis, twoInstancesOnRedis, uniquePrefix } from "../helpers/redis.ts";
+import { describeRedis, useCleanup, startRedis, twoInstancesOnRedis, uniquePrefix } from "../helpers/redis.ts";
 import { postJson } from "../helpers/server.ts";
 
 /**
@@ -13,10 +13,7 @@ import { postJson } from "../helpers/server.ts";
  * that receive the same id at the same moment store it once, and both answer with that one seq.
  */
 describeRedis("idempotent publishing with --redis", () => {
-  const cleanup: Array<() => Promise<void>> = [];
-  afterEach(async () => {
-    for (const fn of cleanup.splice(0).reverse()) await fn();
-  });
+  const cleanup = useCleanup();
 
   test("two instances racing the same ids store each once; both answers carry its seq, one says duplicate", async () => {
     const [a, b] = await twoInstancesOnRedis(cleanup);

@@ -1,8 +1,8 @@
 import { RedisClient } from "bun";
-import { afterEach, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { connect } from "../helpers/client.ts";
 import { eventually } from "../helpers/eventually.ts";
-import { describeRedis, freePort, startRedis, uniquePrefix, type RedisServer } from "../helpers/redis.ts";
+import { describeRedis, useCleanup, freePort, startRedis, uniquePrefix, type RedisServer } from "../helpers/redis.ts";
 import { health, postJson, startTestServer, type TestServer } from "../helpers/server.ts";
 
 /**
@@ -10,10 +10,7 @@ import { health, postJson, startTestServer, type TestServer } from "../helpers/s
  * unstored one, and never drop WebSocket clients.
  */
 describeRedis("--redis when Redis fails", () => {
-  const cleanup: Array<() => Promise<void>> = [];
-  afterEach(async () => {
-    for (const fn of cleanup.splice(0).reverse()) await fn();
-  });
+  const cleanup = useCleanup();
   const redisServer = async (persistent: boolean) => {
     const redis = await startRedis({ persistent });
     cleanup.push(() => redis.stop());

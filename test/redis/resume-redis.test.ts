@@ -1,6 +1,6 @@
-import { afterEach, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { connect, type TestSocket } from "../helpers/client.ts";
-import { describeRedis, startRedis, twoInstancesOnRedis, uniquePrefix } from "../helpers/redis.ts";
+import { describeRedis, useCleanup, startRedis, twoInstancesOnRedis, uniquePrefix } from "../helpers/redis.ts";
 import { postJson, startTestServer, type TestServer } from "../helpers/server.ts";
 
 /**
@@ -9,10 +9,7 @@ import { postJson, startTestServer, type TestServer } from "../helpers/server.ts
  * (With the single-process broker the read is synchronous, so this window hardly exists; here it does.)
  */
 describeRedis("resume with --redis under a concurrent publisher", () => {
-  const cleanup: Array<() => Promise<void>> = [];
-  afterEach(async () => {
-    for (const fn of cleanup.splice(0).reverse()) await fn();
-  });
+  const cleanup = useCleanup();
 
   test("clients resuming on B while A publishes get every seq once, in order, then live", async () => {
     const [a, b] = await twoInstancesOnRedis(cleanup);
