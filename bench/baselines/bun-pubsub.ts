@@ -4,14 +4,17 @@ const port = Number(process.argv[2] ?? 0);
 let seq = 0;
 
 type Ev = { type: string; data?: unknown };
-// --envelope: frames with stream-server's other fields too (id, source, time), to tell its bytes from its code.
+// --envelope: stream-server's bytes with none of its code, to tell the one from the other: frames with its
+// other fields too (id, source, time), and a POST answered as it answers (each item's seq and id, CORS header).
 const envelope = process.argv.includes("--envelope");
-const frameOf = (e: Ev) =>
-  JSON.stringify(
-    envelope
-      ? { kind: "event", seq: ++seq, id: crypto.randomUUID(), type: e.type, source: "api", time: new Date().toISOString(), data: e.data }
-      : { kind: "event", seq: ++seq, type: e.type, data: e.data },
-  );
+type Sent = { seq: number; id?: string };
+const frameOf = (e: Ev, sent: Sent[] | undefined) => {
+  if (!envelope) return JSON.stringify({ kind: "event", seq: ++seq, type: e.type, data: e.data });
+  const item = { seq: ++seq, id: crypto.randomUUID() };
+  sent?.push(item);
+  return JSON.stringify({ kind: "event", seq: item.seq, id: item.id, type: e.type, source: "api", time: new Date().toISOString(), data: e.data });
+};
+const ANSWER_HEADERS = { "access-control-allow-origin": "*" };
 
 // --deflate shared|3KB|…|dedicated: permessage-deflate with that compressor (Bun's WebSocketCompressor), to measure Bun's modes.
 const deflate = process.argv[process.argv.indexOf("--deflate") + 1];
@@ -26,8 +29,9 @@ const server = Bun.serve({
     if (url.pathname === "/api/events" && req.method === "POST") {
       const body = JSON.parse(await req.text()) as Ev | Ev[];
       const events = Array.isArray(body) ? body : [body];
-      for (const e of events) srv.publish("events", frameOf(e));
-      return Response.json({ accepted: events.length });
+      const sent: Sent[] | undefined = envelope ? [] : undefined;
+      for (const e of events) srv.publish("events", frameOf(e, sent));
+      return envelope ? Response.json({ accepted: events.length, items: sent }, { headers: ANSWER_HEADERS }) : Response.json({ accepted: events.length });
     }
     return new Response("not found", { status: 404 });
   },
@@ -40,7 +44,7 @@ const server = Bun.serve({
     message(_ws, message) {
       const m = JSON.parse(String(message));
       if (m.kind !== "publish") return;
-      for (const e of m.events ?? [m.event]) server.publish("events", frameOf(e));
+      for (const e of m.events ?? [m.event]) server.publish("events", frameOf(e, undefined));
     },
   },
 });
