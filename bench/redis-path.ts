@@ -46,7 +46,7 @@ async function measure(make: (deliver: Deliver) => Broker, redisPid?: number) {
       const i = next++;
       inFlight++;
       sentAt[i] = performance.now();
-      void broker.publish("events", [eventDraft({ type: "order.filled", data }, clockNow())]).then(() => {
+      void Promise.resolve(broker.publish("events", [eventDraft({ type: "order.filled", data }, clockNow())])).then(() => {
         acked[i] = performance.now() - sentAt[i]!;
         inFlight--;
         slotFree?.();

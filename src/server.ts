@@ -139,7 +139,7 @@ export function startServer(config: Config, logger: Logger): RunningServer {
   if (warning) logger.warn(warning);
   const trust = trustWarning(config.trustedProxy);
   if (trust) logger.warn(trust);
-  const feed = createLogFeed((lines) => hub.publishLogs(lines), config.maxBatch);
+  const feed = createLogFeed(async (lines) => hub.publishLogs(lines), config.maxBatch);
   logger.feed(feed.push);
 
   const url = new URL(`http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${server.port}`);

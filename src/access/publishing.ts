@@ -72,7 +72,7 @@ interface Format {
    */
   item: SafeParse<unknown>;
   batch: SafeParse<unknown[]>;
-  publish(items: unknown[]): Promise<Accepted[]>;
+  publish(items: unknown[]): Accepted[] | Promise<Accepted[]>;
 }
 
 /** A channel's formats: its own, and (events) CloudEvents. */
@@ -138,7 +138,8 @@ export function createPublishing({ hub, schemas, access, inflight, logger }: Pub
         const items = got.batch ? (parsed.data as unknown[]) : [parsed.data];
         const refused = forbidden(channel, publisher, items, got.batch);
         if (refused) return refused;
-        const accepted = await route.publish(items);
+        const storing = route.publish(items);
+        const accepted = storing instanceof Promise ? await storing : storing;
         if (publisher.grant?.sub !== undefined && logger?.enabled("debug")) logger.debug("published", { sub: publisher.grant.sub, channel, items: accepted.length });
         return { kind: "accepted", accepted };
       } catch (err) {

@@ -1,7 +1,7 @@
 import type { Server } from "bun";
 import type { Access } from "../access/access.ts";
 import type { Clients } from "../access/client.ts";
-import type { Publishing, Read } from "../access/publishing.ts";
+import type { PublishOutcome, Publishing, Read } from "../access/publishing.ts";
 import { CHANNELS, type Channel } from "../hub/channels.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Recorder } from "../metrics/metrics.ts";
@@ -97,15 +97,8 @@ export function createPublishEndpoint(deps: PublishEndpointDeps): PublishEndpoin
     return { kind: "items", batch: false, input: read.event, cloudevents: true };
   }
 
-  /** Everything up to the answer; returns the JSON text of a success, or the problem. */
-  async function serve(route: Route, req: Request, url: URL, server: Server<unknown> | undefined): Promise<string | Problem> {
-    // The token is checked on every request; the address only when the rate needs it.
-    const identified = access.identify(req, url, () => clients.address(req, server));
-    // A static token answers at once; only a JSON Web Token is awaited.
-    const publisher = identified instanceof Promise ? await identified : identified;
-    const how = { binary: false };
-    // While the server drains no request reaches this far (shutting-down.ts); the pipeline checks all the same.
-    const outcome = await publishing.publish(route.channel, publisher, () => readItems(req, route, how));
+  /** What a publish came to: the JSON text of a success, or the problem. */
+  function outcomeOf(outcome: PublishOutcome<Problem>, how: { binary: boolean }): string | Problem {
     switch (outcome.kind) {
       case "accepted":
         return JSON.stringify({ accepted: outcome.accepted.length, items: outcome.accepted });
@@ -118,11 +111,20 @@ export function createPublishEndpoint(deps: PublishEndpointDeps): PublishEndpoin
     }
   }
 
-  /** Serves one publish: the outcome as a Response with CORS headers, counted and logged. */
+  /**
+   * Serves one publish: the outcome as a Response with CORS headers, counted and logged. One async step
+   * from the request to the answer (the pipeline's own, which reads the body), since each costs a turn.
+   */
   async function answer(route: Route, req: Request, url: URL, server: Server<unknown> | undefined): Promise<Response> {
     let outcome: string | Problem;
     try {
-      outcome = await serve(route, req, url, server);
+      // The token is checked on every request; the address only when the rate needs it.
+      const identified = access.identify(req, url, () => clients.address(req, server));
+      // A static token answers at once; only a JSON Web Token is awaited.
+      const publisher = identified instanceof Promise ? await identified : identified;
+      const how = { binary: false };
+      // While the server drains no request reaches this far (shutting-down.ts); the pipeline checks all the same.
+      outcome = outcomeOf(await publishing.publish(route.channel, publisher, () => readItems(req, route, how)), how);
     } catch (err) {
       outcome = failureAnswer(err, req.method, route.path, logger);
     }

@@ -97,32 +97,42 @@ export function createLocalBroker({ deliver, store: given, historySize = 10_000,
   /** The `pending` of a publish without group commit: this call's own ids, cleared once it is stored. */
   const scratch = new Map<string, Entry>();
 
-  return {
-    async publish(channel, drafts) {
-      if (drafts.length === 0) return [];
-      const first = assigned.get(channel)! + 1;
-      if (!groupCommit) {
-        // A lone draft has no earlier one to repeat: no map to fill (most publishes are single events).
-        const { fresh, outcomes } = judge(channel, drafts, first, drafts.length > 1 ? scratch : undefined);
-        if (scratch.size > 0) scratch.clear();
-        if (fresh.length === 0) return outcomes;
-        assigned.set(channel, first + fresh.length - 1);
-        commit(channel, fresh);
-        return outcomes;
-      }
-      let group = groups.get(channel);
-      if (!group) {
-        group = { entries: [], ids: new Map(), waiters: [] };
-        groups.set(channel, group);
-        setImmediate(flush, channel);
-      }
-      const { fresh, outcomes } = judge(channel, drafts, first, group.ids);
+  /** Publishes without a turn of the event loop when nothing waits for a group: the outcomes themselves. */
+  const publishNow = (channel: Channel, drafts: Draft[]): Published[] | Promise<Published[]> => {
+    if (drafts.length === 0) return [];
+    const first = assigned.get(channel)! + 1;
+    if (!groupCommit) {
+      // A lone draft has no earlier one to repeat: no map to fill (most publishes are single events).
+      const { fresh, outcomes } = judge(channel, drafts, first, drafts.length > 1 ? scratch : undefined);
+      if (scratch.size > 0) scratch.clear();
+      if (fresh.length === 0) return outcomes;
       assigned.set(channel, first + fresh.length - 1);
-      for (const entry of fresh) group.entries.push(entry);
-      // Duplicates answer with the group too: the entry they name may still be waiting to be stored.
-      const answer = Promise.withResolvers<Published[]>();
-      group.waiters.push({ outcomes, resolve: answer.resolve, reject: answer.reject });
-      return answer.promise;
+      commit(channel, fresh);
+      return outcomes;
+    }
+    let group = groups.get(channel);
+    if (!group) {
+      group = { entries: [], ids: new Map(), waiters: [] };
+      groups.set(channel, group);
+      setImmediate(flush, channel);
+    }
+    const { fresh, outcomes } = judge(channel, drafts, first, group.ids);
+    assigned.set(channel, first + fresh.length - 1);
+    for (const entry of fresh) group.entries.push(entry);
+    // Duplicates answer with the group too: the entry they name may still be waiting to be stored.
+    const answer = Promise.withResolvers<Published[]>();
+    group.waiters.push({ outcomes, resolve: answer.resolve, reject: answer.reject });
+    return answer.promise;
+  };
+
+  return {
+    publish(channel, drafts) {
+      // A failure is a rejection, never a throw, whether the outcomes came at once or not.
+      try {
+        return publishNow(channel, drafts);
+      } catch (err) {
+        return Promise.reject(err);
+      }
     },
     async read(channel, since, limit) {
       const { entries, firstSeq } = store.read(channel, since, limit, Date.now());

@@ -45,10 +45,12 @@ export type Deliver = (channel: Channel, entries: Entry[]) => void;
  */
 export interface Broker {
   /**
-   * Sequences, stores and delivers the drafts; resolves once they are stored, one outcome per draft, in order.
+   * Sequences, stores and delivers the drafts: one outcome per draft, in order, once they are stored. A
+   * broker that stores at once (memory, SQLite without group commit) returns them, not a promise, which
+   * saves the publish path a turn of the microtask queue per layer; a failure is always a rejected promise.
    * A draft whose id the retained history already holds (or an earlier draft of the same call) is a duplicate.
    */
-  publish(channel: Channel, drafts: Draft[]): Promise<Published[]>;
+  publish(channel: Channel, drafts: Draft[]): Published[] | Promise<Published[]>;
   /** The retained entry stored under this id, if any (ids are remembered exactly as long as their entry is kept). */
   byId(channel: Channel, id: string): Promise<Entry | undefined>;
   /** Entries with seq > `since`, oldest first, at most `limit`. */

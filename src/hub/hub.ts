@@ -1,6 +1,6 @@
 import type { LogLine } from "../log/line.ts";
 import type { Channel } from "./channels.ts";
-import type { Broker, HistoryPage, StreamPosition } from "./broker.ts";
+import type { Broker, HistoryPage, Published, StreamPosition } from "./broker.ts";
 import { subscribe, type SubscribeRequest, type Subscriber } from "./catchup.ts";
 import type { BrokerHealth } from "./unavailable.ts";
 import { clockNow, eventDraft, eventIdOf, logDraft, type Entry, type NewEvent } from "./envelope.ts";
@@ -18,8 +18,10 @@ export interface Accepted {
 
 /** The front door of the core: HTTP routes, WebSocket handlers and the logger all publish through it. */
 export interface Hub {
-  publishEvents(inputs: NewEvent[]): Promise<Accepted[]>;
-  publishLogs(inputs: LogLine[]): Promise<Accepted[]>;
+  /** Publishes events: what each was given, at once when the broker stored them at once (see Broker.publish). */
+  publishEvents(inputs: NewEvent[]): Accepted[] | Promise<Accepted[]>;
+  /** Publishes log lines, as publishEvents does. */
+  publishLogs(inputs: LogLine[]): Accepted[] | Promise<Accepted[]>;
   read(channel: Channel, since: number, limit: number): Promise<HistoryPage>;
   /** The retained entry stored under this id (the frame subscribers got), if any. */
   byId(channel: Channel, id: string): Promise<Entry | undefined>;
@@ -38,17 +40,20 @@ export interface Hub {
 /** Wraps a broker (and the fan-out it delivers to) with envelope building. */
 export function createHub(broker: Broker, fanout: Fanout): Hub {
   return {
-    async publishEvents(inputs) {
+    publishEvents(inputs) {
       const now = clockNow();
       const drafts = inputs.map((input) => eventDraft(input, now));
-      const entries = await broker.publish("events", drafts);
       // A server-made id is in the draft's frame only: entries carry the ids publishers chose.
-      return entries.map((e, i) => (e.duplicate ? { seq: e.seq, id: e.id, duplicate: true } : { seq: e.seq, id: eventIdOf(drafts[i]!) }));
+      const answer = (entries: Published[]): Accepted[] =>
+        entries.map((e, i) => (e.duplicate ? { seq: e.seq, id: e.id, duplicate: true } : { seq: e.seq, id: eventIdOf(drafts[i]!) }));
+      const stored = broker.publish("events", drafts);
+      return stored instanceof Promise ? stored.then(answer) : answer(stored);
     },
-    async publishLogs(inputs) {
+    publishLogs(inputs) {
       const now = clockNow();
-      const entries = await broker.publish("logs", inputs.map((input) => logDraft(input, now)));
-      return entries.map((e) => ({ seq: e.seq }));
+      const answer = (entries: Published[]): Accepted[] => entries.map((e) => ({ seq: e.seq }));
+      const stored = broker.publish("logs", inputs.map((input) => logDraft(input, now)));
+      return stored instanceof Promise ? stored.then(answer) : answer(stored);
     },
     read: (channel, since, limit) => broker.read(channel, since, limit),
     byId: (channel, id) => broker.byId(channel, id),
