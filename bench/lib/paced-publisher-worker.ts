@@ -1,5 +1,5 @@
 /** The paced publisher's thread (see `paced-publisher.ts`): sends `{"kind":"publish"}` frames on schedule. */
-import { sharedMicros, sharedNow } from "./clock.ts";
+import { adoptClockOffset, sharedMicros, sharedNow } from "./clock.ts";
 import { quantile } from "./latency-recorder.ts";
 import { eventsIn, type PacedCommand, type PacedReply } from "./paced-publisher.ts";
 import { eventJson } from "./publisher.ts";
@@ -31,7 +31,11 @@ async function run(ms: number) {
 self.onmessage = async (e: MessageEvent<PacedCommand>) => {
   const c = e.data;
   try {
-    if (c.kind === "open") {
+    if (c.kind === "clock") reply({ kind: "clock", now: performance.now() });
+    else if (c.kind === "adopt-clock") {
+      adoptClockOffset(c.offsetMs);
+      reply({ kind: "adopted" });
+    } else if (c.kind === "open") {
       rate = c.rate;
       ws = await openRawWs({ host: c.host, port: c.port, path: c.path, onFrame() {} });
       reply({ kind: "opened" });

@@ -5,15 +5,20 @@
  * its send time (`eventJson`'s `sentUs`, on the shared clock), so every delivery's latency is read from
  * its own frame. The thread body is `paced-publisher-worker.ts`.
  */
+import { clockOffset } from "./clock.ts";
 
 /** Main thread → worker. */
 export type PacedCommand =
   | { kind: "open"; host: string; port: number; path: string; rate: number }
+  | { kind: "clock" }
+  | { kind: "adopt-clock"; offsetMs: number }
   | { kind: "run"; ms: number };
 
 /** Worker → main thread. */
 export type PacedReply =
   | { kind: "opened" }
+  | { kind: "clock"; now: number }
+  | { kind: "adopted" }
   | { kind: "ran"; sent: number; lateP99Ms: number }
   | { kind: "failed"; message: string };
 
@@ -44,6 +49,12 @@ export async function openPacedPublisher(o: { host: string; port: number; path: 
       worker.postMessage(command);
     });
   try {
+    // Send times are stamped on the main thread's clock (see clock.ts), so latencies compare like with like.
+    const offsetMs = await clockOffset(async () => {
+      const reply = await ask({ kind: "clock" });
+      return reply.kind === "clock" ? reply.now : NaN;
+    });
+    await ask({ kind: "adopt-clock", offsetMs });
     await ask({ kind: "open", ...o });
   } catch (err) {
     worker.terminate();
