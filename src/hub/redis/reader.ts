@@ -4,7 +4,8 @@ import { CHANNELS, type Channel } from "../channels.ts";
 import type { Entry } from "../envelope.ts";
 import type { ChannelKeys } from "./keys.ts";
 import type { RedisLink } from "./link.ts";
-import { decodeEntry, readPosition, type RawEntry } from "./scripts.ts";
+import { readPosition } from "./scripts.ts";
+import { decodeEntry, type RawEntry } from "./stream-entry.ts";
 import { BrokerUnavailableError } from "../unavailable.ts";
 import { RedisRefusedError } from "./refusal.ts";
 

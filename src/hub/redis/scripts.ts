@@ -2,6 +2,7 @@ import type { ChannelKeys } from "./keys.ts";
 import type { RedisLink } from "./link.ts";
 import type { Published } from "../broker.ts";
 import { draftTail, sequence, type Draft, type Entry } from "../envelope.ts";
+import { decodeEntry, entryValues, seqOf, type RawEntry } from "./stream-entry.ts";
 
 /**
  * The Lua scripts that make each channel's operations atomic in Redis, and the layout of a stream entry.
@@ -53,34 +54,36 @@ export const ID_TRIM_BATCH = 1000;
 
 /**
  * Publish: judges each draft in order; one whose id the stream still holds is answered with the held entry
- * and not stored. Only ids the publisher chose are sent (field 'i', '' otherwise), looked up and added to the
- * ids set: a server-made UUID cannot be held, and one sorted-set insert per event was a fifth of Redis's CPU
- * per publish. The others
- * take the next seqs and are appended with stream id `<seq>-0`, so stream ids ARE seqs and every instance
- * agrees on them. All in one script: two instances publishing the same id at once store it once. Creates
- * the epoch if Redis has none (first use, or data lost: the ids set goes with it).
- * ARGV = maxlen, epoch candidate, fields per entry, age cutoff, then the fields of each entry
- * (the id is the 12th). Returns, per draft, its new seq or the held entry.
+ * and not stored. Only ids the publisher chose are sent ('' otherwise), looked up, stored (field `i`) and
+ * added to the ids set: a server-made UUID cannot be held, and one sorted-set insert per event was a fifth
+ * of Redis's CPU per publish. The others take the next seqs and are appended with stream id `<seq>-0`, so
+ * stream ids ARE seqs and every instance agrees on them (fields: see stream-entry.ts). All in one script:
+ * two instances publishing the same id at once store it once. Creates the epoch if Redis has none (first
+ * use, or data lost: the ids set goes with it).
+ * ARGV = maxlen, epoch candidate, age cutoff, then per draft: accept time, id ('' for none), `d`.
+ * Returns, per draft, its new seq or the held entry.
  */
 const PUBLISH = `${HELD}
 local epoch = redis.call('GET', KEYS[3])
 if not epoch then epoch = ARGV[2]; redis.call('SET', KEYS[3], epoch); redis.call('DEL', KEYS[4]) end
-local per, cutoff, head = tonumber(ARGV[3]), tonumber(ARGV[4]), 4
+local cutoff, head = tonumber(ARGV[3]), 3
 local seq = tonumber(redis.call('GET', KEYS[2]) or '0')
 local stored, out = 0, {}
-for i = 0, (#ARGV - head) / per - 1 do
-  local base = head + i * per
-  local id = ARGV[base + 12]
+for i = 0, (#ARGV - head) / 3 - 1 do
+  local base = head + i * 3
+  local id = ARGV[base + 2]
   local e = nil
   if id ~= '' then e = held(KEYS[1], KEYS[4], id, cutoff) end
   if e then
     out[i + 1] = e
   else
     seq = seq + 1
-    local cmd = {'XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], seq .. '-0', 'e', epoch}
-    for j = 1, per do cmd[8 + j] = ARGV[base + j] end
-    redis.call(unpack(cmd))
-    if id ~= '' then redis.call('ZADD', KEYS[4], seq, id) end
+    if id ~= '' then
+      redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], seq .. '-0', 'e', epoch, 'm', ARGV[base + 1], 'i', id, 'd', ARGV[base + 3])
+      redis.call('ZADD', KEYS[4], seq, id)
+    else
+      redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], seq .. '-0', 'e', epoch, 'm', ARGV[base + 1], 'd', ARGV[base + 3])
+    end
     out[i + 1] = seq
     stored = stored + 1
   end
@@ -159,17 +162,14 @@ async function run(link: RedisLink, s: Script, keys: ChannelKeys, args: string[]
   }
 }
 
-// A stream entry's fields: e = epoch (set by the script), then the draft.
-const FIELDS_PER_DRAFT = 12;
-
 /** Appends drafts to the channel's stream; resolves with the stored entries, or for a held id the entry held. */
 export async function appendDrafts(
   link: RedisLink, keys: ChannelKeys, drafts: Draft[], maxLen: number, epochCandidate: string, cutoff: number,
 ): Promise<Published[]> {
-  const args: string[] = [String(maxLen), epochCandidate, String(FIELDS_PER_DRAFT), String(cutoff)];
+  const args: string[] = [String(maxLen), epochCandidate, String(cutoff)];
   // Serialised once: the tail goes to Redis, and the answer's frames are built from it.
   const tails = drafts.map(draftTail);
-  drafts.forEach((d, i) => args.push("k", d.kind, "t", tails[i]!, "y", d.key, "s", d.source, "m", String(d.time), "i", d.id ?? ""));
+  for (let i = 0; i < drafts.length; i++) args.push(...entryValues(drafts[i]!, tails[i]!));
   const outcomes = (await run(link, scripts.publish, keys, args)) as Array<number | RawEntry>;
   return drafts.map(({ kind, key, source, time, id }, i) => {
     const outcome = outcomes[i]!;
@@ -202,21 +202,4 @@ export async function readPage(link: RedisLink, keys: ChannelKeys, since: number
 export async function seekTime(link: RedisLink, keys: ChannelKeys, time: number, cutoff: number) {
   const [epoch, seq, oldest, found] = (await run(link, scripts.seek, keys, [String(Math.floor(time)), String(cutoff)])) as [string, string, string, number];
   return { epoch, seq: Number(seq), firstSeq: seqOf(oldest), found: found > 0 ? found : undefined };
-}
-
-/** A stream entry as Redis returns it: [id, [field, value, …]]. */
-export type RawEntry = [string, string[]];
-
-/** Turns a stream entry back into the envelope it stores, and the epoch it was written in. */
-export function decodeEntry([id, fields]: RawEntry): { entry: Entry; epoch: string } {
-  const f: Record<string, string> = {};
-  for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
-  const draft: Draft = { kind: f.k === "log" ? "log" : "event", tail: f.t ?? "}", key: f.y ?? "", source: f.s ?? "", time: Number(f.m) };
-  if (f.i) draft.id = f.i;
-  return { entry: sequence(draft, seqOf(id)), epoch: f.e ?? "" };
-}
-
-/** The seq a stream id `<seq>-0` stands for. */
-function seqOf(id: string): number {
-  return Number.parseInt(id, 10);
 }
