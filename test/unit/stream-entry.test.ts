@@ -17,6 +17,8 @@ describe("Redis stream entries", () => {
     ["a source of emoji and a lone surrogate", eventDraft({ type: "t", source: "📈 \ud800 é", data: "x y" }, now)],
     ["an id the publisher chose", eventDraft({ type: "t", id: "fill 7731", source: "s", data: null }, now)],
     ["a CloudEvent with attributes", eventDraft({ type: "t", source: "/src", attributes: { subject: "o 1", traceid: 3 }, data: 1 }, now)],
+    ["a key with a space and digits (not a valid type today; the layout does not rely on it)", { ...eventDraft({ type: "t", data: 1 }, now), key: "a 12 b" }],
+    ["an empty source", { ...eventDraft({ type: "t", data: 1 }, now), source: "" }],
     ["a log line", logDraft({ level: "warn", message: "risk at 90 %", source: "risk engine", fields: { a: 1 } }, now)],
   ])("%s comes back as the same entry and frame", (_name, draft) => {
     const { entry, epoch } = decodeEntry(["42-0", written(draft)]);
