@@ -79,18 +79,26 @@ export function createLocalBroker({ deliver, store: given, historySize = 10_000,
     const fresh: Entry[] = [];
     // Apart from `fresh` only once a duplicate turns up: the common publish allocates one array, as before.
     let outcomes: Published[] | undefined;
-    for (let i = 0; i < drafts.length; i++) {
-      const draft = drafts[i]!;
-      const held = draft.id !== undefined ? (pending?.get(draft.id) ?? store.byId(channel, draft.id, draft.time)) : undefined;
-      if (held) {
-        outcomes ??= fresh.slice();
-        outcomes.push({ ...held, duplicate: true });
-        continue;
+    try {
+      for (let i = 0; i < drafts.length; i++) {
+        const draft = drafts[i]!;
+        const held = draft.id !== undefined ? (pending?.get(draft.id) ?? store.byId(channel, draft.id, draft.time)) : undefined;
+        if (held) {
+          outcomes ??= fresh.slice();
+          outcomes.push({ ...held, duplicate: true });
+          continue;
+        }
+        const entry = sequence(draft, first + fresh.length);
+        fresh.push(entry);
+        outcomes?.push(entry);
+        if (draft.id !== undefined) pending?.set(draft.id, entry);
       }
-      const entry = sequence(draft, first + fresh.length);
-      fresh.push(entry);
-      outcomes?.push(entry);
-      if (draft.id !== undefined) pending?.set(draft.id, entry);
+    } catch (err) {
+      // The store failed a lookup: nothing of this call is stored, so its ids must not stay in `pending`,
+      // where a later publish would be answered as a duplicate of an entry that never was (its seq reused).
+      // Each was fresh, so none was there before this call.
+      if (pending) for (const entry of fresh) if (entry.id !== undefined) pending.delete(entry.id);
+      throw err;
     }
     return { fresh, outcomes: outcomes ?? fresh };
   };

@@ -90,3 +90,36 @@ describe("single-process broker with group commit", () => {
     expect((await pending).map((e) => e.seq)).toEqual([1, 2]);
   });
 });
+
+describe("single-process broker over a history store whose id lookup fails", () => {
+  /** A store whose byId throws for the id "unreadable" (SQLite can fail a read: a damaged file, an I/O error). */
+  const setup = (groupCommit: boolean) => {
+    const store = createMemoryStore({ historySize: 100 });
+    const failing: HistoryStore = {
+      ...store,
+      byId(channel, id, now) {
+        if (id === "unreadable") throw new Error("database disk image is malformed");
+        return store.byId(channel, id, now);
+      },
+    };
+    const delivered: string[] = [];
+    const broker = createLocalBroker({ store: failing, groupCommit, deliver: (_c, entries) => delivered.push(...entries.map((e) => `${e.seq}:${e.id ?? "-"}`)) });
+    const draft = (id?: string) => eventDraft(id === undefined ? { type: "t" } : { type: "t", id }, clockNow());
+    return { broker, delivered, draft };
+  };
+
+  test.each([
+    ["without group commit", false],
+    ["with group commit (--data)", true],
+  ])("%s: a publish that failed leaves no id behind that a later publish would be told is a duplicate", async (_name, groupCommit) => {
+    const { broker, delivered, draft } = setup(groupCommit);
+    const failed = broker.publish("events", [draft("order-1"), draft("unreadable")]);
+    // Sent again in the same turn of the event loop (as a group commit would gather it), with another event.
+    const retried = broker.publish("events", [draft(), draft("order-1")]);
+    await expect(failed).rejects.toThrow(/malformed/);
+    const outcomes = await retried;
+    expect(outcomes.map((o) => [o.seq, o.id ?? "-", o.duplicate ?? false])).toEqual([[1, "-", false], [2, "order-1", false]]);
+    expect(delivered).toEqual(["1:-", "2:order-1"]);
+    expect((await broker.byId("events", "order-1"))?.seq).toBe(2);
+  });
+});
