@@ -98,7 +98,9 @@ export function createLocalBroker({ deliver, store: given, historySize = 10_000,
       // where a later publish would be answered as a duplicate of an entry that never was (its seq reused).
       // Each was fresh, so none was there before this call.
       if (pending) for (const entry of fresh) if (entry.id !== undefined) pending.delete(entry.id);
-      throw err;
+      // A store that cannot be read is unavailable, as one that cannot be written: 503 and health say so.
+      failure = `could not read history to look up ids: ${messageOf(err)}`;
+      throw new BrokerUnavailableError(`${failure}; nothing was published`);
     }
     return { fresh, outcomes: outcomes ?? fresh };
   };

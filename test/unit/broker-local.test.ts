@@ -116,10 +116,20 @@ describe("single-process broker over a history store whose id lookup fails", () 
     const failed = broker.publish("events", [draft("order-1"), draft("unreadable")]);
     // Sent again in the same turn of the event loop (as a group commit would gather it), with another event.
     const retried = broker.publish("events", [draft(), draft("order-1")]);
-    await expect(failed).rejects.toThrow(/malformed/);
+    // Unavailable, as a failed write is: the publisher gets 503 saying nothing was published, health says why.
+    await expect(failed).rejects.toBeInstanceOf(BrokerUnavailableError);
+    await expect(failed).rejects.toThrow(/could not read history to look up ids: database disk image is malformed; nothing was published/);
     const outcomes = await retried;
     expect(outcomes.map((o) => [o.seq, o.id ?? "-", o.duplicate ?? false])).toEqual([[1, "-", false], [2, "order-1", false]]);
     expect(delivered).toEqual(["1:-", "2:order-1"]);
     expect((await broker.byId("events", "order-1"))?.seq).toBe(2);
+  });
+
+  test("health says why until a publish is stored again", async () => {
+    const { broker, draft } = setup(false);
+    await expect(broker.publish("events", [draft("unreadable")])).rejects.toBeInstanceOf(BrokerUnavailableError);
+    expect(broker.health()).toEqual({ ok: false, reason: "could not read history to look up ids: database disk image is malformed" });
+    expect((await broker.publish("events", [draft("fine")])).map((o) => o.seq)).toEqual([1]);
+    expect(broker.health()).toEqual({ ok: true });
   });
 });
