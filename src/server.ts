@@ -70,7 +70,9 @@ export class PortInUseError extends Error {
 /** Wires hub, HTTP app and WebSocket handlers into one `Bun.serve`. */
 export function startServer(config: Config, logger: Logger): RunningServer {
   const startedAt = Date.now();
-  const fanout = createFanout();
+  const fanout = createFanout((error) =>
+    logger.error("a delivery listener failed (a bug: please report it with this line); its subscriber may have missed these entries, the others and the publisher were not affected", { error }),
+  );
   const sockets = createSockets();
   const broker = config.redis
     ? createRedisBroker({

@@ -34,8 +34,13 @@ export interface Fanout {
 /** Topics remembered by `lastOn` before it starts over: bounded like the topic cache; forgetting only costs a spare checkpoint. */
 const LAST_ON_TOPICS = 4096;
 
-/** Creates a fan-out that drops frames until a sink is attached. */
-export function createFanout(): Fanout {
+/**
+ * Creates a fan-out that drops frames until a sink is attached. A listener that throws is a bug of that
+ * listener: the others still get the batch, and the publish (stored and delivered) still succeeds;
+ * `onListenerError` is told (the server logs it). Without one, the first error is thrown after every
+ * listener ran, so a test sees it.
+ */
+export function createFanout(onListenerError?: (err: unknown) => void): Fanout {
   let sink: TopicSink | undefined;
   const listeners = new Map<Channel, Set<Listener>>(CHANNELS.map((c) => [c, new Set()]));
   const last = new Map<Channel, number>();
@@ -65,7 +70,16 @@ export function createFanout(): Fanout {
         }
         if (lastOnTopic.size > LAST_ON_TOPICS) lastOnTopic.clear();
       }
-      for (const listener of listeners.get(channel)!) listener(entries);
+      let failed: { err: unknown } | undefined;
+      for (const listener of listeners.get(channel)!) {
+        try {
+          listener(entries);
+        } catch (err) {
+          if (onListenerError) onListenerError(err);
+          else failed ??= { err };
+        }
+      }
+      if (failed) throw failed.err;
     },
     attach(next) {
       sink = next;

@@ -39,4 +39,29 @@ describe("fan-out", () => {
     fanout.deliver("events", [entry(2, "t")]);
     expect(sent).toEqual([2]);
   });
+
+  test("a listener that throws does not keep the batch from the listeners after it, and is reported", () => {
+    const reported: unknown[] = [];
+    const fanout = createFanout((err) => reported.push(err));
+    const got: number[] = [];
+    fanout.listen("events", () => {
+      throw new Error("broken listener");
+    });
+    fanout.listen("events", (entries) => got.push(...entries.map((e) => e.seq)));
+    fanout.deliver("events", [entry(1, "t"), entry(2, "t")]);
+    expect(got).toEqual([1, 2]);
+    expect(reported).toEqual([new Error("broken listener")]);
+    expect(fanout.delivered("events")).toBe(2);
+  });
+
+  test("without a reporter the error is thrown, once every listener had the batch", () => {
+    const fanout = createFanout();
+    const got: number[] = [];
+    fanout.listen("events", () => {
+      throw new Error("broken listener");
+    });
+    fanout.listen("events", (entries) => got.push(...entries.map((e) => e.seq)));
+    expect(() => fanout.deliver("events", [entry(1, "t")])).toThrow("broken listener");
+    expect(got).toEqual([1]);
+  });
 });
