@@ -13,13 +13,21 @@ import { DEFAULT_LIMITS, type Limits } from "./limits.ts";
 /** Event types are dot-separated names; `*` and `,` are reserved for subscription filters. */
 export const TYPE_PATTERN = /^[A-Za-z0-9_\-:/]+(\.[A-Za-z0-9_\-:/]+)*$/;
 
+/**
+ * Names and ids are text the stores keep as UTF-8: a lone surrogate (JSON allows `"\ud800"`) would come back
+ * from SQLite or Redis as U+FFFD, so two such ids would be one idempotency key there and not in memory.
+ */
+const wellFormed = (text: string) => text.isWellFormed();
+const unicode = (what: string) => `${what} must be valid Unicode text (it holds a lone surrogate such as \\ud800)`;
+
 /** Builds the input schemas for a set of limits (once at start-up, never per request). */
 export function inputSchemas(limits: Limits = DEFAULT_LIMITS) {
   const name = (what: string) =>
     z
       .string({ error: (issue) => (issue.input === undefined ? `${what} is required` : `${what} must be a string`) })
       .min(1, { error: `${what} must not be empty`, abort: true })
-      .max(limits.maxNameLength, `${what} must be at most ${limits.maxNameLength} characters`);
+      .max(limits.maxNameLength, `${what} must be at most ${limits.maxNameLength} characters`)
+      .refine(wellFormed, unicode(what));
   /** Free-form JSON, bounded in depth: deeper values would overflow the stack when serialised. */
   const nested = <T extends z.ZodType>(schema: T, what: string) =>
     schema.refine((v) => nestsWithin(v, limits.maxDepth), `${what} nests deeper than ${limits.maxDepth} levels of objects and arrays (--max-depth)`);
@@ -37,7 +45,7 @@ export function inputSchemas(limits: Limits = DEFAULT_LIMITS) {
     .regex(TYPE_PATTERN, "type must be dot-separated words of letters, digits, _ - : / (no spaces, * or ,)")
     .openapi({ example: "order.filled" });
   const source = name("source");
-  const id = z.string().min(1).max(200);
+  const id = z.string().min(1).max(200).refine(wellFormed, unicode("id"));
   const ID_DOC = "Unique id, the idempotency key: an id the channel's history still holds is answered as a duplicate, not stored again";
   const time = z.iso.datetime({ offset: true, error: "time must be an ISO 8601 date-time, e.g. 2026-01-02T03:04:05Z" });
   const data = nested(z.unknown(), "data");

@@ -70,6 +70,8 @@ describe("wrong turns get clear answers", () => {
     ["empty type", { type: "" }, [{ path: "type", message: "type must not be empty" }]],
     ["type with a space", { type: "order filled" }, [{ path: "type", message: expect.stringContaining("dot-separated") }]],
     ["bad time", { type: "a", time: "yesterday" }, [{ path: "time", message: expect.stringContaining("ISO 8601") }]],
+    ["an id with a lone surrogate", { type: "a", id: "order-\ud800" }, [{ path: "id", message: expect.stringContaining("valid Unicode") }]],
+    ["a source with a lone surrogate", { type: "a", source: "\udc00desk" }, [{ path: "source", message: expect.stringContaining("lone surrogate") }]],
     ["unknown field", { type: "a", colour: "red" }, [{ path: "(body)", message: expect.stringContaining("colour") }]],
     ["a bad item in a batch", [{ type: "a" }, { type: 1 }], [{ path: "1.type", message: "type must be a string" }]],
     ["an empty batch", [], [{ path: "(body)", message: expect.stringContaining("at least one") }]],
