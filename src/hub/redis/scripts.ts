@@ -5,7 +5,7 @@ import { draftTail, sequence, type Draft, type Entry } from "../envelope.ts";
 import { decodeEntry, entryValues, seqOf, type RawEntry } from "./stream-entry.ts";
 
 /**
- * The Lua scripts that make each channel's operations atomic in Redis, and the layout of a stream entry.
+ * The Lua scripts that make each channel's operations atomic in Redis (the layout of an entry: stream-entry.ts).
  * Every script takes KEYS = stream, seq, epoch, ids (see keys.ts).
  */
 
