@@ -1,5 +1,6 @@
 import type { Config } from "../config.ts";
 import type { Channel } from "../hub/channels.ts";
+import { then } from "../hub/maybe-promise.ts";
 import type { Logger } from "../log/logger.ts";
 import { problem, type Problem } from "../protocol/problem.ts";
 import type { Refusals } from "./counters.ts";
@@ -164,8 +165,6 @@ export function createAccess(config: AccessSettings, refusals: Refusals, logger?
       }
     }
   };
-
-  const then = <T, R>(value: T | Promise<T>, f: (v: T) => R): R | Promise<R> => (value instanceof Promise ? value.then(f) : f(value));
 
   return {
     authorize(req, url, role = roleFor(req.method, url.pathname)) {

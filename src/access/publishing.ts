@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import type { Channel } from "../hub/channels.ts";
 import type { Accepted, Hub } from "../hub/hub.ts";
+import type { MaybePromise } from "../hub/maybe-promise.ts";
 import { BrokerUnavailableError, unstoredOutcome } from "../hub/unavailable.ts";
 import { fastSafeParse, type SafeParse } from "../protocol/fast-validator.ts";
 import { fromCloudEvent, refusingProtoKey } from "../protocol/cloudevents.ts";
@@ -72,7 +73,7 @@ interface Format {
    */
   item: SafeParse<unknown>;
   batch: SafeParse<unknown[]>;
-  publish(items: unknown[]): Accepted[] | Promise<Accepted[]>;
+  publish(items: unknown[]): MaybePromise<Accepted[]>;
 }
 
 /** A channel's formats: its own, and (events) CloudEvents. */

@@ -2,6 +2,7 @@ import { CHANNELS, type Channel } from "./channels.ts";
 import type { Broker, Deliver, Published, StreamPosition } from "./broker.ts";
 import { sequence, type Draft, type Entry } from "./envelope.ts";
 import { createMemoryStore } from "./history/memory.ts";
+import type { MaybePromise } from "./maybe-promise.ts";
 import type { HistoryStore, Retention } from "./history/store.ts";
 import { BrokerUnavailableError } from "./unavailable.ts";
 import { messageOf } from "../error-text.ts";
@@ -108,7 +109,7 @@ export function createLocalBroker({ deliver, store: given, historySize = 10_000,
   const scratch = new Map<string, Entry>();
 
   /** Publishes without a turn of the event loop when nothing waits for a group: the outcomes themselves. */
-  const publishNow = (channel: Channel, drafts: Draft[]): Published[] | Promise<Published[]> => {
+  const publishNow = (channel: Channel, drafts: Draft[]): MaybePromise<Published[]> => {
     if (drafts.length === 0) return [];
     const first = assigned.get(channel)! + 1;
     if (!groupCommit) {

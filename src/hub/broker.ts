@@ -1,6 +1,7 @@
 import type { Channel } from "./channels.ts";
 import type { Draft, Entry } from "./envelope.ts";
 import type { BrokerHealth } from "./unavailable.ts";
+import type { MaybePromise } from "./maybe-promise.ts";
 
 /** Where a channel's stream stands: `epoch` names this history's lifetime, `seq` its last entry. */
 export interface StreamPosition {
@@ -50,7 +51,7 @@ export interface Broker {
    * saves the publish path a turn of the microtask queue per layer; a failure is always a rejected promise.
    * A draft whose id the retained history already holds (or an earlier draft of the same call) is a duplicate.
    */
-  publish(channel: Channel, drafts: Draft[]): Published[] | Promise<Published[]>;
+  publish(channel: Channel, drafts: Draft[]): MaybePromise<Published[]>;
   /** The retained entry stored under this id, if any (ids are remembered exactly as long as their entry is kept). */
   byId(channel: Channel, id: string): Promise<Entry | undefined>;
   /** Entries with seq > `since`, oldest first, at most `limit`. */

@@ -5,6 +5,7 @@ import { subscribe, type SubscribeRequest, type Subscriber } from "./catchup.ts"
 import type { BrokerHealth } from "./unavailable.ts";
 import { clockNow, eventDraft, eventIdOf, logDraft, type Entry, type NewEvent } from "./envelope.ts";
 import type { Fanout } from "./fanout.ts";
+import { then, type MaybePromise } from "./maybe-promise.ts";
 import type { Filter } from "./filter.ts";
 import { readPage, type Page } from "./page.ts";
 import { timeStart, type TimeStart } from "./time-start.ts";
@@ -19,9 +20,9 @@ export interface Accepted {
 /** The front door of the core: HTTP routes, WebSocket handlers and the logger all publish through it. */
 export interface Hub {
   /** Publishes events: what each was given, at once when the broker stored them at once (see Broker.publish). */
-  publishEvents(inputs: NewEvent[]): Accepted[] | Promise<Accepted[]>;
+  publishEvents(inputs: NewEvent[]): MaybePromise<Accepted[]>;
   /** Publishes log lines, as publishEvents does. */
-  publishLogs(inputs: LogLine[]): Accepted[] | Promise<Accepted[]>;
+  publishLogs(inputs: LogLine[]): MaybePromise<Accepted[]>;
   read(channel: Channel, since: number, limit: number): Promise<HistoryPage>;
   /** The retained entry stored under this id (the frame subscribers got), if any. */
   byId(channel: Channel, id: string): Promise<Entry | undefined>;
@@ -46,14 +47,12 @@ export function createHub(broker: Broker, fanout: Fanout): Hub {
       // A server-made id is in the draft's frame only: entries carry the ids publishers chose.
       const answer = (entries: Published[]): Accepted[] =>
         entries.map((e, i) => (e.duplicate ? { seq: e.seq, id: e.id, duplicate: true } : { seq: e.seq, id: eventIdOf(drafts[i]!) }));
-      const stored = broker.publish("events", drafts);
-      return stored instanceof Promise ? stored.then(answer) : answer(stored);
+      return then(broker.publish("events", drafts), answer);
     },
     publishLogs(inputs) {
       const now = clockNow();
       const answer = (entries: Published[]): Accepted[] => entries.map((e) => ({ seq: e.seq }));
-      const stored = broker.publish("logs", inputs.map((input) => logDraft(input, now)));
-      return stored instanceof Promise ? stored.then(answer) : answer(stored);
+      return then(broker.publish("logs", inputs.map((input) => logDraft(input, now))), answer);
     },
     read: (channel, since, limit) => broker.read(channel, since, limit),
     byId: (channel, id) => broker.byId(channel, id),
